@@ -1,0 +1,100 @@
+/**
+ * LocalManager: workers as child processes of this one, on this machine (Julia's
+ * LocalManager). Used by `addprocs(n)`.
+ *
+ * Each worker gets the cookie on stdin, listens on loopback (unless `restrict: false`) and is
+ * interrupted with SIGINT. When this process exits, any worker still alive is killed; when it
+ * is killed outright, the workers see their connection drop and exit by themselves.
+ *
+ * @example
+ * ```ts
+ * import { addprocs } from "distributed";
+ * import { LocalManager } from "distributed/managers";
+ * await addprocs(new LocalManager({ count: 4 }), { runtime: "bun" });
+ * ```
+ * @module
+ */
+import { onExit, spawnProcess, workerCommand, workerEnv, type ChildHandle, type ClusterManager, type ExitStatus, type LaunchParams, type ManageOp, type WorkerConfig } from "../src/internal.ts";
+
+/** Options of LocalManager. */
+export interface LocalManagerOptions {
+  /** Number of workers; default: the count given to addprocs (1 when called with a manager). */
+  count?: number;
+}
+
+const alive = new Set<ChildHandle>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // The last resort: on exit no async work is possible, so kill what is left outright.
+  onExit(() => {
+    for (const child of alive) child.kill("SIGKILL");
+  });
+}
+
+/** Describes how a process ended, for error messages. */
+export function describeExit(status: ExitStatus): string {
+  if (status.error !== undefined) return `could not be started: ${status.error.message}`;
+  if (status.signal !== null) return `killed by ${status.signal}`;
+  return `exit code ${status.code}`;
+}
+
+/** Starts workers as local child processes. */
+export class LocalManager implements ClusterManager {
+  readonly name = "local";
+  readonly #count: number | undefined;
+
+  constructor(options: LocalManagerOptions = {}) {
+    if (options.count !== undefined && (!Number.isInteger(options.count) || options.count < 1)) {
+      throw new RangeError(`LocalManager: count must be a positive integer, got ${options.count}`);
+    }
+    this.#count = options.count;
+  }
+
+  /** Spawns the workers; reports each at once so the cluster can connect while others start. */
+  launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
+    installExitHook();
+    const count = this.#count ?? params.count;
+    const workerArgs = ["--worker", `--timeout=${params.timeout}`, ...(params.restrict ? [] : ["--bind=0.0.0.0"])];
+    const command = workerCommand({ runtime: params.runtime, exeflags: params.exeflags, entry: params.entry, args: workerArgs, dir: params.dir, ...(params.exename !== undefined ? { exename: params.exename } : {}) });
+    for (let i = 0; i < count; i++) {
+      const child = spawnProcess(command.file, command.args, { cwd: params.dir, env: workerEnv(params.env) });
+      child.unref();
+      alive.add(child);
+      void child.exited.then(() => alive.delete(child));
+      child.writeStdin(`${params.cookie}\n`);
+      launched({
+        stdout: { onLine: (cb) => child.onStdoutLine(cb) },
+        stderr: { onLine: (cb) => child.onStderrLine(cb) },
+        exited: child.exited.then(describeExit),
+        stderrTail: () => child.stderrTail(),
+        command: command.display,
+        hostLabel: "localhost",
+        ...(child.pid !== undefined ? { ospid: child.pid } : {}),
+        userdata: child,
+      });
+    }
+    return Promise.resolve();
+  }
+
+  /** Delivers interrupts as SIGINT. */
+  manage(_pid: number, config: WorkerConfig, op: ManageOp): void {
+    if (op === "interrupt") (config.userdata as ChildHandle).kill("SIGINT");
+  }
+
+  /** SIGTERM, then SIGKILL after 2 s; resolves when the process is gone. */
+  async kill(_pid: number, config: WorkerConfig): Promise<void> {
+    const child = config.userdata as ChildHandle;
+    if (child.status !== undefined) return;
+    child.kill("SIGTERM");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = await Promise.race([child.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000)))]);
+    clearTimeout(timer);
+    if (!done) {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  }
+}

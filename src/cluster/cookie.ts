@@ -1,0 +1,28 @@
+/**
+ * The cluster cookie: the shared secret every connection proves it knows.
+ *
+ * @example
+ * ```ts
+ * clusterCookie();            // the current cookie (created on first use)
+ * clusterCookie("s3cret...");  // set it, before any worker is added
+ * ```
+ * @module
+ */
+import { newCookie } from "../runtime/crypto.ts";
+import { peers } from "./peers.ts";
+import { state } from "./state.ts";
+
+/** Returns the cluster cookie, or sets it (only while there are no workers). */
+export function clusterCookie(cookie?: string): string {
+  if (cookie !== undefined) {
+    if (typeof cookie !== "string" || cookie.length < 8 || /\s/.test(cookie)) {
+      throw new TypeError("clusterCookie(cookie): the cookie must be a string of at least 8 characters without white space");
+    }
+    if (peers.all().length > 0 && cookie !== state.cookie) {
+      throw new Error("clusterCookie(cookie): cannot change the cookie while workers are connected; call it before addprocs");
+    }
+    state.cookie = cookie;
+  }
+  state.cookie ??= newCookie();
+  return state.cookie;
+}

@@ -1,0 +1,82 @@
+/**
+ * The ClusterManager interface: how workers are started, told about, and stopped. LocalManager
+ * is the first implementation; SSH, SLURM and thread managers implement the same interface.
+ *
+ * A manager's `launch` starts workers and reports each through `launched(config)` as soon as
+ * it exists; the cluster then reads the worker's address line from `config.stdout` (or uses
+ * `config.host`/`config.port`), connects, authenticates and assigns the pid.
+ *
+ * @example
+ * ```ts
+ * class EchoManager implements ClusterManager {
+ *   readonly name = "echo";
+ *   async launch(params, launched) { ... launched({ stdout, exited, command, host }); }
+ *   manage(pid, config, op) {}
+ *   async kill(pid, config) { ... }
+ * }
+ * await addprocs(new EchoManager());
+ * ```
+ * @module
+ */
+import type { RuntimeName } from "../runtime/detect.ts";
+
+/** A source of text lines (a worker's stdout or stderr). */
+export interface LineSource {
+  onLine(cb: (line: string) => void): void;
+}
+
+/** What a manager knows about one worker it launched (Julia's WorkerConfig). */
+export interface WorkerConfig {
+  /** Address to connect to, when the manager knows it without reading stdout. */
+  host?: string;
+  port?: number;
+  /** The worker's stdout: the cluster reads the address line here, then forwards the rest. */
+  stdout?: LineSource;
+  /** The worker's stderr, forwarded line by line. */
+  stderr?: LineSource;
+  /** Resolves with a description (e.g. "exit code 1") when the worker process has ended. */
+  exited?: Promise<string>;
+  /** The last lines of the worker's stderr, for error messages. */
+  stderrTail?: () => string;
+  /** The command that started it (for error messages; never contains the cookie). */
+  command: string;
+  /** The host it runs on, for error messages and procs(pid). */
+  hostLabel: string;
+  /** Operating-system pid, if known. */
+  ospid?: number;
+  /** Free for the manager's own use. */
+  userdata?: unknown;
+}
+
+/** Everything a manager needs to launch workers. */
+export interface LaunchParams {
+  /** How many workers (for managers that take a count). */
+  count: number;
+  cookie: string;
+  runtime: RuntimeName;
+  exename?: string;
+  exeflags: string[];
+  dir: string;
+  env: Record<string, string>;
+  /** Listen on all interfaces instead of loopback. */
+  restrict: boolean;
+  /** Seconds a worker waits for the master to connect. */
+  timeout: number;
+  /** The worker entry file for this package. */
+  entry: string;
+}
+
+/** Operations the cluster tells a manager about (Julia's manage() ops). */
+export type ManageOp = "register" | "deregister" | "interrupt" | "finalize";
+
+/** A way to start and stop workers. */
+export interface ClusterManager {
+  /** A short name for messages, e.g. "local". */
+  readonly name: string;
+  /** Starts workers, calling `launched` for each as soon as it has started. */
+  launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void>;
+  /** Told about lifecycle events; "interrupt" must deliver an interrupt (SIGINT) to the worker. */
+  manage(pid: number, config: WorkerConfig, op: ManageOp): void;
+  /** Makes sure the worker is gone (escalating as needed). */
+  kill(pid: number, config: WorkerConfig): Promise<void>;
+}

@@ -1,0 +1,89 @@
+/**
+ * The processes this one is connected to, by pid, and the ones that are gone (so that a call
+ * to a dead worker fails at once with ProcessExitedError instead of hanging).
+ *
+ * @example
+ * ```ts
+ * const conn = peers.connectionTo(2); // throws ProcessExitedError if worker 2 has exited
+ * ```
+ * @module
+ */
+import { ProcessExitedError } from "../errors.ts";
+import type { JoinReply } from "../protocol/messages.ts";
+import type { Connection } from "../transport/connection.ts";
+import type { ClusterManager, WorkerConfig } from "./manager.ts";
+import { state } from "./state.ts";
+
+/** A known process. */
+export interface Peer {
+  pid: number;
+  conn: Connection;
+  /** Set on the master for the workers it launched. */
+  manager?: ClusterManager;
+  config?: WorkerConfig;
+  info?: JoinReply;
+  /** "exiting" once rmprocs asked it to leave. */
+  state: "running" | "exiting";
+  /** Resolves when the peer is gone (connection closed, and for launched workers, process ended). */
+  gone: Promise<void>;
+}
+
+class Peers {
+  #peers = new Map<number, Peer>();
+  #gone = new Map<number, string>();
+  #listeners: Array<(pid: number, detail: string) => void> = [];
+
+  /** Registers a connected peer. */
+  add(peer: Peer): void {
+    this.#peers.set(peer.pid, peer);
+  }
+
+  /** The peer with this pid, if connected. */
+  get(pid: number): Peer | undefined {
+    return this.#peers.get(pid);
+  }
+
+  /** All connected peers. */
+  all(): Peer[] {
+    return [...this.#peers.values()];
+  }
+
+  /** Pids of connected peers, ascending. */
+  pids(): number[] {
+    return [...this.#peers.keys()].sort((a, b) => a - b);
+  }
+
+  /** Records that a peer is gone; later calls to it fail with ProcessExitedError. */
+  remove(pid: number, detail: string): void {
+    if (!this.#peers.delete(pid)) return;
+    this.#gone.set(pid, detail);
+    for (const listener of this.#listeners) listener(pid, detail);
+  }
+
+  /** Calls `fn` whenever a peer is removed. */
+  onRemoved(fn: (pid: number, detail: string) => void): void {
+    this.#listeners.push(fn);
+  }
+
+  /** Why a pid is gone, if it is. */
+  goneDetail(pid: number): string | undefined {
+    return this.#gone.get(pid);
+  }
+
+  /** The connection to `pid`, or a clear error. */
+  connectionTo(pid: number): Connection {
+    const peer = this.#peers.get(pid);
+    if (peer !== undefined && !peer.conn.closed) return peer.conn;
+    const detail = this.#gone.get(pid);
+    if (detail !== undefined || peer !== undefined) throw new ProcessExitedError(pid, detail ?? "connection closed");
+    if (!Number.isInteger(pid) || pid < 1) throw new TypeError(`A pid must be a positive integer, got ${String(pid)}`);
+    throw new RangeError(
+      state.myid === 1
+        ? `No process with pid ${pid}: the workers are [${this.pids().join(", ")}] (add some with addprocs)`
+        : `Process ${state.myid} has no connection to pid ${pid}; worker-to-worker calls arrive with the topology support of a later release`,
+    );
+  }
+}
+
+/** This process's peers. */
+export const peers: Peers = new Peers();

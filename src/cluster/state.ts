@@ -1,0 +1,39 @@
+/**
+ * Process-wide cluster state: who this process is and which peers it knows.
+ *
+ * @example
+ * ```ts
+ * state.myid; // 1 on the master
+ * ```
+ * @module
+ */
+import { env } from "../runtime/host.ts";
+
+/** Default largest frame: 1 GiB (a 128 MiB array fits eight times over). */
+export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
+
+function maxFrameFromEnv(): number {
+  const raw = env("DISTRIBUTED_MAX_FRAME_BYTES");
+  if (raw === undefined) return DEFAULT_MAX_FRAME_BYTES;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 4096) {
+    throw new RangeError(`DISTRIBUTED_MAX_FRAME_BYTES must be an integer >= 4096, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** Mutable state of this process in the cluster. */
+export const state = {
+  /** This process's pid in the cluster (1 = master). */
+  myid: 1,
+  /** Whether this process was started as a worker. */
+  isWorker: false,
+  /** Next pid to hand out (master only; pids are never reused). */
+  nextPid: 2,
+  /** The cluster cookie; created on first use. */
+  cookie: null as string | null,
+  /** Largest frame accepted from authenticated peers. */
+  maxFrameBytes: maxFrameFromEnv(),
+  /** Cluster topology. */
+  topology: "all_to_all" as "all_to_all" | "master_worker" | "custom",
+};

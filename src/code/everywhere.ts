@@ -1,0 +1,129 @@
+/**
+ * everywhere: Julia's `@everywhere`, in three forms.
+ *
+ * - `everywhere(url)`: imports a module on every process (the master too) and puts its exports
+ *   in each Main scope; its functions then travel by reference.
+ * - `everywhere({ f, g, N })`: defines functions (from their source) and values in Main on
+ *   every process; the functions can use each other and everything already in Main.
+ * - `everywhere(() => ...)`: runs a function on every process.
+ *
+ * Each takes `{ procs }` to choose the processes (default: all, master included).
+ *
+ * @example
+ * ```ts
+ * await everywhere(new URL("./pi.ts", import.meta.url));
+ * await everywhere({ slowtask: async () => { await sleep(5000); return myid(); } });
+ * await everywhere(() => console.log(myid()));
+ * ```
+ * @module
+ */
+import { RemoteError, toWireError } from "../errors.ts";
+import { assertSendable } from "../protocol/sendable.ts";
+import { toFileUrl } from "../runtime/host.ts";
+import { procs } from "../cluster/queries.ts";
+import { state } from "../cluster/state.ts";
+import { remotecallFetch } from "../remote/calls.ts";
+import { checkFreeNames, noteRemoteNames, registerSystemFunction, resolveSpec, toSpec, type FnSpec } from "./function-spec.ts";
+import { isBindableName, Main } from "./main-scope.ts";
+import { loadModule } from "./modules.ts";
+import { functionExpression } from "./source.ts";
+
+/** Options of everywhere. */
+export interface EverywhereOptions {
+  /** The processes to run on (default: procs(), the master included). */
+  procs?: readonly number[];
+}
+
+const loadModuleEverywhere = async (url: string): Promise<null> => {
+  await loadModule(url);
+  return null;
+};
+registerSystemFunction("loadModule", loadModuleEverywhere);
+
+const defineMain = async (sources: Record<string, string>, values: Record<string, unknown>, specs: Record<string, FnSpec>): Promise<null> => {
+  const resolved: Record<string, unknown> = { ...values };
+  for (const [name, spec] of Object.entries(specs)) resolved[name] = await resolveSpec(spec);
+  Main.defineValues(resolved);
+  Main.defineSources(sources);
+  return null;
+};
+registerSystemFunction("defineMain", defineMain);
+
+/** Runs on every process (see the module doc for the three forms). */
+export async function everywhere(
+  what: string | URL | ((...args: never[]) => unknown) | Record<string, unknown>,
+  options: EverywhereOptions = {},
+): Promise<void> {
+  const targets = options.procs ?? procs();
+  if (!Array.isArray(targets) || targets.some((p) => !Number.isInteger(p) || p < 1)) {
+    throw new TypeError(`everywhere: option procs must be an array of pids, got ${JSON.stringify(options.procs)}`);
+  }
+  let local: () => unknown;
+  let remote: (pid: number) => Promise<unknown>;
+  if (typeof what === "string" || what instanceof URL) {
+    const url = toFileUrl(what);
+    local = () => loadModule(url);
+    remote = (pid) => remotecallFetch(loadModuleEverywhere, pid, url);
+  } else if (typeof what === "function") {
+    toSpec(what, "everywhere");
+    local = () => (what as () => unknown)();
+    remote = (pid) => remotecallFetch(what as () => unknown, pid);
+  } else if (typeof what === "object" && what !== null) {
+    const batch = prepareDefinitions(what);
+    local = () => Main.defineValues(what);
+    remote = (pid) => remotecallFetch(defineMain, pid, batch.sources, batch.values, batch.specs);
+    noteRemoteNames(Object.keys(what));
+  } else {
+    throw new TypeError(`everywhere expects a module URL or path, an object of definitions, or a function; got ${what === null ? "null" : typeof what}`);
+  }
+  const runs = targets.map((pid) =>
+    pid === state.myid
+      ? Promise.resolve()
+          .then(local)
+          .catch((err: unknown) => {
+            throw new RemoteError(state.myid, toWireError(err, state.myid));
+          })
+      : remote(pid),
+  );
+  const results = await Promise.allSettled(runs);
+  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (failures.length === 1) throw failures[0];
+  if (failures.length > 1) {
+    throw new AggregateError(failures, `everywhere failed on ${failures.length} of ${targets.length} processes:\n${failures.map((f) => `  ${f.message.split("\n").join(" ")}`).join("\n")}`);
+  }
+}
+
+function prepareDefinitions(defs: Record<string, unknown>): { sources: Record<string, string>; values: Record<string, unknown>; specs: Record<string, FnSpec> } {
+  const names = Object.keys(defs);
+  const sources: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const specs: Record<string, FnSpec> = {};
+  for (const name of names) {
+    if (!isBindableName(name)) throw new TypeError(`everywhere: "${name}" cannot be defined in Main: it is not a plain identifier (or is a reserved word)`);
+    const value = defs[name];
+    if (typeof value === "function") {
+      const spec = toSpecOrSource(value, name, names);
+      if (typeof spec === "string") sources[name] = spec;
+      else specs[name] = spec;
+    } else {
+      assertSendable(value, `everywhere: ${name}`);
+      values[name] = value;
+    }
+  }
+  return { sources, values, specs };
+}
+
+function toSpecOrSource(fn: Function, name: string, batchNames: readonly string[]): FnSpec | string {
+  const where = `everywhere: ${name}`;
+  const mainName = Main.nameOf(fn);
+  if (mainName !== undefined && mainName !== name) return toSpec(fn, where);
+  try {
+    const spec = toSpec(fn, where);
+    if (spec[0] !== "s") return spec;
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+  }
+  const expression = functionExpression(fn, where);
+  checkFreeNames(expression, where, batchNames);
+  return expression;
+}

@@ -1,0 +1,50 @@
+/**
+ * distributed: Julia-style distributed computing for TypeScript on Node, Bun and Deno.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, remotecallFetch, everywhere, rmprocs, workers } from "distributed";
+ * const pids = await addprocs(2);
+ * await remotecallFetch((a, b) => a + b, pids[0], 1, 2); // 3
+ * await rmprocs(workers());
+ * ```
+ * @module
+ */
+import { LocalManager } from "../managers/local.ts";
+import { setLocalManagerFactory } from "./cluster/addprocs.ts";
+import { Main } from "./code/main-scope.ts";
+import * as self from "./mod.ts";
+
+export { addprocs, type AddprocsOptions } from "./cluster/addprocs.ts";
+export { rmprocs, interrupt, type RmprocsOptions } from "./cluster/lifecycle.ts";
+export { myid, procs, workers, nprocs, nworkers } from "./cluster/queries.ts";
+export { clusterCookie } from "./cluster/cookie.ts";
+export type { ClusterManager, LaunchParams, ManageOp, WorkerConfig, LineSource } from "./cluster/manager.ts";
+export { remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom } from "./remote/calls.ts";
+export { Future } from "./remote/future.ts";
+export { everywhere, type EverywhereOptions } from "./code/everywhere.ts";
+export { capture } from "./code/capture.ts";
+export { registerClass, type ClassCodec } from "./protocol/codec.ts";
+export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
+export { hostname as gethostname } from "./runtime/host.ts";
+export {
+  DistributedError,
+  RemoteError,
+  ProcessExitedError,
+  WorkerStartError,
+  ProtocolError,
+  AuthenticationError,
+  UndefinedNameError,
+  SerializationError,
+  InterruptError,
+  RuntimeNotFoundError,
+  type WireError,
+} from "./errors.ts";
+export { PACKAGE_VERSION } from "./version.ts";
+
+setLocalManagerFactory(() => new LocalManager());
+
+// Main on every process starts with the package's public exports, so shipped code can call
+// myid(), remotecall(), ... without importing anything. tsx inserts __name(fn, "name") calls
+// into function sources; give them something to call.
+Main.defineValues({ ...self, __name: <T>(fn: T): T => fn });

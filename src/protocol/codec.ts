@@ -1,0 +1,265 @@
+/**
+ * The value codec: msgpackr, extended so that everything the API promises round-trips across
+ * Node, Bun and Deno (never v8.serialize, whose format differs between engines).
+ *
+ * - Typed arrays and ArrayBuffers keep their type. Small ones travel inline; large ones
+ *   (>= 16 KiB) travel as raw segments after the msgpack body and are decoded as views into
+ *   the received frame: no per-element work.
+ * - Map, Set, Date, BigInt (any size), undefined, RegExp come from msgpackr.
+ * - Errors keep name, message, stack, `code` and an Error `cause`.
+ * - Classes registered with {@link registerClass} keep their prototype; handles (Future, ...)
+ *   register custom encoders the same way.
+ *
+ * @example
+ * ```ts
+ * const { body, segments } = encode(new Map([[1, new Float64Array(4)]]));
+ * decode(body, { bytes, segmentsStart }); // Map { 1 => Float64Array(4) }
+ * ```
+ * @module
+ */
+import { addExtension, Packr } from "msgpackr";
+import { LARGE_FRAME_BYTES } from "./frame.ts";
+
+/** Typed arrays at least this large travel as raw segments. */
+export const SEGMENT_MIN_BYTES = LARGE_FRAME_BYTES;
+
+/** An encoded value: the msgpack body and the raw segments that follow it in the frame. */
+export interface Encoded {
+  body: Uint8Array;
+  segments: Uint8Array[];
+}
+
+/** Where a body's segments live: the whole frame and the offset where segments begin. */
+export interface SegmentSource {
+  bytes: Uint8Array;
+  segmentsStart: number;
+}
+
+type TypedArrayCtor = new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => ArrayBufferView;
+
+const VIEW_TYPES: Array<[TypedArrayCtor, number]> = [
+  [Int8Array, 1],
+  [Uint8Array, 1],
+  [Uint8ClampedArray, 1],
+  [Int16Array, 2],
+  [Uint16Array, 2],
+  [Int32Array, 4],
+  [Uint32Array, 4],
+  [Float32Array, 4],
+  [Float64Array, 8],
+  [BigInt64Array, 8],
+  [BigUint64Array, 8],
+  [DataView as unknown as TypedArrayCtor, 1],
+];
+const ARRAY_BUFFER_CODE = VIEW_TYPES.length;
+
+const EXT_BINARY = 0x30;
+const EXT_CLASS = 0x31;
+const EXT_ERROR = 0x32;
+
+let outSegments: Uint8Array[] | null = null;
+let outSegmentBytes = 0;
+let inSource: SegmentSource | null = null;
+
+// Binary values are written raw (extension `pack`/`unpack`), never through msgpackr again:
+//   inline:  [code, 0, ...bytes]
+//   segment: [code, 1, u32 offset from the segments start, u32 byte length]
+function packBinary(code: number, bytes: Uint8Array): Uint8Array {
+  if (outSegments !== null && bytes.byteLength >= SEGMENT_MIN_BYTES) {
+    // Copy now: the caller may change the array as soon as the call returns, while the
+    // socket may still be writing.
+    const copy = new Uint8Array(bytes);
+    const offset = outSegmentBytes;
+    outSegments.push(copy);
+    outSegmentBytes += (copy.byteLength + 7) & ~7;
+    const head = new Uint8Array(10);
+    const view = new DataView(head.buffer);
+    head[0] = code;
+    head[1] = 1;
+    view.setUint32(2, offset);
+    view.setUint32(6, bytes.byteLength);
+    return head;
+  }
+  const out = new Uint8Array(2 + bytes.byteLength);
+  out[0] = code;
+  out.set(bytes, 2);
+  return out;
+}
+
+function unpackBinary(data: Uint8Array): unknown {
+  const code = data[0]!;
+  let bytes: Uint8Array;
+  let fresh: boolean;
+  if (data[1] === 1) {
+    if (inSource === null) throw new TypeError("A large binary value arrived without its frame segments");
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    const start = inSource.segmentsStart + view.getUint32(2);
+    const byteLength = view.getUint32(6);
+    if (start + byteLength > inSource.bytes.byteLength) throw new RangeError("A binary segment overruns its frame");
+    bytes = inSource.bytes.subarray(start, start + byteLength);
+    fresh = false;
+  } else {
+    // Copy out of the message body: a fresh ArrayBuffer is aligned and owned by the value.
+    bytes = Uint8Array.prototype.slice.call(data, 2);
+    fresh = true;
+  }
+  if (code === ARRAY_BUFFER_CODE) return fresh ? bytes.buffer : Uint8Array.prototype.slice.call(bytes).buffer;
+  const entry = VIEW_TYPES[code];
+  if (entry === undefined) throw new TypeError(`Unknown binary type code ${code}`);
+  const [Ctor, size] = entry;
+  if (bytes.byteOffset % size !== 0) bytes = Uint8Array.prototype.slice.call(bytes);
+  const length = Ctor === (DataView as unknown) ? bytes.byteLength : bytes.byteLength / size;
+  return new Ctor(bytes.buffer, bytes.byteOffset, length);
+}
+
+for (let code = 0; code < VIEW_TYPES.length; code++) {
+  addExtension({
+    Class: VIEW_TYPES[code]![0],
+    type: EXT_BINARY,
+    pack: (view: ArrayBufferView) => packBinary(code, new Uint8Array(view.buffer, view.byteOffset, view.byteLength)),
+    unpack: unpackBinary,
+  } as never);
+}
+addExtension({
+  Class: ArrayBuffer,
+  type: EXT_BINARY,
+  pack: (buffer: ArrayBuffer) => packBinary(ARRAY_BUFFER_CODE, new Uint8Array(buffer)),
+  unpack: unpackBinary,
+} as never);
+
+/** How a registered class is turned into plain data and back. */
+export interface ClassCodec<T> {
+  /** Name used on the wire; must be the same on every process. Default: the class name. */
+  name?: string;
+  /** To plain data. Default: the instance's own enumerable properties. */
+  encode?: (instance: T) => unknown;
+  /** From plain data. Default: an object with the class's prototype and those properties. */
+  decode?: (data: unknown) => T;
+}
+
+interface RegisteredClass {
+  name: string;
+  Class: abstract new (...args: never[]) => unknown;
+  encode: (instance: unknown) => unknown;
+  decode: (data: unknown) => unknown;
+}
+
+const classesByName = new Map<string, RegisteredClass>();
+const classesByCtor = new Map<unknown, RegisteredClass>();
+
+/**
+ * Lets instances of a class travel between processes with their prototype. Register the class
+ * on every process, e.g. in a module loaded with `everywhere(url)`.
+ *
+ * @example
+ * ```ts
+ * export class Point { constructor(public x = 0, public y = 0) {} norm() { return Math.hypot(this.x, this.y); } }
+ * registerClass(Point);
+ * await remotecallFetch((p) => p.norm(), 2, new Point(3, 4)); // 5
+ * ```
+ */
+export function registerClass<T extends object>(Class: abstract new (...args: never[]) => T, codec: ClassCodec<T> = {}): void {
+  if (typeof Class !== "function") throw new TypeError(`registerClass expects a class, got ${typeof Class}`);
+  const name = codec.name ?? Class.name;
+  if (!name) throw new TypeError("registerClass: an anonymous class needs { name }");
+  const existing = classesByName.get(name);
+  if (existing && existing.Class !== Class) {
+    throw new TypeError(`registerClass: the name "${name}" is already used by another class; pass { name } to tell them apart`);
+  }
+  const entry: RegisteredClass = {
+    name,
+    Class,
+    encode: (codec.encode as (i: unknown) => unknown) ?? ((instance) => ({ ...(instance as object) })),
+    decode: (codec.decode as (d: unknown) => unknown) ?? ((data) => Object.assign(Object.create(Class.prototype) as object, data)),
+  };
+  classesByName.set(name, entry);
+  if (!classesByCtor.has(Class)) {
+    // msgpackr matches extensions by instanceof, newest first, so a registered subclass is
+    // found before its registered base class. All share one reader that dispatches by name.
+    addExtension({ Class, type: EXT_CLASS, write: (instance: object) => [name, classesByCtor.get(instance.constructor)?.encode(instance) ?? entry.encode(instance)], read: readRegistered } as never);
+  }
+  classesByCtor.set(Class, entry);
+}
+
+// The reader must exist before any class is registered here, so that an instance arriving
+// first gets the "not registered" error below rather than msgpackr's unknown-extension one.
+addExtension({ type: EXT_CLASS, read: (data: [string, unknown]) => readRegistered(data) } as never);
+
+function readRegistered(data: [string, unknown]): unknown {
+  const entry = classesByName.get(data[0]);
+  if (entry === undefined) {
+    throw new TypeError(
+      `Received an instance of class "${data[0]}", which is not registered in this process; call registerClass(${data[0]}) in a module loaded with everywhere(url)`,
+    );
+  }
+  return entry.decode(data[1]);
+}
+
+/** @internal The registration for an object's exact class, if any. */
+export function registeredClassOf(value: object): RegisteredClass | undefined {
+  return classesByCtor.get(value.constructor);
+}
+
+const ERROR_CLASSES: Record<string, ErrorConstructor> = {
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
+};
+
+addExtension({
+  Class: Error,
+  type: EXT_ERROR,
+  write(err: Error): unknown[] {
+    const code = (err as { code?: unknown }).code;
+    const cause = (err as { cause?: unknown }).cause;
+    return [err.name, err.message, err.stack ?? "", typeof code === "string" ? code : null, cause instanceof Error ? cause : null];
+  },
+  read([name, message, stack, code, cause]: [string, string, string, string | null, Error | null]): Error {
+    const Ctor = ERROR_CLASSES[name] ?? Error;
+    const err = new Ctor(message, cause ? { cause } : undefined);
+    if (err.name !== name) Object.defineProperty(err, "name", { value: name, configurable: true, writable: true });
+    err.stack = stack;
+    if (code !== null) (err as { code?: string }).code = code;
+    return err;
+  },
+} as never);
+
+const packr = new Packr({
+  moreTypes: true,
+  useRecords: true,
+  mapsAsObjects: false,
+  int64AsType: "bigint",
+  largeBigIntToString: false,
+} as never);
+
+
+/**
+ * Encodes a value. Large binary data is returned in `segments`, not copied into `body`.
+ * Call `assertSendable` first: msgpackr silently drops functions inside objects.
+ */
+export function encode(value: unknown): Encoded {
+  const segments: Uint8Array[] = [];
+  outSegments = segments;
+  outSegmentBytes = 0;
+  try {
+    const packed = packr.pack(value);
+    // msgpackr reuses its buffer for the next pack: keep our own copy of small bodies.
+    return { body: packed.byteLength < 4096 ? packed.slice() : packed, segments };
+  } finally {
+    outSegments = null;
+  }
+}
+
+/** Decodes a body, resolving large binary values against the frame they arrived in. */
+export function decode(body: Uint8Array, source: SegmentSource | null = null): unknown {
+  inSource = source;
+  try {
+    return packr.unpack(body);
+  } finally {
+    inSource = null;
+  }
+}

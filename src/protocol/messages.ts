@@ -1,0 +1,82 @@
+/**
+ * Message types and the shapes of their bodies. Requests carry a non-zero id that their
+ * response repeats; notifications carry id 0.
+ *
+ * @example
+ * ```ts
+ * encodeFrame(MSG.CALL_FETCH, 7, encode([spec, args]).body, []);
+ * ```
+ * @module
+ */
+
+/** Wire protocol version; both ends of every connection must agree. */
+export const PROTOCOL_VERSION = 1;
+
+/** Message type tags (one byte on the wire). */
+export const MSG = {
+  /** listener -> connector: `{ v, nonce, pid }` */
+  HELLO: 1,
+  /** connector -> listener: `{ v, nonce, pid, mac }` */
+  AUTH: 2,
+  /** listener -> connector: `{ mac, pid }` */
+  AUTH_OK: 3,
+  /** either way: `{ reason }`, then the connection closes */
+  AUTH_FAIL: 4,
+  /** request master -> worker: JoinRequest */
+  JOIN: 10,
+  /** request: `[fnSpec, args]`; response: the value */
+  CALL_FETCH: 11,
+  /** notify: `[fnSpec, args, refId]`; the value stays on the callee */
+  CALL: 12,
+  /** request: `[fnSpec, args, refId]`; response when done (value stays) */
+  CALL_WAIT: 13,
+  /** notify: `[fnSpec, args]`; errors are printed on the callee */
+  REMOTE_DO: 14,
+  /** request: `[refId, release]`; response: the value once ready */
+  REF_FETCH: 15,
+  /** request: `[refId]`; response once ready */
+  REF_WAIT: 16,
+  /** request: `[refId]`; response: boolean */
+  REF_READY: 17,
+  /** notify: `[refIds]`; the caller no longer needs these values */
+  REF_DEL: 18,
+  /** notify master -> worker: exit now */
+  EXIT: 19,
+  /** request: `[refId, value]`; sets a Future held here (error if already set) */
+  REF_PUT: 20,
+  /** response: the value */
+  RESULT_OK: 30,
+  /** response: a WireError */
+  RESULT_ERR: 31,
+} as const;
+
+/** A message type tag. */
+export type MessageType = (typeof MSG)[keyof typeof MSG];
+
+/** Identifies a value held by its owner: [pid that created the reference, number]. */
+export type RefId = [whence: number, id: number];
+
+/** What the master tells a worker when it joins the cluster. */
+export interface JoinRequest {
+  pid: number;
+  /** Cluster topology, for worker-to-worker connections. */
+  topology: string;
+  /** Where each known process listens: `[pid, host, port]`. */
+  peers: Array<[number, string, number]>;
+}
+
+/** What a worker answers to JoinRequest. */
+export interface JoinReply {
+  ospid: number;
+  hostname: string;
+  cpus: number;
+  runtime: string;
+  runtimeVersion: string;
+  packageVersion: string;
+}
+
+/** Names a type tag for error messages. */
+export function messageName(type: number): string {
+  for (const [name, value] of Object.entries(MSG)) if (value === type) return name;
+  return `unknown(${type})`;
+}

@@ -1,0 +1,130 @@
+/**
+ * Remote calls, as in Julia: remotecall (a Future), remotecallFetch (the value),
+ * remotecallWait (a Future, once done), remoteDo (fire and forget), spawnat and fetchfrom.
+ *
+ * A call to this process's own pid runs here without serialization. Errors thrown by the
+ * called function come back as RemoteError ("On worker N: ..."); a call to, or a Future on, a
+ * worker that has exited fails at once with ProcessExitedError. Anything that cannot be sent
+ * (a free variable the workers lack, a function inside data, an unregistered class) throws at
+ * the call site before anything leaves this process.
+ *
+ * @example
+ * ```ts
+ * await remotecallFetch((a, b) => a + b, 2, 1, 2);       // 3
+ * const f = remotecall(() => Math.random(), 3);           // a Future; the value stays on 3
+ * await spawnat("any", () => myid()).fetch();             // round robin over the workers
+ * ```
+ * @module
+ */
+import { RemoteError, toWireError } from "../errors.ts";
+import { encodeCall } from "../code/invoke.ts";
+import { MSG } from "../protocol/messages.ts";
+import { writeStderr } from "../runtime/host.ts";
+import { peers } from "../cluster/peers.ts";
+import { workers } from "../cluster/queries.ts";
+import { state } from "../cluster/state.ts";
+import { Future, newRefId } from "./future.ts";
+import { refKey, refs } from "./refs.ts";
+
+// deno-lint-ignore no-explicit-any
+type AnyFn = (...args: any[]) => unknown;
+
+function checkPid(pid: unknown, where: string): number {
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1) {
+    throw new TypeError(`${where}: the pid must be a positive integer, got ${pid === null ? "null" : typeof pid === "string" ? JSON.stringify(pid) : String(pid)}`);
+  }
+  return pid;
+}
+
+function runLocally(f: AnyFn, args: unknown[]): Promise<unknown> {
+  return Promise.resolve()
+    .then(() => f(...args))
+    .catch((err: unknown) => {
+      throw new RemoteError(state.myid, toWireError(err, state.myid));
+    });
+}
+
+/**
+ * Calls `f(...args)` on process `pid` and returns a Future at once; the result stays on
+ * `pid` until fetched.
+ */
+export function remotecall<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+  checkPid(pid, "remotecall");
+  if (pid === state.myid) {
+    const future = new Future<Awaited<ReturnType<F>>>();
+    const key = refKey(future.whence, future.id);
+    runLocally(f, args).then(
+      (value) => refs.settle(key, true, value),
+      (err: RemoteError) => refs.settle(key, false, err.remote),
+    );
+    return future;
+  }
+  const conn = peers.connectionTo(pid);
+  const body = encodeCall(f, args, "remotecall");
+  const future = new Future<Awaited<ReturnType<F>>>(pid, state.myid, newRefId());
+  conn.send(MSG.CALL, 0, [body[0], body[1], [future.whence, future.id]]);
+  return future;
+}
+
+/** Calls `f(...args)` on `pid` and resolves with its value (one round trip). */
+export function remotecallFetch<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
+  try {
+    checkPid(pid, "remotecallFetch");
+    if (pid === state.myid) return runLocally(f, args) as Promise<Awaited<ReturnType<F>>>;
+    const conn = peers.connectionTo(pid);
+    return conn.request(MSG.CALL_FETCH, encodeCall(f, args, "remotecallFetch")) as Promise<Awaited<ReturnType<F>>>;
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** Calls `f(...args)` on `pid`, waits until it has finished, and resolves with a Future of its value. */
+export async function remotecallWait<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): Promise<Future<Awaited<ReturnType<F>>>> {
+  checkPid(pid, "remotecallWait");
+  if (pid === state.myid) {
+    const future = remotecall(f, pid, ...args);
+    await future.wait();
+    return future;
+  }
+  const conn = peers.connectionTo(pid);
+  const body = encodeCall(f, args, "remotecallWait");
+  const future = new Future<Awaited<ReturnType<F>>>(pid, state.myid, newRefId());
+  await conn.request(MSG.CALL_WAIT, [body[0], body[1], [future.whence, future.id]]);
+  return future;
+}
+
+/**
+ * Runs `f(...args)` on `pid` without waiting or returning anything. Errors are printed on
+ * that process's stderr (forwarded to the master's as "From worker N:").
+ */
+export function remoteDo<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): void {
+  checkPid(pid, "remoteDo");
+  if (pid === state.myid) {
+    runLocally(f, args).catch((err: RemoteError) => writeStderr(`Error in remoteDo: ${err.remote.stack || err.remote.message}\n`));
+    return;
+  }
+  const conn = peers.connectionTo(pid);
+  conn.send(MSG.REMOTE_DO, 0, encodeCall(f, args, "remoteDo"));
+}
+
+let roundRobin = 0;
+
+/** The next worker in round-robin order (the master when there are no workers). */
+export function nextWorker(): number {
+  const list = workers();
+  const pid = list[roundRobin % list.length]!;
+  roundRobin = (roundRobin + 1) % 1_000_000_007;
+  return pid;
+}
+
+/** Julia's `@spawnat p expr`: remotecall on `p`, or on the next worker in turn with "any". */
+export function spawnat<F extends AnyFn>(p: number | "any", f: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+  if (p !== "any") checkPid(p, "spawnat");
+  return remotecall(f, p === "any" ? nextWorker() : p, ...args);
+}
+
+/** Julia's `@fetchfrom p expr`: remotecallFetch with the pid first. */
+export function fetchfrom<F extends AnyFn>(p: number, f: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
+  return remotecallFetch(f, p, ...args);
+}
+

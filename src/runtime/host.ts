@@ -1,0 +1,177 @@
+/**
+ * The host process: identity, output streams, exit hooks, signals and stdin.
+ *
+ * @example
+ * ```ts
+ * onBeforeExit(async () => { await cleanUp(); });
+ * ```
+ * @module
+ */
+import os from "node:os";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import path from "node:path";
+import { accessSync, constants } from "node:fs";
+
+/** This machine's host name. */
+export function hostname(): string {
+  return os.hostname();
+}
+
+/** Number of logical CPUs. */
+export function cpuCount(): number {
+  return os.availableParallelism?.() ?? os.cpus().length;
+}
+
+/** The operating-system pid of this process. */
+export function osPid(): number {
+  return process.pid;
+}
+
+/** The current working directory. */
+export function cwd(): string {
+  return process.cwd();
+}
+
+/** An environment variable, or undefined. */
+export function env(name: string): string | undefined {
+  return process.env[name];
+}
+
+/** A copy of the whole environment. */
+export function envAll(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Command-line arguments after the script. */
+export function scriptArgs(): string[] {
+  return process.argv.slice(2);
+}
+
+/** The absolute path of the running executable (node, bun or deno). */
+export function execPath(): string {
+  return process.execPath;
+}
+
+/** The runtime flags this process was started with (Node: e.g. tsx's --import). */
+export function execArgv(): string[] {
+  return [...process.execArgv];
+}
+
+/** Writes text to stdout. */
+export function writeStdout(text: string): void {
+  process.stdout.write(text);
+}
+
+/** Writes text to stderr. */
+export function writeStderr(text: string): void {
+  process.stderr.write(text);
+}
+
+/** Ends the process. */
+export function exit(code: number): never {
+  process.exit(code);
+}
+
+/** Sets the code the process exits with when it ends on its own. */
+export function setExitCode(code: number): void {
+  process.exitCode = code;
+}
+
+/** Runs `fn` when the event loop is empty; the process exits after if nothing new was scheduled. */
+export function onBeforeExit(fn: () => void): void {
+  process.on("beforeExit", fn);
+}
+
+/** Runs `fn` synchronously as the process exits (no async work is possible there). */
+export function onExit(fn: () => void): void {
+  process.on("exit", fn);
+}
+
+/** Handles a signal instead of dying from it. Returns a function that removes the handler. */
+export function onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => void {
+  process.on(signal, fn);
+  return () => process.off(signal, fn);
+}
+
+/**
+ * Reads stdin: resolves the first line, then calls `onEnd` when stdin closes (the parent went
+ * away). The stream is not kept referenced, so it never keeps the process alive by itself.
+ */
+export function readStdinLine(onEnd: () => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    let done = false;
+    const stdin = process.stdin;
+    stdin.setEncoding("utf8");
+    stdin.on("data", (chunk: string) => {
+      if (done) return;
+      buffered += chunk;
+      const nl = buffered.indexOf("\n");
+      if (nl >= 0) {
+        done = true;
+        resolve(buffered.slice(0, nl).replace(/\r$/, ""));
+      }
+    });
+    stdin.on("end", () => {
+      if (!done) reject(new Error("stdin closed before the cookie line arrived"));
+      onEnd();
+    });
+    stdin.on("error", () => onEnd());
+  });
+}
+
+/** Converts a file path or URL string to a file: URL string. */
+export function toFileUrl(pathOrUrl: string | URL): string {
+  if (pathOrUrl instanceof URL) return pathOrUrl.href;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(pathOrUrl) && !/^[a-z]:[\\/]/i.test(pathOrUrl)) return pathOrUrl;
+  return pathToFileURL(path.resolve(process.cwd(), pathOrUrl)).href;
+}
+
+/** Converts a file: URL to a path. */
+export function fromFileUrl(url: string | URL): string {
+  return fileURLToPath(url);
+}
+
+/** Whether a file exists and is executable. */
+export function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The PATH entries, in order. */
+export function pathEntries(): string[] {
+  return (process.env.PATH ?? "").split(path.delimiter).filter(Boolean);
+}
+
+/** Joins path parts. */
+export function joinPath(...parts: string[]): string {
+  return path.join(...parts);
+}
+
+/** An address other hosts can reach this one at (first non-internal IPv4), else loopback. */
+export function primaryAddress(): string {
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
+}
+
+/** Flushes stdout and stderr, then exits (bounded: exits anyway after 500 ms). */
+export function flushAndExit(code: number): void {
+  const timer = setTimeout(() => process.exit(code), 500);
+  (timer as { unref?: () => void }).unref?.();
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
+/** Logs errors nobody handled instead of dying from them (a worker keeps serving). */
+export function onUncaughtError(fn: (err: unknown, kind: string) => void): void {
+  process.on("uncaughtException", (err) => fn(err, "uncaught exception"));
+  process.on("unhandledRejection", (err) => fn(err, "unhandled promise rejection"));
+}

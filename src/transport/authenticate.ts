@@ -1,0 +1,142 @@
+/**
+ * Runs the cookie handshake (see protocol/handshake.ts) over a fresh Connection. Either side
+ * that sees a wrong MAC or another protocol version says why (AUTH_FAIL) and closes.
+ *
+ * @example
+ * ```ts
+ * const peerPid = await authenticate(conn, { role: "connector", cookie, myPid: 1, timeoutMs: 10_000 });
+ * ```
+ * @module
+ */
+import { AuthenticationError, ProtocolError } from "../errors.ts";
+import { decode } from "../protocol/codec.ts";
+import type { Frame } from "../protocol/frame.ts";
+import { checkVersion, handshakeMac, macEquals, type Role } from "../protocol/handshake.ts";
+import { MSG, PROTOCOL_VERSION, messageName } from "../protocol/messages.ts";
+import { hmacSha256, randomBytes } from "../runtime/crypto.ts";
+import type { Connection } from "./connection.ts";
+
+/** Handshake parameters. */
+export interface AuthOptions {
+  role: Role;
+  cookie: string;
+  myPid: number;
+  timeoutMs: number;
+}
+
+interface Hello {
+  v: unknown;
+  nonce: Uint8Array;
+  pid: number;
+}
+interface Auth extends Hello {
+  mac: Uint8Array;
+}
+
+/** Authenticates both ways; resolves with the peer's pid, or rejects and closes the connection. */
+export function authenticate(conn: Connection, options: AuthOptions): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const nonce = randomBytes(16);
+    let step = 0;
+    let peerNonce: Uint8Array | null = null;
+    const timer = setTimeout(
+      () => fail(new AuthenticationError(`${conn.label} did not complete the handshake within ${options.timeoutMs} ms`), false),
+      options.timeoutMs,
+    );
+    conn.hold();
+
+    const finish = (): void => {
+      clearTimeout(timer);
+      conn.release();
+      conn.onFrame = () => {};
+    };
+    const fail = (err: Error, tell: boolean): void => {
+      if (step < 0) return;
+      step = -1;
+      finish();
+      if (tell && !conn.closed) {
+        try {
+          conn.send(MSG.AUTH_FAIL, 0, { reason: err.message });
+        } catch {
+          // The connection may already be broken; the close below reports it either way.
+        }
+      }
+      conn.close(err);
+      reject(err);
+    };
+    const succeed = (peerPid: number): void => {
+      step = 2;
+      finish();
+      conn.authenticated(peerPid);
+      resolve(peerPid);
+    };
+    conn.closeError = (reason) =>
+      reason ?? new AuthenticationError(`${conn.label} closed the connection during the handshake (wrong cookie, or not a distributed process)`);
+    const prevOnClose = conn.onClose;
+    conn.onClose = (reason) => {
+      prevOnClose(reason);
+      if (step >= 0 && step < 2) fail(reason ?? conn.closeError(undefined), false);
+    };
+
+    conn.onFrame = (frame: Frame) => {
+      try {
+        const body = decode(frame.body) as Record<string, unknown>;
+        if (frame.type === MSG.AUTH_FAIL) {
+          fail(new AuthenticationError(`${conn.label} refused this process: ${String(body?.reason)}`), false);
+          return;
+        }
+        if (options.role === "listener") onListenerFrame(frame.type, body);
+        else onConnectorFrame(frame.type, body);
+      } catch (err) {
+        fail(err instanceof AuthenticationError || err instanceof ProtocolError ? err : new ProtocolError(`Bad handshake frame from ${conn.label}: ${(err as Error).message}`), true);
+      }
+    };
+
+    const expect = (type: number, wanted: number): void => {
+      if (type !== wanted) throw new ProtocolError(`${conn.label} sent ${messageName(type)} during the handshake, expected ${messageName(wanted)}`);
+    };
+
+    function onListenerFrame(type: number, body: Record<string, unknown>): void {
+      expect(type, MSG.AUTH);
+      const auth = body as unknown as Auth;
+      checkVersion(auth.v, conn.label);
+      const expected = handshakeMac(hmacSha256, options.cookie, "connector", nonce, toBytes(auth.nonce));
+      if (!macEquals(expected, toBytes(auth.mac))) {
+        throw new AuthenticationError(`${conn.label} failed the cookie check: the two processes do not share a cluster cookie`);
+      }
+      conn.send(MSG.AUTH_OK, 0, { mac: handshakeMac(hmacSha256, options.cookie, "listener", toBytes(auth.nonce), nonce), pid: options.myPid });
+      succeed(auth.pid);
+    }
+
+    function onConnectorFrame(type: number, body: Record<string, unknown>): void {
+      if (step === 0) {
+        expect(type, MSG.HELLO);
+        const hello = body as unknown as Hello;
+        checkVersion(hello.v, conn.label);
+        peerNonce = toBytes(hello.nonce);
+        step = 1;
+        conn.send(MSG.AUTH, 0, {
+          v: PROTOCOL_VERSION,
+          nonce,
+          pid: options.myPid,
+          mac: handshakeMac(hmacSha256, options.cookie, "connector", peerNonce, nonce),
+        });
+        return;
+      }
+      expect(type, MSG.AUTH_OK);
+      const ok = body as { mac: Uint8Array; pid: number };
+      const expected = handshakeMac(hmacSha256, options.cookie, "listener", nonce, peerNonce!);
+      if (!macEquals(expected, toBytes(ok.mac))) {
+        throw new AuthenticationError(`${conn.label} could not prove it knows the cluster cookie; refusing to talk to it`);
+      }
+      succeed(ok.pid);
+    }
+
+    if (options.role === "listener") conn.send(MSG.HELLO, 0, { v: PROTOCOL_VERSION, nonce, pid: options.myPid });
+  });
+}
+
+function toBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  throw new ProtocolError("Handshake field is not binary");
+}

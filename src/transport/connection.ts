@@ -1,0 +1,216 @@
+/**
+ * One authenticated (or authenticating) connection to another process: frames in and out,
+ * requests matched to responses, writes coalesced per microtask.
+ *
+ * The socket is kept referenced only while a request on it is pending (or when `keepAlive`),
+ * so a master whose script has finished can exit instead of hanging on idle worker sockets.
+ *
+ * @example
+ * ```ts
+ * const conn = new Connection(socket, { maxFrameBytes: 1 << 30, label: "worker 2" });
+ * conn.onFrame = (frame) => handle(frame);
+ * const value = await conn.request(MSG.CALL_FETCH, [spec, args]);
+ * ```
+ * @module
+ */
+import { ProtocolError, RemoteError, type WireError } from "../errors.ts";
+import { decode, encode, type Encoded } from "../protocol/codec.ts";
+import { encodeFrame, FrameReader, type Frame } from "../protocol/frame.ts";
+import { MSG } from "../protocol/messages.ts";
+import type { Socket } from "../runtime/net.ts";
+
+/** Options for a Connection. */
+export interface ConnectionOptions {
+  /** Largest frame accepted once authenticated. */
+  maxFrameBytes: number;
+  /** How to name the peer in errors, e.g. "worker 3 (127.0.0.1:4567)". */
+  label: string;
+  /** Keep the process alive while this connection is open (a worker's link to its master). */
+  keepAlive?: boolean;
+}
+
+interface Pending {
+  resolve: (value: unknown) => void;
+  reject: (err: Error) => void;
+}
+
+/** Frames accepted before authentication are small: nobody unauthenticated can make us allocate. */
+export const PREAUTH_MAX_FRAME_BYTES = 4096;
+
+/** A framed, request/response connection over a socket. */
+export class Connection {
+  readonly label: string;
+  /** The peer's pid, known after the handshake. */
+  peerPid = 0;
+  /** Receives every frame that is not a response to one of our requests. */
+  onFrame: (frame: Frame) => void = () => {};
+  /** Called once when the connection is gone, with the reason if it broke. */
+  onClose: (reason: Error | undefined) => void = () => {};
+  /** Builds the error that pending requests reject with when the connection is lost. */
+  closeError: (reason: Error | undefined) => Error = (reason) =>
+    new Error(`Connection to ${this.label} closed${reason ? `: ${reason.message}` : ""}`);
+
+  #socket: Socket;
+  #reader: FrameReader;
+  #maxFrameBytes: number;
+  #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #flushScheduled = false;
+  #closed = false;
+  #holds = 0;
+  #keepAlive: boolean;
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    this.#socket = socket;
+    this.label = options.label;
+    this.#maxFrameBytes = options.maxFrameBytes;
+    this.#keepAlive = options.keepAlive ?? false;
+    this.#reader = new FrameReader(PREAUTH_MAX_FRAME_BYTES);
+    if (!this.#keepAlive) socket.unref();
+    socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    socket.on("error", (err: Error) => this.close(err));
+    socket.on("close", () => this.close(undefined));
+  }
+
+  /** Whether the connection has closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Lifts the pre-authentication frame limit. */
+  authenticated(peerPid: number): void {
+    this.peerPid = peerPid;
+    this.#reader.setMaxFrameBytes(this.#maxFrameBytes);
+  }
+
+  /** Keeps the process alive until the matching release(). */
+  hold(): void {
+    if (this.#holds++ === 0 && !this.#keepAlive && !this.#closed) this.#socket.ref();
+  }
+
+  /** Undoes one hold(). */
+  release(): void {
+    if (--this.#holds === 0 && !this.#keepAlive && !this.#closed) this.#socket.unref();
+  }
+
+  /** Sends an already-encoded message. */
+  sendEncoded(type: number, id: number, encoded: Encoded): void {
+    if (this.#closed) throw this.closeError(undefined);
+    for (const chunk of encodeFrame(type, id, encoded.body, encoded.segments)) {
+      this.#queue.push(chunk);
+      this.#queuedBytes += chunk.byteLength;
+    }
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
+  }
+
+  /** Encodes and sends a message. Throws (before sending anything) if the value cannot be encoded. */
+  send(type: number, id: number, value: unknown): void {
+    this.sendEncoded(type, id, encode(value));
+  }
+
+  /** Sends a request and resolves with the response value (RESULT_ERR rejects with RemoteError). */
+  request(type: number, value: unknown): Promise<unknown> {
+    return this.requestEncoded(type, encode(value));
+  }
+
+  /** Like request, for an already-encoded body. */
+  requestEncoded(type: number, encoded: Encoded): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.closeError(undefined));
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0xfffffffe ? 1 : this.#nextId + 1;
+    const promise = new Promise<unknown>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.hold();
+    this.sendEncoded(type, id, encoded);
+    return promise;
+  }
+
+  /** Answers request `id` with a value. */
+  respond(id: number, value: unknown): void {
+    this.send(MSG.RESULT_OK, id, value);
+  }
+
+  /** Answers request `id` with an error. */
+  respondError(id: number, error: WireError): void {
+    this.send(MSG.RESULT_ERR, id, error);
+  }
+
+  /** Closes the connection; pending requests reject with closeError(reason). Idempotent. */
+  close(reason?: Error): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#flush();
+    this.#socket.end();
+    // Give the final frames a moment to leave, then make sure the socket is gone.
+    const timer = setTimeout(() => this.#socket.destroy(), 1000);
+    (timer as { unref?: () => void }).unref?.();
+    const error = this.closeError(reason);
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+    this.#socket.unref();
+    this.onClose(reason);
+  }
+
+  #flush(): void {
+    this.#flushScheduled = false;
+    const queue = this.#queue;
+    if (queue.length === 0 || this.#socket.destroyed) return;
+    this.#queue = [];
+    const bytes = this.#queuedBytes;
+    this.#queuedBytes = 0;
+    if (queue.length === 1) {
+      this.#socket.write(queue[0]!);
+    } else if (bytes <= 256 * 1024) {
+      const merged = new Uint8Array(bytes);
+      let at = 0;
+      for (const chunk of queue) {
+        merged.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      this.#socket.write(merged);
+    } else {
+      this.#socket.cork();
+      for (const chunk of queue) this.#socket.write(chunk);
+      this.#socket.uncork();
+    }
+  }
+
+  #onData(chunk: Uint8Array): void {
+    let frames: Frame[];
+    try {
+      frames = this.#reader.push(chunk);
+    } catch (err) {
+      this.close(err as Error);
+      return;
+    }
+    for (const frame of frames) {
+      if (this.#closed) return;
+      if (frame.type === MSG.RESULT_OK || frame.type === MSG.RESULT_ERR) this.#onResponse(frame);
+      else this.onFrame(frame);
+    }
+  }
+
+  #onResponse(frame: Frame): void {
+    const pending = this.#pending.get(frame.id);
+    if (pending === undefined) {
+      this.close(new ProtocolError(`${this.label} answered request ${frame.id}, which was never sent`));
+      return;
+    }
+    this.#pending.delete(frame.id);
+    this.release();
+    let value: unknown;
+    try {
+      value = decode(frame.body, frame);
+    } catch (err) {
+      pending.reject(err as Error);
+      return;
+    }
+    if (frame.type === MSG.RESULT_OK) pending.resolve(value);
+    else pending.reject(new RemoteError((value as WireError).pid ?? this.peerPid, value as WireError));
+  }
+}
