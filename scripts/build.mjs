@@ -1,11 +1,13 @@
 // Builds the package to dist/ with tsc (strict, .ts imports rewritten to .js), so Node 20
-// runs it without tsx. Usage: node scripts/build.mjs
+// runs it without tsx. Usage: node scripts/build.mjs [--clean]
+// Without --clean, dist/ is updated in place, so a test run in progress is not pulled out
+// from under itself.
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const require = createRequire(import.meta.url);
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+if (process.argv.includes("--clean")) rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 const tsc = require.resolve("typescript/bin/tsc");
 const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { stdio: "inherit", cwd: new URL("..", import.meta.url) });
 if (result.status !== 0) process.exit(result.status ?? 1);

@@ -78,7 +78,7 @@ export async function joinWorker(
       conn.close();
     });
     const gone = Promise.all([connClosed, config.exited]).then(() => undefined);
-    peers.add({ pid, conn, manager, config, info, state: "running", gone });
+    peers.add({ pid, conn, manager, config, info, address, state: "running", gone });
     manager.manage(pid, config, "register");
   } finally {
     clearTimeout(timer);

@@ -22,6 +22,8 @@ export interface Peer {
   manager?: ClusterManager;
   config?: WorkerConfig;
   info?: JoinReply;
+  /** Where the peer listens. */
+  address?: { host: string; port: number };
   /** "exiting" once rmprocs asked it to leave. */
   state: "running" | "exiting";
   /** Resolves when the peer is gone (connection closed, and for launched workers, process ended). */

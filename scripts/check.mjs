@@ -1,0 +1,74 @@
+// Repository checks that keep the design card's boundaries true. Exits non-zero on a finding.
+//   - package.json and deno.json export the same entry points, and carry the same version
+//   - only src/runtime/ touches host APIs (node:*, Bun.*, Deno.*); src/protocol/ does no I/O
+//   - managers/ reach the core only through src/internal.ts
+//   - nothing imports test/, bench/ or scripts/; no import cycles in src/ and managers/
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(new URL("..", import.meta.url).pathname);
+const problems = [];
+const rel = (f) => path.relative(root, f);
+
+const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+const deno = JSON.parse(readFileSync(path.join(root, "deno.json"), "utf8"));
+const pkgKeys = Object.keys(pkg.exports).sort().join(",");
+const denoKeys = Object.keys(deno.exports).sort().join(",");
+if (pkgKeys !== denoKeys) problems.push(`export maps differ: package.json [${pkgKeys}] vs deno.json [${denoKeys}]`);
+for (const key of Object.keys(deno.exports)) {
+  const src = deno.exports[key].replace(/^\.\//, "").replace(/\.ts$/, "");
+  const built = pkg.exports[key]?.default?.replace(/^\.\/dist\//, "").replace(/\.js$/, "");
+  if (src !== built) problems.push(`export "${key}": deno.json points at ${deno.exports[key]}, package.json at ${pkg.exports[key]?.default}`);
+}
+if (pkg.version !== deno.version) problems.push(`versions differ: package.json ${pkg.version}, deno.json ${deno.version}`);
+const versionTs = readFileSync(path.join(root, "src/version.ts"), "utf8");
+if (!versionTs.includes(`"${pkg.version}"`)) problems.push(`src/version.ts does not say ${pkg.version}`);
+
+function files(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...files(full));
+    else if (name.endsWith(".ts")) out.push(full);
+  }
+  return out;
+}
+const sources = [...files(path.join(root, "src")), ...files(path.join(root, "managers")), ...files(path.join(root, "bin"))];
+const graph = new Map();
+for (const file of sources) {
+  const text = readFileSync(file, "utf8");
+  const imports = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"|^\s*import\s+"([^"]+)"/gm)].map((m) => m[1] ?? m[2]);
+  const r = rel(file);
+  const inRuntime = r.startsWith("src/runtime/");
+  for (const spec of imports) {
+    if (spec.startsWith("node:") && !inRuntime && !r.startsWith("bin/")) problems.push(`${r} imports ${spec}: only src/runtime/ may use host APIs`);
+    if (/(^|\/)(test|bench|scripts)\//.test(spec)) problems.push(`${r} imports ${spec}: nothing may import test/, bench/ or scripts/`);
+    if (r.startsWith("managers/") && spec.startsWith("../src/") && spec !== "../src/internal.ts") problems.push(`${r} imports ${spec}: managers reach the core through src/internal.ts only`);
+    if (r.startsWith("src/protocol/") && spec.startsWith("../") && !spec.startsWith("../errors.ts")) problems.push(`${r} imports ${spec}: src/protocol/ stays pure`);
+  }
+  if (!inRuntime && /\b(Bun|Deno)\.[a-z]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) problems.push(`${r} uses Bun.* or Deno.* outside src/runtime/`);
+  graph.set(file, imports.filter((s) => s.startsWith(".")).map((s) => path.resolve(path.dirname(file), s)));
+}
+// Cycle check (the package door's self-import, used to seed Main, is the one allowed loop).
+const state = new Map();
+const stack = [];
+function visit(file) {
+  state.set(file, 1);
+  stack.push(file);
+  for (const dep of graph.get(file) ?? []) {
+    if (dep === file) continue;
+    if (state.get(dep) === 1) {
+      const loop = stack.slice(stack.indexOf(dep)).map(rel);
+      problems.push(`import cycle: ${[...loop, rel(dep)].join(" -> ")}`);
+    } else if (!state.has(dep) && graph.has(dep)) visit(dep);
+  }
+  stack.pop();
+  state.set(file, 2);
+}
+for (const file of graph.keys()) if (!state.has(file)) visit(file);
+
+if (problems.length > 0) {
+  console.error(`check: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`);
+  process.exit(1);
+}
+console.log(`check: ok (${sources.length} source files)`);

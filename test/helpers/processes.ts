@@ -1,0 +1,74 @@
+// Process helpers for tests: is an OS pid alive, wait for a condition (by polling the OS, the
+// one thing with no event to wait for), run a master script under a runtime.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+/** The repository root. */
+export const ROOT = path.resolve(new URL("../../..", import.meta.url).pathname);
+
+/** Whether an OS process exists (zombies count as gone). */
+export function alive(ospid: number): boolean {
+  try {
+    process.kill(ospid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${ospid}/stat`, "utf8");
+    return !/^\d+ \(.*\) Z/.test(stat);
+  } catch {
+    return false;
+  }
+}
+
+/** Resolves with the time waited once `cond()` is true; rejects after `ms`. */
+export async function waitUntil(cond: () => boolean, ms: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - start;
+}
+
+/** The executable of a runtime (the test run puts bun and deno on PATH). */
+export function runtimeExe(runtime: string): string {
+  return runtime === "node" ? process.execPath : runtime;
+}
+
+/** Arguments to run a script file under a runtime. */
+export function runtimeArgs(runtime: string, file: string, args: string[] = []): string[] {
+  return runtime === "deno" ? ["run", "-A", file, ...args] : [file, ...args];
+}
+
+/** Result of running a master script. */
+export interface MasterRun {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** Runs a compiled fixture script (dist/test/fixtures/NAME.js) as a master under `runtime`. */
+export function runMaster(runtime: string, name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<MasterRun> {
+  const file = path.join(ROOT, "dist", "test", "fixtures", `${name}.js`);
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${runtime} ${name} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
+    });
+  });
+}
