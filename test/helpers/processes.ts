@@ -3,6 +3,8 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { findRuntime } from "../../src/runtime/command.ts";
+import type { RuntimeName } from "../../src/runtime/detect.ts";
 
 /** The repository root. */
 export const ROOT = path.resolve(new URL("../../..", import.meta.url).pathname);
@@ -32,9 +34,12 @@ export async function waitUntil(cond: () => boolean, ms: number, what: string): 
   return Date.now() - start;
 }
 
-/** The executable of a runtime (the test run puts bun and deno on PATH). */
+/**
+ * The executable of a runtime, found the way the library finds it (npm's `deno` shim is a
+ * Node script that spawns the real binary: killing the shim would not kill Deno).
+ */
 export function runtimeExe(runtime: string): string {
-  return runtime === "node" ? process.execPath : runtime;
+  return runtime === "node" ? process.execPath : findRuntime(runtime as RuntimeName);
 }
 
 /** Arguments to run a script file under a runtime. */
@@ -51,12 +56,18 @@ export interface MasterRun {
   ms: number;
 }
 
+/** Starts a compiled fixture script as a master and returns the child (for tests that kill it). */
+export function startMaster(runtime: string, name: string, args: string[] = []): ReturnType<typeof spawn> {
+  const file = path.join(ROOT, "dist", "test", "fixtures", `${name}.js`);
+  return spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+}
+
 /** Runs a compiled fixture script (dist/test/fixtures/NAME.js) as a master under `runtime`. */
-export function runMaster(runtime: string, name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<MasterRun> {
+export function runMaster(runtime: string, name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000, cwd = ROOT): Promise<MasterRun> {
   const file = path.join(ROOT, "dist", "test", "fixtures", `${name}.js`);
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
