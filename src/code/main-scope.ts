@@ -81,12 +81,14 @@ export class MainScope {
     for (const name of Object.keys(sources)) {
       if (!isBindableName(name)) throw new TypeError(`Cannot define "${name}" in Main: it is not a plain identifier (or is a reserved word)`);
     }
-    const previous = new Map(this.#sources);
+    const previousSources = new Map(this.#sources);
+    const previousValues = new Map(this.#values);
     for (const [name, source] of Object.entries(sources)) this.#sources.set(name, source);
     try {
       this.#changed();
     } catch (err) {
-      this.#sources = previous;
+      this.#sources = previousSources;
+      this.#values = previousValues;
       this.#changed();
       throw err;
     }

@@ -2,16 +2,16 @@
  * Turns a function's `toString()` into an expression that evaluates back to the function,
  * whatever the runtime printed: arrows, `function`, `async`, generators, classes, and method
  * shorthand (`doWork(a) { ... }` from `{ doWork(a) { ... } }`), which is not an expression on
- * its own and is wrapped as `({ doWork(a) { ... } }).doWork`.
+ * its own and is wrapped in an object literal from which the method is picked by its key.
  *
  * @example
  * ```ts
- * functionExpression({ f(x) { return x; } }.f); // '({ f(x) { return x; } })["f"]'
+ * functionExpression({ f(x) { return x; } }.f); // '((o) => o[Reflect.ownKeys(o)[0]])({ f(x) { return x; } })'
  * ```
  * @module
  */
 import { SerializationError } from "../errors.ts";
-import { parseExpression } from "./free-identifiers.ts";
+import { isSingleMethodObject, parseExpression } from "./free-identifiers.ts";
 
 const NATIVE = /\{\s*\[native code\]\s*\}\s*$/;
 const byText = new Map<string, string>();
@@ -41,7 +41,8 @@ export function functionExpression(fn: Function, where: string): string {
 
 function toExpression(name: string, text: string): string | undefined {
   if (parseExpression(`(${text}\n)`)) return text;
-  const wrapped = `({ ${text}\n })[${JSON.stringify(name)}]`;
-  if (name && parseExpression(wrapped)) return wrapped;
-  return undefined;
+  // Method shorthand (any key: name, string, computed, symbol) is wrapped in an object literal
+  // and picked by its own key. Accessors are refused: reading them would call them.
+  if (!isSingleMethodObject(`({ ${text}\n })`)) return undefined;
+  return `((o) => o[Reflect.ownKeys(o)[0]])({ ${text}\n })`;
 }

@@ -18,7 +18,7 @@
  * @module
  */
 import { addExtension, Packr } from "msgpackr";
-import { LARGE_FRAME_BYTES } from "./frame.ts";
+import { align8, LARGE_FRAME_BYTES } from "./frame.ts";
 
 /** Typed arrays at least this large travel as raw segments. */
 export const SEGMENT_MIN_BYTES = LARGE_FRAME_BYTES;
@@ -71,7 +71,7 @@ function packBinary(code: number, bytes: Uint8Array): Uint8Array {
     const copy = new Uint8Array(bytes);
     const offset = outSegmentBytes;
     outSegments.push(copy);
-    outSegmentBytes += (copy.byteLength + 7) & ~7;
+    outSegmentBytes += align8(copy.byteLength);
     const head = new Uint8Array(10);
     const view = new DataView(head.buffer);
     head[0] = code;
@@ -176,7 +176,15 @@ export function registerClass<T extends object>(Class: abstract new (...args: ne
   if (!classesByCtor.has(Class)) {
     // msgpackr matches extensions by instanceof, newest first, so a registered subclass is
     // found before its registered base class. All share one reader that dispatches by name.
-    addExtension({ Class, type: EXT_CLASS, write: (instance: object) => [name, classesByCtor.get(instance.constructor)?.encode(instance) ?? entry.encode(instance)], read: readRegistered } as never);
+    addExtension({
+      Class,
+      type: EXT_CLASS,
+      write: (instance: object) => {
+        const exact = classesByCtor.get(instance.constructor) ?? entry;
+        return [exact.name, exact.encode(instance)];
+      },
+      read: readRegistered,
+    } as never);
   }
   classesByCtor.set(Class, entry);
 }

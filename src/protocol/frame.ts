@@ -39,7 +39,9 @@ export interface Frame {
 
 /** Rounds up to a multiple of 8. */
 export function align8(n: number): number {
-  return (n + 7) & ~7;
+  // Not `(n + 7) & ~7`: bitwise operators work on 32-bit signed integers and frames may
+  // exceed 2 GiB.
+  return Math.ceil(n / 8) * 8;
 }
 
 const PADDING = new Uint8Array(8);

@@ -53,18 +53,25 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
   }
   const proto = Object.getPrototypeOf(obj) as unknown;
   if (!BUILTIN_PROTOTYPES.has(proto)) {
-    if (registeredClassOf(obj) !== undefined) return;
+    const registered = registeredClassOf(obj);
+    if (registered !== undefined) {
+      // Check what will actually be sent: the own fields (default codec) or encode()'s result.
+      seen.add(obj);
+      walk(registered.encode(obj), path, seen);
+      seen.delete(obj);
+      return;
+    }
     if (typeof SharedArrayBuffer !== "undefined" && obj instanceof SharedArrayBuffer) {
       throw new SerializationError(path, "a SharedArrayBuffer", "Shared memory cannot cross processes by copy; send a typed array copy, or use SharedArray within one host");
     }
     if (obj instanceof Promise) {
       throw new SerializationError(path, "a Promise", "Await it first and send the value");
     }
-    const name = (obj as { constructor?: { name?: string } }).constructor?.name || "an anonymous class";
+    const name = (obj as { constructor?: { name?: string } }).constructor?.name;
     throw new SerializationError(
       path,
-      `an instance of class ${name}, which is not registered`,
-      `Call registerClass(${name}) on every process (e.g. in a module loaded with everywhere(url)), or send a plain object`,
+      name ? `an instance of class ${name}, which is not registered` : "an instance of an anonymous class",
+      `Call registerClass(${name || "TheClass, { name }"}) on every process (e.g. in a module loaded with everywhere(url)), or send a plain object`,
     );
   }
   seen.add(obj);
@@ -75,8 +82,8 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
     }
   } else if (obj instanceof Map) {
     for (const [k, v] of obj) {
-      walk(k, `${path}.<key ${String(k)}>`, seen);
-      walk(v, `${path}.get(${typeof k === "string" ? JSON.stringify(k) : String(k)})`, seen);
+      walk(k, `${path}.<key ${keyLabel(k)}>`, seen);
+      walk(v, `${path}.get(${keyLabel(k)})`, seen);
     }
   } else if (obj instanceof Set) {
     let i = 0;
@@ -94,4 +101,14 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
 
 function describeFunction(f: Function): string {
   return f.name ? `\`${f.name}\`` : "anonymous";
+}
+
+function keyLabel(key: unknown): string {
+  if (typeof key === "string") return JSON.stringify(key);
+  if (typeof key === "object" && key !== null) return Array.isArray(key) ? "[array]" : "{object}";
+  try {
+    return String(key);
+  } catch {
+    return typeof key;
+  }
 }

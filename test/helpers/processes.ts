@@ -39,6 +39,7 @@ export async function waitUntil(cond: () => boolean, ms: number, what: string): 
  * Node script that spawns the real binary: killing the shim would not kill Deno).
  */
 export function runtimeExe(runtime: string): string {
+  if (runtime === "tsx") return path.join(ROOT, "node_modules", ".bin", "tsx");
   return runtime === "node" ? process.execPath : findRuntime(runtime as RuntimeName);
 }
 
@@ -64,7 +65,8 @@ export function startMaster(runtime: string, name: string, args: string[] = []):
 
 /** Runs a compiled fixture script (dist/test/fixtures/NAME.js) as a master under `runtime`. */
 export function runMaster(runtime: string, name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000, cwd = ROOT): Promise<MasterRun> {
-  const file = path.join(ROOT, "dist", "test", "fixtures", `${name}.js`);
+  // tsx runs the TypeScript source; the others run the compiled fixture.
+  const file = runtime === "tsx" ? path.join(ROOT, "dist", "test", "fixtures", `${name}.ts`) : path.join(ROOT, "dist", "test", "fixtures", `${name}.js`);
   const start = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
