@@ -1,0 +1,173 @@
+/**
+ * The per-runtime master bench: run under node, bun or deno (`<runtime> dist/bench/master.js`),
+ * it starts workers of its own runtime and bare children of the same runtime, measures each
+ * metric of results.ts against its raw limit in the same run, and prints one MasterResult
+ * line (RESULT_PREFIX + JSON) on stdout. Ours and raw samples are interleaved (stats.ts), and
+ * every worker and child is stopped before it exits.
+ *
+ * Sizes can be scaled down for a smoke run with `--quick`.
+ *
+ * @module
+ */
+import { loadavg } from "node:os";
+import { addprocs, remotecall, remotecallFetch, rmprocs, workers } from "distributed";
+import { connectTo, echoBytes, pingPong, RawRpcClient, spawnListeners, startRawChild, type RawChild } from "./raw.ts";
+import { RESULT_PREFIX, type MasterResult, type Measurement, type MetricId } from "./results.ts";
+import { currentRuntime, runtimeVersion } from "./runtimes.ts";
+import { interleave, median, now } from "./stats.ts";
+
+const quick = process.argv.includes("--quick");
+const RT_BATCHES = quick ? 3 : 41;
+const RT_CALLS = quick ? 200 : 250;
+const ECHO_BYTES = quick ? 16 << 20 : 128 << 20;
+const ECHO_ROUNDS = quick ? 1 : 3;
+const SPAWN_ROUNDS = quick ? 1 : 7;
+const IN_FLIGHT = 10_000;
+const TPUT_ROUNDS = quick ? 1 : 7;
+
+// The same function object every time: its source is analysed once, then cached (as users'
+// hot loops do).
+const one = (): number => 1;
+const echo = (a: Float64Array): Float64Array => a;
+
+const t0 = now();
+const result: MasterResult = { runtime: currentRuntime(), version: runtimeVersion(), metrics: {}, errors: {}, totalMs: 0, load: [loadavg()[0]!, 0] };
+const cleanups: Array<() => Promise<void>> = [];
+
+async function measure(id: MetricId, run: () => Promise<Measurement>): Promise<void> {
+  try {
+    result.metrics[id] = await run();
+  } catch (err) {
+    result.errors[id] = err instanceof Error ? err.message : String(err);
+  }
+  progress(`${id} done at ${((now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function progress(line: string): void {
+  process.stderr.write(`[${currentRuntime()}] ${line}\n`);
+}
+
+function summarise(ours: number[], raw: number[]): Measurement {
+  return { ours: median(ours), raw: median(raw), oursSamples: ours, rawSamples: raw };
+}
+
+/**
+ * Round trip in µs per call, median of many short batches alternating with bare ones: on this
+ * VM a round trip takes 1-4x longer depending on whether the scheduler keeps the two
+ * processes on one vCPU, and short alternating batches give both sides the same mix.
+ */
+async function roundTrip(pid: number, echoChild: RawChild): Promise<Measurement> {
+  const socket = await connectTo(echoChild.port);
+  cleanups.push(async () => void socket.destroy());
+  const ours = async (): Promise<number> => {
+    const start = now();
+    for (let i = 0; i < RT_CALLS; i++) await remotecallFetch(one, pid);
+    return ((now() - start) * 1000) / RT_CALLS;
+  };
+  const bare = async (): Promise<number> => ((await pingPong(socket, RT_CALLS)) * 1000) / RT_CALLS;
+  // Warm-up: the first batches run 2-3x slower while both ends JIT-compile the call path.
+  await interleave(quick ? 1 : 3, ours, bare);
+  const s = await interleave(RT_BATCHES, ours, bare);
+  return summarise(s.a, s.b);
+}
+
+/** Echo in GB/s (bytes both ways / time). */
+async function echoThroughput(pid: number, echoChild: RawChild): Promise<Measurement> {
+  const socket = await connectTo(echoChild.port);
+  cleanups.push(async () => void socket.destroy());
+  const arr = new Float64Array(ECHO_BYTES / 8);
+  for (let i = 0; i < arr.length; i += 4096) arr[i] = i;
+  const gbps = (ms: number): number => (2 * ECHO_BYTES) / (ms / 1000) / 1e9;
+  const ours = async (): Promise<number> => {
+    const start = now();
+    const back = await remotecallFetch(echo, pid, arr);
+    const ms = now() - start;
+    if (back.length !== arr.length || back[arr.length - 4096] !== arr[arr.length - 4096]) throw new Error("the echoed array differs from the one sent");
+    return gbps(ms);
+  };
+  const bare = async (): Promise<number> => gbps(await echoBytes(socket, new Uint8Array(arr.buffer)));
+  await interleave(1, ours, bare);
+  const s = await interleave(ECHO_ROUNDS, ours, bare);
+  return summarise(s.a, s.b);
+}
+
+/** addprocs(4) in ms until all are ready, against 4 bare processes listening on a port. */
+async function addprocsTime(): Promise<Measurement> {
+  const ours = async (): Promise<number> => {
+    const start = now();
+    const pids = await addprocs(4);
+    const ms = now() - start;
+    await rmprocs(pids);
+    return ms;
+  };
+  const bare = (): Promise<number> => spawnListeners(4);
+  await interleave(1, ours, bare); // warm-up: file cache, first spawn
+  const s = await interleave(SPAWN_ROUNDS, ours, bare);
+  return summarise(s.a, s.b);
+}
+
+/**
+ * Calls/s with IN_FLIGHT calls in flight over 2 workers, against a raw framed RPC to 2
+ * children. `withFutures`: remotecall, then fetch every Future (Julia's pattern: the value
+ * stays on the worker until fetched, so each call costs a second request); else remotecallFetch.
+ */
+async function inFlight(pids: number[], clients: RawRpcClient[], withFutures: boolean): Promise<Measurement> {
+  const rate = (ms: number): number => IN_FLIGHT / (ms / 1000);
+  const ours = async (): Promise<number> => {
+    const start = now();
+    if (withFutures) {
+      const futures = [];
+      for (let i = 0; i < IN_FLIGHT; i++) futures.push(remotecall(one, pids[i & 1]!));
+      await Promise.all(futures.map((f) => f.fetch()));
+    } else {
+      const calls = [];
+      for (let i = 0; i < IN_FLIGHT; i++) calls.push(remotecallFetch(one, pids[i & 1]!));
+      await Promise.all(calls);
+    }
+    return rate(now() - start);
+  };
+  const bare = async (): Promise<number> => {
+    const start = now();
+    const calls = [];
+    for (let i = 0; i < IN_FLIGHT; i++) calls.push(clients[i & 1]!.call("one", []));
+    await Promise.all(calls);
+    return rate(now() - start);
+  };
+  await interleave(2, ours, bare);
+  const s = await interleave(TPUT_ROUNDS, ours, bare);
+  return summarise(s.a, s.b);
+}
+
+async function main(): Promise<void> {
+  const echoChild = await startRawChild("echo");
+  cleanups.push(() => echoChild.stop());
+  const [pid] = await addprocs(1);
+  await measure("roundTrip", () => roundTrip(pid!, echoChild));
+  await measure("echo", () => echoThroughput(pid!, echoChild));
+  await rmprocs(workers());
+
+  await measure("addprocs", addprocsTime);
+
+  const pids = await addprocs(2);
+  const rpcChildren = await Promise.all([startRawChild("rpc"), startRawChild("rpc")]);
+  const clients = await Promise.all(rpcChildren.map(async (c) => new RawRpcClient(await connectTo(c.port))));
+  cleanups.push(async () => clients.forEach((c) => c.close()), ...rpcChildren.map((c) => () => c.stop()));
+  await measure("remotecall", () => inFlight(pids, clients, true));
+  await measure("remotecallFetch", () => inFlight(pids, clients, false));
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (err) {
+  exitCode = 1;
+  process.stderr.write(`master bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+} finally {
+  await rmprocs(workers()).catch(() => {});
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  result.totalMs = now() - t0;
+  result.load[1] = loadavg()[0]!;
+  await new Promise<void>((resolve) => process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`, () => resolve()));
+}
+// Everything we started is stopped above; exit now rather than wait on idle handles.
+process.exit(exitCode);

@@ -1,0 +1,98 @@
+/**
+ * What the benches report and what counts as meeting a target: the one place that ties each
+ * metric to its row of the performance table in DESIGN.md. A per-runtime master
+ * (bench/master.ts) prints a MasterResult as JSON; bench/run.ts collects them and
+ * bench/table.ts prints them with these definitions.
+ *
+ * @module
+ */
+
+/** The metrics, in table order. */
+export const METRIC_IDS = ["roundTrip", "echo", "addprocs", "remotecall", "remotecallFetch"] as const;
+
+/** One metric's key. */
+export type MetricId = (typeof METRIC_IDS)[number];
+
+/** One measured metric: ours against the raw limit, both medians, in the metric's unit. */
+export interface Measurement {
+  ours: number;
+  raw: number;
+  /** Every sample, for the curious (same unit). */
+  oursSamples: number[];
+  rawSamples: number[];
+}
+
+/** What one per-runtime master prints on its last stdout line, after RESULT_PREFIX. */
+export interface MasterResult {
+  runtime: string;
+  version: string;
+  metrics: Partial<Record<MetricId, Measurement>>;
+  /** Metrics that failed, with the error message. */
+  errors: Partial<Record<MetricId, string>>;
+  /** Wall time of the whole master run. */
+  totalMs: number;
+  /** 1-minute load average at the start and the end, to judge how noisy the machine was. */
+  load: [number, number];
+}
+
+/** Marks the result line among the master's other output (e.g. forwarded worker output). */
+export const RESULT_PREFIX = "BENCH_RESULT ";
+
+/** How a metric is shown and judged. */
+export interface MetricDef {
+  label: string;
+  unit: string;
+  /** The ratio column: our/raw time, or our/raw rate. */
+  ratio: (m: Measurement) => number;
+  ratioText: (r: number) => string;
+  target: string;
+  met: (m: Measurement) => boolean;
+}
+
+const timeRatio = (m: Measurement): number => m.ours / m.raw;
+const times = (r: number): string => `${r.toFixed(2)} x`;
+const percent = (r: number): string => `${(r * 100).toFixed(0)} %`;
+
+/** The definitions, keyed by metric. */
+export const METRICS: Record<MetricId, MetricDef> = {
+  roundTrip: {
+    label: "remotecallFetch round trip (vs 1-byte TCP ping-pong)",
+    unit: "µs",
+    ratio: timeRatio,
+    ratioText: times,
+    target: "<= 1.3 x",
+    met: (m) => timeRatio(m) <= 1.3,
+  },
+  echo: {
+    label: "128 MiB Float64Array echo (vs bare socket echo)",
+    unit: "GB/s",
+    ratio: (m) => m.ours / m.raw,
+    ratioText: percent,
+    target: ">= 70 %",
+    met: (m) => m.ours / m.raw >= 0.7,
+  },
+  addprocs: {
+    label: "addprocs(4) until ready (vs 4 bare listeners)",
+    unit: "ms",
+    ratio: timeRatio,
+    ratioText: times,
+    target: "<= 1.5 x",
+    met: (m) => timeRatio(m) <= 1.5,
+  },
+  remotecall: {
+    label: "remotecall + fetch, 10k in flight, 2 workers (vs raw framed RPC)",
+    unit: "calls/s",
+    ratio: (m) => m.ours / m.raw,
+    ratioText: percent,
+    target: ">= 150k/s",
+    met: (m) => m.ours >= 150_000,
+  },
+  remotecallFetch: {
+    label: "remotecallFetch, 10k in flight, 2 workers (vs raw framed RPC)",
+    unit: "calls/s",
+    ratio: (m) => m.ours / m.raw,
+    ratioText: percent,
+    target: ">= 150k/s",
+    met: (m) => m.ours >= 150_000,
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * The bench entry (`npm run bench`, i.e. `node dist/bench/run.js [node] [bun] [deno] [--quick] [--json]`).
+ *
+ * For each runtime in turn (never in parallel: the machine has two cores, and the numbers are
+ * ratios against raw limits measured in the same run, so the runs must not disturb each
+ * other), it starts bench/master as a subprocess under that runtime, collects the JSON result
+ * line from its stdout, and prints one table per runtime.
+ *
+ * Each master is bounded by a timeout and killed if it overruns; its workers and bare children
+ * exit when their link to it drops.
+ *
+ * @module
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RESULT_PREFIX, METRIC_IDS, METRICS, type MasterResult } from "./results.ts";
+import { RUNTIMES, scriptCommand, type Runtime } from "./runtimes.ts";
+import { formatTable } from "./table.ts";
+
+const MASTER_TIMEOUT_MS = 120_000;
+
+const argv = process.argv.slice(2);
+const chosen = argv.filter((a): a is Runtime => (RUNTIMES as readonly string[]).includes(a));
+const unknown = argv.filter((a) => !a.startsWith("--") && !chosen.includes(a as Runtime));
+if (unknown.length > 0) {
+  process.stderr.write(`Unknown runtime(s) ${unknown.join(", ")}; choose from ${RUNTIMES.join(", ")}\n`);
+  process.exit(2);
+}
+const runtimes = chosen.length > 0 ? chosen : RUNTIMES;
+const masterFlags = argv.includes("--quick") ? ["--quick"] : [];
+const root = fileURLToPath(new URL(import.meta.url.includes("/dist/bench/") ? "../../" : "../", import.meta.url));
+// Always the compiled master, also when this file runs from source under Bun or Deno: Node 20
+// cannot run .ts, and every runtime should measure the same code.
+const masterScript = join(root, "dist", "bench", "master.js");
+
+/** Runs the master bench under `runtime`; resolves with its result, or an error message. */
+function runMaster(runtime: Runtime): Promise<MasterResult | string> {
+  let command: { file: string; args: string[] };
+  try {
+    if (!existsSync(masterScript)) throw new Error(`${masterScript} is missing; build first with node scripts/build.mjs`);
+    command = scriptCommand(runtime, masterScript, masterFlags);
+  } catch (err) {
+    return Promise.resolve((err as Error).message);
+  }
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const child = spawn(command.file, command.args, { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve) => {
+    let out = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    }, MASTER_TIMEOUT_MS);
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      resolve(`could not start ${command.file}: ${err.message}`);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      const lines = out.split("\n");
+      for (const line of lines) if (line !== "" && !line.startsWith(RESULT_PREFIX)) process.stdout.write(`[${runtime} master] ${line}\n`);
+      const resultLine = lines.find((l) => l.startsWith(RESULT_PREFIX));
+      if (resultLine !== undefined) return resolve(JSON.parse(resultLine.slice(RESULT_PREFIX.length)) as MasterResult);
+      resolve(timedOut ? `timed out after ${MASTER_TIMEOUT_MS / 1000} s` : `exited (${signal ?? `code ${code}`}) without a result`);
+    });
+  });
+}
+
+const started = performance.now();
+const results: MasterResult[] = [];
+const tables: string[] = [];
+let failures = 0;
+for (const runtime of runtimes) {
+  process.stderr.write(`bench: ${runtime} master starting\n`);
+  const r = await runMaster(runtime);
+  if (typeof r === "string") {
+    failures++;
+    tables.push(`${runtime}: FAILED: ${r}`);
+  } else {
+    results.push(r);
+    tables.push(formatTable(r));
+  }
+}
+
+process.stdout.write(`\n${tables.join("\n\n")}\n\n`);
+const missed = results.flatMap((r) => METRIC_IDS.filter((id) => r.metrics[id] === undefined || !METRICS[id].met(r.metrics[id])).map((id) => `${r.runtime}: ${METRICS[id].label}`));
+if (failures > 0) process.stdout.write(`${failures} runtime(s) failed to report; their targets are not judged.\n`);
+if (missed.length > 0) process.stdout.write(`Targets missed (${missed.length}):\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);
+else if (results.length > 0) process.stdout.write(`All targets met on ${results.map((r) => r.runtime).join(", ")}.\n`);
+process.stdout.write(`Total bench time ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+if (argv.includes("--json")) process.stdout.write(`${JSON.stringify(results)}\n`);
+process.exitCode = failures > 0 ? 1 : 0;
