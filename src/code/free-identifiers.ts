@@ -11,8 +11,22 @@
  * ```
  * @module
  */
-import { parse, type Node } from "acorn";
-import { analyze } from "eslint-scope";
+import type { Node, Options } from "acorn";
+import type { analyze as Analyze } from "eslint-scope";
+import { requirePackage } from "../runtime/lazy-require.ts";
+
+// Loaded on first use: only a process that ships function source needs a parser, and the two
+// packages cost ~30 ms of every worker's start-up otherwise.
+let parser: { parse: (source: string, options: Options) => Node } | undefined;
+let scopes: { analyze: typeof Analyze } | undefined;
+function parse(source: string, options: Options): Node {
+  parser ??= requirePackage<{ parse: (source: string, options: Options) => Node }>("acorn");
+  return parser.parse(source, options);
+}
+function analyze(...args: Parameters<typeof Analyze>): ReturnType<typeof Analyze> {
+  scopes ??= requirePackage<{ analyze: typeof Analyze }>("eslint-scope");
+  return scopes.analyze(...args);
+}
 
 const cache = new Map<string, string[]>();
 const CACHE_LIMIT = 2000;

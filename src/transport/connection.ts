@@ -17,6 +17,7 @@ import { ProtocolError, RemoteError, type WireError } from "../errors.ts";
 import { decode, encode, type Encoded } from "../protocol/codec.ts";
 import { encodeFrame, FrameReader, type Frame } from "../protocol/frame.ts";
 import { MSG } from "../protocol/messages.ts";
+import { isScratch, releaseScratch } from "../protocol/scratch.ts";
 import type { Socket } from "../runtime/net.ts";
 
 /** Options for a Connection. */
@@ -164,7 +165,9 @@ export class Connection {
     const bytes = this.#queuedBytes;
     this.#queuedBytes = 0;
     if (queue.length === 1) {
-      this.#socket.write(queue[0]!);
+      const only = queue[0]!;
+      if (isScratch(only)) this.#socket.write(only, () => releaseScratch(only));
+      else this.#socket.write(only);
     } else if (bytes <= 256 * 1024) {
       const merged = new Uint8Array(bytes);
       let at = 0;
@@ -174,9 +177,12 @@ export class Connection {
       }
       this.#socket.write(merged);
     } else {
-      this.#socket.cork();
-      for (const chunk of queue) this.#socket.write(chunk);
-      this.#socket.uncork();
+      // Separate writes, not cork()+writev: Bun's writev joins the chunks into one new buffer
+      // (a 128 MiB copy). Pooled copies go back to the pool once written.
+      for (const chunk of queue) {
+        if (isScratch(chunk)) this.#socket.write(chunk, () => releaseScratch(chunk));
+        else this.#socket.write(chunk);
+      }
     }
   }
 

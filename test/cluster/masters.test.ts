@@ -16,6 +16,7 @@ for (const runtime of RUNTIMES) {
     t.equal(run.code, 0, run.stderr);
     const r = lastJson(run.stdout) as { pids: number[]; sum: number; cached: boolean; pi: number; any: number[]; waited: string; ospids: number[]; before: { workers: number[]; nworkers: number }; after: number[] };
     t.same(r.pids, [2, 3]);
+    t.equal((r as unknown as { bigOk: boolean }).bigOk, true, "large arrays sent concurrently from this runtime arrive intact");
     t.equal(r.sum, 3);
     t.equal(r.cached, true);
     t.ok(Math.abs(r.pi - Math.PI) < 1e-6, `pi = ${r.pi}`);

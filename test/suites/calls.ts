@@ -123,6 +123,22 @@ export function callsSuite(t: TAP, runtime: string, pids: number[]): void {
     t.equal((re as unknown as { code: string }).code, "E_BAD");
   });
 
+  t.test("concurrent large arrays arrive intact both ways (pooled send buffers are not reused early)", async (t) => {
+    const n = 2 << 20; // 16 MiB each
+    const arrays = Array.from({ length: 6 }, (_, k) => new Float64Array(n).fill(k + 0.5));
+    const echoed = await Promise.all(arrays.map((a, k) => remotecallFetch((x: Float64Array) => x, pids[k % 2]!, a)));
+    arrays[0]!.fill(-1); // changing an array after sending it must not change what was sent
+    for (let k = 0; k < echoed.length; k++) {
+      const e = echoed[k]!;
+      t.equal(e.length, n);
+      let bad = -1;
+      for (let i = 0; i < n; i += 4099) if (e[i] !== k + 0.5) bad = i;
+      t.equal(bad, -1, `array ${k} came back with its own values`);
+    }
+    const sums = await Promise.all([0, 1, 2, 3].map((k) => remotecallFetch((len: number, v: number) => new Float64Array(len).fill(v), pids[k % 2]!, n, k)));
+    t.same(sums.map((a) => [a[0], a[n - 1]]), [[0, 0], [1, 1], [2, 2], [3, 3]]);
+  });
+
   t.test("errors come back as RemoteError naming the worker, with the remote stack", async (t) => {
     const err = await remotecallFetch(function thrower() {
       throw Object.assign(new TypeError("it broke"), { code: "E_BROKE" });

@@ -1,0 +1,19 @@
+/**
+ * Loads a CommonJS-compatible package synchronously on first use. Lets rarely needed, heavy
+ * dependencies (the parser behind the free-identifier check) stay out of every worker's
+ * start-up while keeping the call-site check synchronous.
+ *
+ * @example
+ * ```ts
+ * const acorn = requirePackage<typeof import("acorn")>("acorn");
+ * ```
+ * @module
+ */
+import { createRequire } from "node:module";
+
+const load = createRequire(import.meta.url);
+
+/** `require(name)` resolved from this package's location. */
+export function requirePackage<T>(name: string): T {
+  return load(name) as T;
+}
