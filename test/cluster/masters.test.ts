@@ -16,6 +16,7 @@ for (const runtime of RUNTIMES) {
     t.equal(run.code, 0, run.stderr);
     const r = lastJson(run.stdout) as { pids: number[]; sum: number; cached: boolean; pi: number; any: number[]; waited: string; ospids: number[]; before: { workers: number[]; nworkers: number }; after: number[] };
     t.same(r.pids, [2, 3]);
+    t.equal((r as unknown as { nested: number }).nested, 240, "named inner functions ship");
     t.equal((r as unknown as { bigOk: boolean }).bigOk, true, "large arrays sent concurrently from this runtime arrive intact");
     t.equal(r.sum, 3);
     t.equal(r.cached, true);
@@ -51,6 +52,14 @@ for (const runtime of RUNTIMES) {
     child.kill("SIGKILL");
     const waited = await waitUntil(() => ospids.every((o) => !alive(o)), 2000, "workers to exit after the master was killed");
     t.ok(waited <= 2000, `all workers gone ${waited} ms after the kill`);
+  });
+}
+
+for (const runtime of ["bun", "deno"] as const) {
+  t.test(`${runtime} master starts workers under every runtime`, async (t) => {
+    const run = await runMaster(runtime, "cross-runtime", [], {}, 90_000);
+    t.equal(run.code, 0, run.stderr);
+    t.same(lastJson(run.stdout), { master: runtime, workers: { node: "node", bun: "bun", deno: "deno" } });
   });
 }
 
