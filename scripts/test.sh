@@ -11,7 +11,7 @@ root=$(pwd)
 
 if [ ! -x node_modules/.bin/tap ]; then
   echo "test: installing dependencies"
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi || { echo "0 passed, 1 failed"; exit 1; }
+  npm install --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
 fi
 # npm may skip bun's postinstall (e.g. --ignore-scripts); it only places the binary.
 if ! node_modules/bun/bin/bun.exe --version >/dev/null 2>&1; then (cd node_modules/bun && node install.js) >/dev/null; fi

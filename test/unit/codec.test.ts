@@ -7,23 +7,12 @@ import { decode, encode, registerClass, SEGMENT_MIN_BYTES } from "../../src/prot
 import type { Encoded } from "../../src/protocol/codec.ts";
 import { encodeFrame, FrameReader } from "../../src/protocol/frame.ts";
 import type { Frame } from "../../src/protocol/frame.ts";
+import { caught, concat } from "../helpers/unit.ts";
 
 interface Trip {
   value: unknown;
   frame: Frame;
   encoded: Encoded;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 function toFrame(encoded: Encoded): Frame {
@@ -40,15 +29,6 @@ function trip(value: unknown): Trip {
 
 function roundTrip(value: unknown): unknown {
   return trip(value).value;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
 }
 
 type AnyTyped =

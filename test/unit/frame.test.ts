@@ -4,18 +4,7 @@ import t from "tap";
 import { ProtocolError } from "../../src/errors.ts";
 import { align8, encodeFrame, FrameReader, HEADER_BYTES, LARGE_FRAME_BYTES } from "../../src/protocol/frame.ts";
 import type { Frame } from "../../src/protocol/frame.ts";
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
+import { caught, concat } from "../helpers/unit.ts";
 
 function bytesOf(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -25,15 +14,6 @@ function bytesOf(n: number, seed: number): Uint8Array {
 
 function frameBytes(type: number, id: number, body: Uint8Array, segments: readonly Uint8Array[] = []): Uint8Array {
   return concat(encodeFrame(type, id, body, segments));
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
 }
 
 /** Deterministic PRNG (mulberry32) so a failure can be reproduced. */

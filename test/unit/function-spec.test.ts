@@ -9,15 +9,7 @@ import { Main } from "../../src/code/main-scope.ts";
 import { SerializationError, UndefinedNameError } from "../../src/errors.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { encodeFrame, FrameReader } from "../../src/protocol/frame.ts";
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
+import { caught } from "../helpers/unit.ts";
 
 async function resolved(spec: FnSpec): Promise<(...args: never[]) => unknown> {
   return (await resolveSpec(spec)) as (...args: never[]) => unknown;

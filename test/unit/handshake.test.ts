@@ -5,18 +5,10 @@ import { ProtocolError } from "../../src/errors.ts";
 import { checkVersion, handshakeMac, macEquals } from "../../src/protocol/handshake.ts";
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 import { hmacSha256, randomBytes } from "../../src/runtime/crypto.ts";
+import { caught } from "../helpers/unit.ts";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
 
 const nL = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 const nC = Uint8Array.from({ length: 16 }, (_, i) => 200 - i);

@@ -3,15 +3,7 @@
 // caching, captures, name checks, and recovery from a failing definition.
 import t from "tap";
 import { isBindableName, MainScope } from "../../src/code/main-scope.ts";
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
+import { caught } from "../helpers/unit.ts";
 
 function call(scope: MainScope, name: string, ...args: unknown[]): unknown {
   const f = scope.get(name);

@@ -5,15 +5,7 @@ import t from "tap";
 import { SerializationError } from "../../src/errors.ts";
 import { decode, encode, registerClass } from "../../src/protocol/codec.ts";
 import { assertSendable } from "../../src/protocol/sendable.ts";
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
-}
+import { caught } from "../helpers/unit.ts";
 
 /** The assertions the helper below needs (any tap Test has them). */
 interface Asserts {
@@ -32,7 +24,6 @@ function refuses(t: Asserts, value: unknown, root: string, path: string, what: R
   t.match(String(e?.message), what, `${path}: message`);
   t.ok(String(e?.message).includes(`Cannot send ${path} `), `${path}: message names the path`);
 }
-
 
 t.test("SerializationError is a TypeError with a stable code and name", (t) => {
   const err = caught(() => assertSendable(() => 1, "args[0]"));

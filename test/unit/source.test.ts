@@ -3,6 +3,7 @@
 import t from "tap";
 import { functionExpression } from "../../src/code/source.ts";
 import { SerializationError } from "../../src/errors.ts";
+import { caught } from "../helpers/unit.ts";
 
 /** Evaluates an expression the way a worker does (strict mode, as an expression). */
 function evaluate(expression: string): unknown {
@@ -13,15 +14,6 @@ function revive(fn: Function): Function {
   const value = evaluate(functionExpression(fn, "test"));
   if (typeof value !== "function") throw new TypeError(`evaluated to ${typeof value}, not a function`);
   return value;
-}
-
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  return undefined;
 }
 
 async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
