@@ -126,7 +126,10 @@ export function findRuntime(runtime: RuntimeName): string {
 }
 
 function packagedBinaries(runtime: RuntimeName, nodeModules: string): string[] {
-  if (runtime === "bun") return [joinPath(nodeModules, "bun", "bin", "bun.exe"), ...scoped(nodeModules, "@oven", (pkg) => joinPath(pkg, "bin", "bun"))];
+  // The platform package holds the real binary until bun's postinstall moves it to
+  // bun/bin/bun.exe; before that (npm now skips unapproved install scripts) bun.exe is a
+  // placeholder that only prints an error.
+  if (runtime === "bun") return [...scoped(nodeModules, "@oven", (pkg) => joinPath(pkg, "bin", "bun")), joinPath(nodeModules, "bun", "bin", "bun.exe")];
   if (runtime === "deno") return scoped(nodeModules, "@deno", (pkg) => joinPath(pkg, "deno"));
   return [];
 }
