@@ -11,6 +11,7 @@
  */
 import { loadavg } from "node:os";
 import { addprocs, remotecall, remotecallFetch, rmprocs, workers } from "distributed";
+import { canPin, pin } from "./pin.ts";
 import { connectTo, echoBytes, pingPong, RawRpcClient, spawnListeners, startRawChild, type RawChild } from "./raw.ts";
 import { RESULT_PREFIX, type MasterResult, type Measurement, type MetricId } from "./results.ts";
 import { currentRuntime, runtimeVersion } from "./runtimes.ts";
@@ -138,11 +139,24 @@ async function inFlight(pids: number[], clients: RawRpcClient[], withFutures: bo
   return summarise(s.a, s.b);
 }
 
+/** The round trip with this process, the worker and the bare echo child all on CPU 0. */
+async function roundTripPinned(pid: number, echoChild: RawChild): Promise<Measurement> {
+  if (!canPin()) throw new Error("taskset is not available; install util-linux to measure the pinned round trip");
+  const workerOsPid = await remotecallFetch(() => (globalThis as unknown as { process: { pid: number } }).process.pid, pid);
+  const restore = pin([process.pid, workerOsPid, echoChild.pid], "0");
+  try {
+    return await roundTrip(pid, echoChild);
+  } finally {
+    restore();
+  }
+}
+
 async function main(): Promise<void> {
   const echoChild = await startRawChild("echo");
   cleanups.push(() => echoChild.stop());
   const [pid] = await addprocs(1);
   await measure("roundTrip", () => roundTrip(pid!, echoChild));
+  await measure("roundTripPinned", () => roundTripPinned(pid!, echoChild));
   await measure("echo", () => echoThroughput(pid!, echoChild));
   await rmprocs(workers());
 

@@ -22,6 +22,8 @@ import { now } from "./stats.ts";
 /** A started raw child. */
 export interface RawChild {
   port: number;
+  /** Its OS pid. */
+  pid: number;
   /** Closes its stdin (it exits on that), then kills it if needed; resolves once it is gone. */
   stop(): Promise<void>;
 }
@@ -42,7 +44,7 @@ export function startRawChild(mode: "listen" | "echo" | "rpc"): Promise<RawChild
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
       const m = /port:(\d+)\n/.exec(out);
-      if (m !== null) resolve({ port: Number(m[1]), stop: () => stopChild(child, exited) });
+      if (m !== null) resolve({ port: Number(m[1]), pid: child.pid!, stop: () => stopChild(child, exited) });
     });
     child.once("error", reject);
     void exited.then(() => reject(new Error(`raw child (${mode}) exited before listening: ${stderr.trim()}`)));

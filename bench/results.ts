@@ -8,7 +8,7 @@
  */
 
 /** The metrics, in table order. */
-export const METRIC_IDS = ["roundTrip", "echo", "addprocs", "remotecall", "remotecallFetch"] as const;
+export const METRIC_IDS = ["roundTrip", "roundTripPinned", "echo", "addprocs", "remotecall", "remotecallFetch"] as const;
 
 /** One metric's key. */
 export type MetricId = (typeof METRIC_IDS)[number];
@@ -57,6 +57,14 @@ const percent = (r: number): string => `${(r * 100).toFixed(0)} %`;
 export const METRICS: Record<MetricId, MetricDef> = {
   roundTrip: {
     label: "remotecallFetch round trip (vs 1-byte TCP ping-pong)",
+    unit: "µs",
+    ratio: timeRatio,
+    ratioText: times,
+    target: "<= 1.3 x",
+    met: (m) => timeRatio(m) <= 1.3,
+  },
+  roundTripPinned: {
+    label: "same, both pairs pinned to one CPU (taskset)",
     unit: "µs",
     ratio: timeRatio,
     ratioText: times,
