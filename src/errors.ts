@@ -204,3 +204,35 @@ function safeString(value: unknown): string {
     return Object.prototype.toString.call(value);
   }
 }
+
+/**
+ * An operation on a Channel that cannot complete because the channel is closed: a put on a
+ * closed channel (or one still waiting when close() was called), or a take, fetch or wait on a
+ * channel that is closed and empty. `operation` says which; `cause` is the reason passed to
+ * close(reason), if any.
+ *
+ * @example
+ * ```ts
+ * const ch = new Channel<number>(1);
+ * ch.close();
+ * const err = await ch.put(1).catch((e) => e);
+ * err.code;      // "ERR_CHANNEL_CLOSED"
+ * err.operation; // "put"
+ * ```
+ */
+export class ChannelClosedError extends DistributedError {
+  /** The operation that failed. */
+  readonly operation: "put" | "take" | "fetch" | "wait";
+  constructor(operation: "put" | "take" | "fetch" | "wait", options?: { cause?: unknown }) {
+    super(
+      "ERR_CHANNEL_CLOSED",
+      operation === "put"
+        ? "Cannot put on a closed channel: close() was called before the value could be stored, so it was not added; " +
+            "close a channel only after its last put, or check isopen() before putting"
+        : `Cannot ${operation} ${operation === "wait" ? "on" : "from"} a closed channel: it is closed and empty, so no item will come; ` +
+            "stop when isopen() is false and isempty() is true, or read with `for await (const x of ch)`, which ends cleanly",
+      options,
+    );
+    this.operation = operation;
+  }
+}

@@ -19,6 +19,7 @@ import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/dete
 import { cwd, env as readEnv, fromFileUrl } from "../runtime/host.ts";
 import { clusterCookie } from "./cookie.ts";
 import { installExitHooks } from "./lifecycle.ts";
+import { connectEagerTopology } from "./directory.ts";
 import { joinWorker } from "./join.ts";
 import type { ClusterManager, LaunchParams, WorkerConfig } from "./manager.ts";
 import { peers } from "./peers.ts";
@@ -44,6 +45,18 @@ export interface AddprocsOptions {
   restrict?: boolean;
   /** Seconds to wait for all workers to start and connect (default 60, env DISTRIBUTED_WORKER_TIMEOUT). */
   timeout?: number;
+  /**
+   * Seconds between heartbeats on idle connections (default 5, env DISTRIBUTED_HEARTBEAT_INTERVAL).
+   */
+  heartbeatInterval?: number;
+  /**
+   * Seconds of silence after which a worker is declared dead (default 300, as Dask's
+   * worker-ttl; env DISTRIBUTED_HEARTBEAT_TIMEOUT; 0: never). A process that dies closes its
+   * sockets and is noticed at once; this catches hung processes and lost hosts. Heartbeats are
+   * answered by the event loop, so a synchronous call longer than this looks like a hang: keep
+   * it above your longest synchronous call.
+   */
+  heartbeatTimeout?: number;
 }
 
 type ManagerFactory = () => ClusterManager;
@@ -86,7 +99,7 @@ async function addprocsNow(what: number | ClusterManager, options: AddprocsOptio
     throw new TypeError(`addprocs expects a worker count or a ClusterManager, got ${what === null ? "null" : typeof what}`);
   }
   const params = launchParams(count, options);
-  if (options.topology !== undefined) state.topology = options.topology;
+  applyClusterOptions(options);
   installExitHooks();
 
   const deadline = Date.now() + params.timeout * 1000;
@@ -119,7 +132,29 @@ async function addprocsNow(what: number | ClusterManager, options: AddprocsOptio
     if (failures.length > 1 && first instanceof Error) first.message += `\n(${failures.length - 1} more worker(s) of this addprocs failed too; all were stopped)`;
     throw first;
   }
-  return launched.map((l) => l.pid).sort((a, b) => a - b);
+  const pids = launched.map((l) => l.pid).sort((a, b) => a - b);
+  await connectEagerTopology(pids);
+  return pids;
+}
+
+/** Topology, laziness and heartbeat are cluster-wide; they can change only while there are no workers. */
+function applyClusterOptions(options: AddprocsOptions): void {
+  const topology = options.topology ?? state.topology;
+  const lazy = topology === "all_to_all" ? (options.lazy ?? state.lazy) : false;
+  if (peers.all().length > 0 && (topology !== state.topology || lazy !== state.lazy)) {
+    throw new Error(
+      `The cluster already has workers with topology ${state.topology}${state.topology === "all_to_all" ? ` (lazy: ${state.lazy})` : ""}; ` +
+        "topology and lazy cannot change while workers exist (remove them with rmprocs first)",
+    );
+  }
+  if (options.lazy !== undefined && typeof options.lazy !== "boolean") throw new TypeError(`Option lazy must be a boolean, got ${JSON.stringify(options.lazy)}`);
+  for (const key of ["heartbeatInterval", "heartbeatTimeout"] as const) {
+    const v = options[key];
+    if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new RangeError(`Option ${key} must be a number of seconds >= 0, got ${String(v)}`);
+  }
+  state.topology = topology;
+  state.lazy = lazy;
+  state.heartbeat = [options.heartbeatInterval !== undefined ? options.heartbeatInterval * 1000 : state.heartbeat[0], options.heartbeatTimeout !== undefined ? options.heartbeatTimeout * 1000 : state.heartbeat[1]];
 }
 
 async function stopLaunched(pid: number, config: WorkerConfig, manager: ClusterManager): Promise<void> {

@@ -31,6 +31,14 @@ export const dispatchHooks = {
   onExit: (_conn: Connection): void => {},
 };
 
+type Handler = (conn: Connection, frame: Frame) => void;
+const extraHandlers = new Map<number, Handler>();
+
+/** @internal Lets other modules (links, channels, references) serve their own message types. */
+export function registerHandler(type: number, handler: Handler): void {
+  extraHandlers.set(type, handler);
+}
+
 /** Routes a connection's frames to this module. */
 export function attachDispatch(conn: Connection): void {
   conn.onFrame = (frame) => dispatch(conn, frame);
@@ -56,8 +64,11 @@ function dispatch(conn: Connection, frame: Frame): void {
       return dispatchHooks.onJoin(conn, frame);
     case MSG.EXIT:
       return dispatchHooks.onExit(conn);
-    default:
+    default: {
+      const handler = extraHandlers.get(frame.type);
+      if (handler !== undefined) return handler(conn, frame);
       conn.close(new ProtocolError(`${conn.label} sent an unexpected ${messageName(frame.type)} message`));
+    }
   }
 }
 

@@ -62,7 +62,7 @@ export async function joinWorker(
     attachDispatch(conn);
     let exitDetail = "connection lost";
     conn.closeError = () => new ProcessExitedError(pid, exitDetail);
-    const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, peers: [] }), died, timeout]).catch((err: unknown) => {
+    const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat }), died, timeout]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
     })) as JoinReply;
@@ -78,7 +78,10 @@ export async function joinWorker(
       conn.close();
     });
     const gone = Promise.all([connClosed, config.exited]).then(() => undefined);
+    // The worker learnt its pid only now (its handshake said 0).
+    conn.peerPid = pid;
     peers.add({ pid, conn, manager, config, info, address, state: "running", gone });
+    conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1]);
     manager.manage(pid, config, "register");
   } finally {
     clearTimeout(timer);

@@ -44,6 +44,9 @@ export interface WorkerConfig {
   hostLabel: string;
   /** Operating-system pid, if known. */
   ospid?: number;
+  /** topology "custom": this worker's name, and the names of the workers it connects to. */
+  ident?: string;
+  connectIdents?: string[];
   /** Free for the manager's own use. */
   userdata?: unknown;
 }

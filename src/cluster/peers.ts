@@ -9,10 +9,23 @@
  * @module
  */
 import { ProcessExitedError } from "../errors.ts";
+import type { Encoded } from "../protocol/codec.ts";
 import type { JoinReply } from "../protocol/messages.ts";
 import type { Connection } from "../transport/connection.ts";
 import type { ClusterManager, WorkerConfig } from "./manager.ts";
 import { state } from "./state.ts";
+
+/**
+ * What sending to a peer needs: an open Connection, or a link still connecting that holds
+ * messages until the connection is up (worker-to-worker connections are made on first use).
+ */
+export interface Link {
+  readonly closed: boolean;
+  send(type: number, id: number, value: unknown): void;
+  sendEncoded(type: number, id: number, encoded: Encoded): void;
+  request(type: number, value: unknown): Promise<unknown>;
+  requestEncoded(type: number, encoded: Encoded): Promise<unknown>;
+}
 
 /** A known process. */
 export interface Peer {
@@ -32,6 +45,7 @@ export interface Peer {
 
 class Peers {
   #peers = new Map<number, Peer>();
+  #dial: ((pid: number) => Link) | null = null;
   #gone = new Map<number, string>();
   #listeners: Array<(pid: number, detail: string) => void> = [];
 
@@ -72,18 +86,29 @@ class Peers {
     return this.#gone.get(pid);
   }
 
-  /** The connection to `pid`, or a clear error. */
-  connectionTo(pid: number): Connection {
+  /** Records that a pid is gone without ever having been connected here (told by the master). */
+  markGone(pid: number, detail: string): void {
+    if (this.#peers.has(pid)) return;
+    if (!this.#gone.has(pid)) {
+      this.#gone.set(pid, detail);
+      for (const listener of this.#listeners) listener(pid, detail);
+    }
+  }
+
+  /** @internal Installs how a worker reaches a peer it has no connection to yet. */
+  setDialer(dial: (pid: number) => Link): void {
+    this.#dial = dial;
+  }
+
+  /** The link to `pid` (connecting on first use between workers), or a clear error. */
+  connectionTo(pid: number): Link {
     const peer = this.#peers.get(pid);
     if (peer !== undefined && !peer.conn.closed) return peer.conn;
     const detail = this.#gone.get(pid);
     if (detail !== undefined || peer !== undefined) throw new ProcessExitedError(pid, detail ?? "connection closed");
     if (!Number.isInteger(pid) || pid < 1) throw new TypeError(`A pid must be a positive integer, got ${String(pid)}`);
-    throw new RangeError(
-      state.myid === 1
-        ? `No process with pid ${pid}: the workers are [${this.pids().join(", ")}] (add some with addprocs)`
-        : `Process ${state.myid} has no connection to pid ${pid}; worker-to-worker calls arrive with the topology support of a later release`,
-    );
+    if (state.myid !== 1 && pid !== state.myid && this.#dial !== null) return this.#dial(pid);
+    throw new RangeError(`No process with pid ${pid}: the workers are [${this.pids().join(", ")}] (add some with addprocs)`);
   }
 }
 

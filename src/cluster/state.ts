@@ -36,4 +36,19 @@ export const state = {
   maxFrameBytes: maxFrameFromEnv(),
   /** Cluster topology. */
   topology: "all_to_all" as "all_to_all" | "master_worker" | "custom",
+  /** all_to_all: connect worker pairs on first use (true) or when they join (false). */
+  lazy: true,
+  /** Heartbeat interval and silence timeout in ms (timeout 0: never declare a peer dead by silence). */
+  heartbeat: heartbeatFromEnv(),
 };
+
+function heartbeatFromEnv(): [number, number] {
+  const seconds = (name: string, fallback: number): number => {
+    const raw = env(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!(n >= 0)) throw new RangeError(`${name} must be a number of seconds >= 0, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  return [seconds("DISTRIBUTED_HEARTBEAT_INTERVAL", 5) * 1000, seconds("DISTRIBUTED_HEARTBEAT_TIMEOUT", 300) * 1000];
+}

@@ -24,10 +24,18 @@ import { acquireScratch } from "./scratch.ts";
 /** Typed arrays at least this large travel as raw segments. */
 export const SEGMENT_MIN_BYTES = LARGE_FRAME_BYTES;
 
+/** A handle (Future, RemoteChannel) found in an encoded value: who owns it, and its key. */
+export interface HandleNote {
+  owner: number;
+  ref: [whence: number, id: number];
+}
+
 /** An encoded value: the msgpack body and the raw segments that follow it in the frame. */
 export interface Encoded {
   body: Uint8Array;
   segments: Uint8Array[];
+  /** Handles the value carries (their owners must learn the receiver holds them). */
+  handles: HandleNote[];
 }
 
 /** Where a body's segments live: the whole frame and the offset where segments begin. */
@@ -59,6 +67,12 @@ const EXT_CLASS = 0x31;
 const EXT_ERROR = 0x32;
 
 let outSegments: Uint8Array[] | null = null;
+let outHandles: HandleNote[] | null = null;
+
+/** @internal Called by a handle's encoder: the message being encoded carries this handle. */
+export function noteSentHandle(note: HandleNote): void {
+  outHandles?.push(note);
+}
 let outSegmentBytes = 0;
 let inSource: SegmentSource | null = null;
 
@@ -255,14 +269,17 @@ const packr = new Packr({
  */
 export function encode(value: unknown): Encoded {
   const segments: Uint8Array[] = [];
+  const handles: HandleNote[] = [];
   outSegments = segments;
+  outHandles = handles;
   outSegmentBytes = 0;
   try {
     // msgpackr never writes again into a region it has returned (it moves past it or starts a
     // new buffer), so the body needs no copy of its own.
-    return { body: packr.pack(value), segments };
+    return { body: packr.pack(value), segments, handles };
   } finally {
     outSegments = null;
+    outHandles = null;
   }
 }
 

@@ -44,6 +44,22 @@ export const MSG = {
   EXIT: 19,
   /** request: `[refId, value]`; sets a Future held here (error if already set) */
   REF_PUT: 20,
+  /** notify either way: a heartbeat on an idle connection (never dispatched) */
+  PING: 21,
+  /** notify to an owner: `[[refId, clientPid], ...]`: these processes now hold a handle */
+  REF_ADD: 22,
+  /** notify to an owner: `[fnSpec, args, refId]`: create a RemoteChannel from a factory */
+  CHAN_NEW: 23,
+  /** request to an owner: `[refId, op, arg]`; response: the operation's result */
+  CHAN_OP: 24,
+  /** request worker -> master: `{ pid }`; response: `{ host, port }` of that worker */
+  PEER_LOOKUP: 25,
+  /** request worker -> master: `{ pid }`: have that (higher) pid connect to me */
+  CONNECT_BACK: 26,
+  /** request master -> worker: `{ pid, host, port }`: connect to that (lower) pid */
+  CONNECT_TO: 27,
+  /** notify master -> workers: `{ pid, detail }`: that worker is gone */
+  PEER_GONE: 28,
   /** response: the value */
   RESULT_OK: 30,
   /** response: a WireError */
@@ -61,8 +77,8 @@ export interface JoinRequest {
   pid: number;
   /** Cluster topology, for worker-to-worker connections. */
   topology: string;
-  /** Where each known process listens: `[pid, host, port]`. */
-  peers: Array<[number, string, number]>;
+  /** Heartbeat interval and silence timeout, in ms (timeout 0: never declare a peer dead by silence). */
+  heartbeat: [interval: number, timeout: number];
 }
 
 /** What a worker answers to JoinRequest. */

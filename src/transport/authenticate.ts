@@ -48,7 +48,8 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
     const finish = (): void => {
       clearTimeout(timer);
       conn.release();
-      conn.onFrame = () => {};
+      // Frames that arrive from now on wait for the connection's next owner.
+      conn.onFrame = null;
     };
     const fail = (err: Error, tell: boolean): void => {
       if (step < 0) return;

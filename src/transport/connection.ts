@@ -35,6 +35,8 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+const EMPTY: Encoded = { body: new Uint8Array([0xc0]), segments: [], handles: [] };
+
 /** Frames accepted before authentication are small: nobody unauthenticated can make us allocate. */
 export const PREAUTH_MAX_FRAME_BYTES = 4096;
 
@@ -43,8 +45,23 @@ export class Connection {
   readonly label: string;
   /** The peer's pid, known after the handshake. */
   peerPid = 0;
-  /** Receives every frame that is not a response to one of our requests. */
-  onFrame: (frame: Frame) => void = () => {};
+  #handler: ((frame: Frame) => void) | null = null;
+  #backlog: Frame[] = [];
+
+  /**
+   * Receives every frame that is not a response to one of our requests. While no handler is
+   * set (null), frames are kept and handed over in order when one is: the first frames after a
+   * handshake often arrive in the same read as its last message, before the new owner of the
+   * connection has installed its handler.
+   */
+  get onFrame(): ((frame: Frame) => void) | null {
+    return this.#handler;
+  }
+
+  set onFrame(handler: ((frame: Frame) => void) | null) {
+    this.#handler = handler;
+    while (handler !== null && this.#handler === handler && this.#backlog.length > 0 && !this.#closed) handler(this.#backlog.shift()!);
+  }
   /** Called once when the connection is gone, with the reason if it broke. */
   onClose: (reason: Error | undefined) => void = () => {};
   /** Builds the error that pending requests reject with when the connection is lost. */
@@ -62,6 +79,15 @@ export class Connection {
   #closed = false;
   #holds = 0;
   #keepAlive: boolean;
+  #lastReceived = Date.now();
+  #lastSent = Date.now();
+  #heartbeat: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Called with the handles (Future, RemoteChannel) a sent message carries, once it has been
+   * encoded, so their owners can count the receiver as a holder. Set by the reference layer.
+   */
+  static handlesSent: ((dest: number, handles: Encoded["handles"]) => void) | null = null;
 
   constructor(socket: Socket, options: ConnectionOptions) {
     this.#socket = socket;
@@ -96,6 +122,25 @@ export class Connection {
     if (--this.#holds === 0 && !this.#keepAlive && !this.#closed) this.#socket.unref();
   }
 
+  /**
+   * Sends PING when idle for `intervalMs`, and closes the connection when nothing at all has
+   * arrived for `timeoutMs` (0: never; the peer may be busy in a long synchronous call, which
+   * cannot answer). Timers never keep the process alive.
+   */
+  startHeartbeat(intervalMs: number, timeoutMs: number): void {
+    clearInterval(this.#heartbeat);
+    if (!(intervalMs > 0)) return;
+    this.#heartbeat = setInterval(() => {
+      const now = Date.now();
+      if (timeoutMs > 0 && now - this.#lastReceived > timeoutMs) {
+        this.close(new Error(`nothing heard from ${this.label} for ${now - this.#lastReceived} ms (heartbeat timeout ${timeoutMs} ms)`));
+      } else if (now - this.#lastSent >= intervalMs && !this.#closed) {
+        this.sendEncoded(MSG.PING, 0, EMPTY);
+      }
+    }, Math.max(10, Math.min(intervalMs, timeoutMs > 0 ? timeoutMs / 2 : intervalMs)));
+    (this.#heartbeat as { unref?: () => void }).unref?.();
+  }
+
   /** Sends an already-encoded message. */
   sendEncoded(type: number, id: number, encoded: Encoded): void {
     if (this.#closed) throw this.closeError(undefined);
@@ -111,12 +156,21 @@ export class Connection {
 
   /** Encodes and sends a message. Throws (before sending anything) if the value cannot be encoded. */
   send(type: number, id: number, value: unknown): void {
-    this.sendEncoded(type, id, encode(value));
+    const encoded = encode(value);
+    if (encoded.handles.length > 0) Connection.handlesSent?.(this.peerPid, encoded.handles);
+    this.sendEncoded(type, id, encoded);
   }
 
   /** Sends a request and resolves with the response value (RESULT_ERR rejects with RemoteError). */
   request(type: number, value: unknown): Promise<unknown> {
-    return this.requestEncoded(type, encode(value));
+    let encoded: Encoded;
+    try {
+      encoded = encode(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (encoded.handles.length > 0) Connection.handlesSent?.(this.peerPid, encoded.handles);
+    return this.requestEncoded(type, encoded);
   }
 
   /** Like request, for an already-encoded body. */
@@ -144,6 +198,7 @@ export class Connection {
   close(reason?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#heartbeat);
     this.#flush();
     this.#socket.end();
     // Give the final frames a moment to leave, then make sure the socket is gone.
@@ -164,6 +219,7 @@ export class Connection {
     this.#queue = [];
     const bytes = this.#queuedBytes;
     this.#queuedBytes = 0;
+    this.#lastSent = Date.now();
     if (queue.length === 1) {
       const only = queue[0]!;
       if (isScratch(only)) this.#socket.write(only, () => releaseScratch(only));
@@ -187,6 +243,7 @@ export class Connection {
   }
 
   #onData(chunk: Uint8Array): void {
+    this.#lastReceived = Date.now();
     let frames: Frame[];
     try {
       frames = this.#reader.push(chunk);
@@ -197,7 +254,9 @@ export class Connection {
     for (const frame of frames) {
       if (this.#closed) return;
       if (frame.type === MSG.RESULT_OK || frame.type === MSG.RESULT_ERR) this.#onResponse(frame);
-      else this.onFrame(frame);
+      else if (frame.type === MSG.PING) continue;
+      else if (this.#handler !== null) this.#handler(frame);
+      else this.#backlog.push(frame);
     }
   }
 

@@ -25,6 +25,7 @@ import { listen, type Socket } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { peers } from "../cluster/peers.ts";
+import { acceptPeer, enableWorkerLinks } from "../cluster/links.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 
 interface WorkerArgs {
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
   const args = parseArgs(scriptArgs());
   state.isWorker = true;
   state.myid = 0;
+  enableWorkerLinks();
   setLocalLabel("a worker");
   let master: Connection | null = null;
 
@@ -71,6 +73,11 @@ async function main(): Promise<void> {
     const join = decode(frame.body) as JoinRequest;
     state.myid = join.pid;
     state.topology = join.topology as typeof state.topology;
+    state.heartbeat = join.heartbeat;
+    state.cookie = cookie;
+    // Pings keep the master informed; a silent master is never declared dead from here (it
+    // may be running a long serial section): its process exiting closes the socket instead.
+    conn.startHeartbeat(join.heartbeat[0], 0);
     setLocalLabel(`worker ${join.pid}`);
     const reply: JoinReply = {
       ospid: osPid(),
@@ -99,26 +106,23 @@ async function main(): Promise<void> {
           clearTimeout(timer);
           conn.hold(); // the link to the master keeps this process alive
           conn.onClose = () => flushAndExit(0);
-          attachDispatch(conn);
-          let joined = false;
-          const serve = conn.onFrame;
+          // JOIN comes first; then the connection is served like any other.
           conn.onFrame = (frame) => {
-            if (!joined && frame.type !== MSG.JOIN) {
+            if (frame.type !== MSG.JOIN) {
               conn.close(new Error("the master must send JOIN first"));
               return;
             }
-            if (frame.type === MSG.JOIN) {
-              joined = true;
-              dispatchHooks.onJoin(conn, frame);
-              peers.add({ pid: 1, conn, state: "running", gone: new Promise(() => {}) });
-              conn.onFrame = serve;
-              return;
-            }
-            serve(frame);
+            dispatchHooks.onJoin(conn, frame);
+            peers.add({ pid: 1, conn, state: "running", gone: new Promise(() => {}) });
+            attachDispatch(conn);
           };
           return;
         }
-        attachDispatch(conn);
+        if (peerPid === 1) {
+          conn.close(new Error("a second master connection"));
+          return;
+        }
+        acceptPeer(peerPid, conn);
       },
       (err: Error) => writeStderr(`Refused a connection from ${label}: ${err.message}\n`),
     );

@@ -1,0 +1,223 @@
+/**
+ * Worker-to-worker connections, made on first use (lazy all_to_all), at join (eager
+ * all_to_all, custom), or never (master_worker).
+ *
+ * One rule keeps two workers that call each other at the same moment to one connection: only
+ * the higher pid opens a connection. A lower pid that needs a higher one asks the master, which
+ * tells the higher pid to connect back; a higher pid that is already connecting just finishes.
+ * Every connection is authenticated both ways with the cluster cookie, like the master's.
+ *
+ * Until the connection is up, a PendingLink holds the messages, in order.
+ *
+ * @example
+ * ```ts
+ * // on worker 2: worker 3 is reached on first use
+ * await remotecallFetch(() => myid(), 3);
+ * ```
+ * @module
+ */
+import { DistributedError, ProcessExitedError, toWireError } from "../errors.ts";
+import { decode, encode, type Encoded } from "../protocol/codec.ts";
+import { MSG } from "../protocol/messages.ts";
+import { connect } from "../runtime/net.ts";
+import { authenticate } from "../transport/authenticate.ts";
+import { Connection } from "../transport/connection.ts";
+import { attachDispatch, registerHandler } from "./dispatch.ts";
+import { peers, type Link } from "./peers.ts";
+import { state } from "./state.ts";
+
+/** How long a worker waits for a peer connection to come up. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
+/** A call between two workers that the topology does not connect. */
+export class TopologyError extends DistributedError {
+  constructor(from: number, to: number, topology: string, detail = "") {
+    super(
+      "ERR_TOPOLOGY",
+      `Worker ${from} cannot reach worker ${to}: the cluster topology is ${topology}${detail}. ` +
+        (topology === "master_worker"
+          ? 'Workers talk only to the master (pid 1) there; add workers with { topology: "all_to_all" } to let them talk to each other'
+          : "Connect them through the manager's ident/connectIdents, or use all_to_all"),
+    );
+  }
+}
+
+/** Holds messages for a peer until the connection to it is up. */
+class PendingLink implements Link {
+  readonly pid: number;
+  #conn: Connection | null = null;
+  #error: Error | null = null;
+  #waiting: Array<{ run: (conn: Connection) => void; fail: (err: Error) => void }> = [];
+
+  constructor(pid: number) {
+    this.pid = pid;
+  }
+
+  get closed(): boolean {
+    return this.#error !== null || (this.#conn?.closed ?? false);
+  }
+
+  resolve(conn: Connection): void {
+    this.#conn = conn;
+    for (const w of this.#waiting.splice(0)) w.run(conn);
+  }
+
+  fail(err: Error): void {
+    this.#error = err;
+    for (const w of this.#waiting.splice(0)) w.fail(err);
+  }
+
+  /** Resolves once connected; rejects if connecting failed. */
+  ready(): Promise<void> {
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#conn !== null) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#waiting.push({ run: () => resolve(), fail: reject }));
+  }
+
+  send(type: number, id: number, value: unknown): void {
+    const encoded = encode(value);
+    if (encoded.handles.length > 0) Connection.handlesSent?.(this.pid, encoded.handles);
+    this.sendEncoded(type, id, encoded);
+  }
+
+  sendEncoded(type: number, id: number, encoded: Encoded): void {
+    if (this.#error !== null) throw this.#error;
+    if (this.#conn !== null) return this.#conn.sendEncoded(type, id, encoded);
+    this.#waiting.push({ run: (c) => c.sendEncoded(type, id, encoded), fail: () => {} });
+  }
+
+  request(type: number, value: unknown): Promise<unknown> {
+    let encoded: Encoded;
+    try {
+      encoded = encode(value);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (encoded.handles.length > 0) Connection.handlesSent?.(this.pid, encoded.handles);
+    return this.requestEncoded(type, encoded);
+  }
+
+  requestEncoded(type: number, encoded: Encoded): Promise<unknown> {
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#conn !== null) return this.#conn.requestEncoded(type, encoded);
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ run: (c) => c.requestEncoded(type, encoded).then(resolve, reject), fail: reject });
+    });
+  }
+}
+
+const pending = new Map<number, PendingLink>();
+const incoming = new Map<number, Array<(conn: Connection) => void>>();
+
+/** Registers an authenticated worker-to-worker connection and serves it. */
+function register(pid: number, conn: Connection): void {
+  attachDispatch(conn);
+  conn.closeError = () => new ProcessExitedError(pid, peers.goneDetail(pid) ?? "connection lost");
+  conn.onClose = () => peers.remove(pid, "connection lost");
+  conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1]);
+  peers.add({ pid, conn, state: "running", gone: new Promise(() => {}) });
+  pending.get(pid)?.resolve(conn);
+  pending.delete(pid);
+  for (const waiter of incoming.get(pid) ?? []) waiter(conn);
+  incoming.delete(pid);
+}
+
+/** Called by the worker entry for an authenticated incoming connection from worker `pid`. */
+export function acceptPeer(pid: number, conn: Connection): void {
+  const existing = peers.get(pid);
+  if (existing !== undefined && !existing.conn.closed) {
+    // Cannot happen under the higher-pid-connects rule; keep the first and say why.
+    conn.close(new Error(`duplicate connection from worker ${pid}`));
+    return;
+  }
+  register(pid, conn);
+}
+
+/** Opens (as the higher pid) and authenticates a connection to worker `pid`. */
+async function connectTo(pid: number, host: string, port: number): Promise<Connection> {
+  const socket = await connect(host, port, CONNECT_TIMEOUT_MS);
+  const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `worker ${pid} (${host}:${port})` });
+  const peerPid = await authenticate(conn, { role: "connector", cookie: state.cookie!, myPid: state.myid, timeoutMs: CONNECT_TIMEOUT_MS });
+  if (peerPid !== pid) {
+    conn.close();
+    throw new Error(`Expected worker ${pid} at ${host}:${port}, found process ${peerPid}`);
+  }
+  register(pid, conn);
+  return conn;
+}
+
+function waitIncoming(pid: number): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Worker ${pid} did not connect back within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    const list = incoming.get(pid) ?? [];
+    list.push((conn) => {
+      clearTimeout(timer);
+      resolve(conn);
+    });
+    incoming.set(pid, list);
+  });
+}
+
+/** The worker-side dialer: a link to `pid` that connects in the background. */
+function dial(pid: number): Link {
+  const existing = pending.get(pid);
+  if (existing !== undefined) return existing;
+  if (state.topology === "master_worker") throw new TopologyError(state.myid, pid, state.topology);
+  const link = new PendingLink(pid);
+  pending.set(pid, link);
+  const master = peers.connectionTo(1);
+  const connecting =
+    state.myid > pid
+      ? master.request(MSG.PEER_LOOKUP, { pid }).then((a) => {
+          const { host, port } = a as { host: string; port: number };
+          return connectTo(pid, host, port);
+        })
+      : Promise.all([waitIncoming(pid), master.request(MSG.CONNECT_BACK, { pid })]).then(([conn]) => conn);
+  connecting.then(
+    (conn) => link.resolve(conn),
+    (err: unknown) => {
+      pending.delete(pid);
+      link.fail(err instanceof Error ? err : new Error(String(err)));
+    },
+  );
+  return link;
+}
+
+/** Worker side of CONNECT_TO: make sure a connection to lower pid `pid` exists (or is coming). */
+export async function ensureConnected(pid: number, host: string, port: number): Promise<void> {
+  const peer = peers.get(pid);
+  if (peer !== undefined && !peer.conn.closed) return;
+  let link = pending.get(pid);
+  if (link === undefined) {
+    link = new PendingLink(pid);
+    pending.set(pid, link);
+    const made = link;
+    connectTo(pid, host, port).catch((err: unknown) => {
+      pending.delete(pid);
+      made.fail(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+  await link.ready();
+}
+
+/** Installs the dialer (workers only). */
+export function enableWorkerLinks(): void {
+  peers.setDialer(dial);
+}
+
+registerHandler(MSG.CONNECT_TO, (conn, frame) => {
+  const { pid, host, port } = decode(frame.body) as { pid: number; host: string; port: number };
+  ensureConnected(pid, host, port).then(
+    () => conn.respond(frame.id, null),
+    (err: unknown) => conn.respondError(frame.id, toWireError(err, state.myid)),
+  );
+});
+
+registerHandler(MSG.PEER_GONE, (_conn, frame) => {
+  const { pid, detail } = decode(frame.body) as { pid: number; detail: string };
+  const peer = peers.get(pid);
+  if (peer !== undefined) peer.conn.close(new Error(detail));
+  else peers.markGone(pid, detail);
+  pending.get(pid)?.fail(new ProcessExitedError(pid, detail));
+  pending.delete(pid);
+});
