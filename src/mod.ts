@@ -22,6 +22,10 @@ export { clusterCookie } from "./cluster/cookie.ts";
 export type { ClusterManager, LaunchParams, ManageOp, WorkerConfig, LineSource } from "./cluster/manager.ts";
 export { remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom } from "./remote/calls.ts";
 export { Future } from "./remote/future.ts";
+export { RemoteChannel } from "./remote/remote-channel.ts";
+export { Channel, type ChannelLike } from "./channels/channel.ts";
+export { localReferenceCounts } from "./remote/diagnostics.ts";
+export { clear } from "./code/clear.ts";
 export { everywhere, type EverywhereOptions } from "./code/everywhere.ts";
 export { capture } from "./code/capture.ts";
 export { registerClass, type ClassCodec } from "./protocol/codec.ts";
@@ -38,9 +42,11 @@ export {
   SerializationError,
   InterruptError,
   RuntimeNotFoundError,
+  ChannelClosedError,
   type WireError,
 } from "./errors.ts";
 export { PACKAGE_VERSION } from "./version.ts";
+export { TopologyError } from "./cluster/links.ts";
 
 setLocalManagerFactory(() => new LocalManager());
 

@@ -58,7 +58,10 @@ function dispatch(conn: Connection, frame: Frame): void {
     case MSG.REF_PUT:
       return onRefRequest(conn, frame);
     case MSG.REF_DEL:
-      for (const [whence, id] of (decode(frame.body) as [RefId[]])[0]) refs.delete(refKey(whence, id));
+      for (const [[whence, id], n] of (decode(frame.body) as [Array<[RefId, number]>])[0]) refs.removeClient(refKey(whence, id), conn.peerPid, n);
+      return;
+    case MSG.REF_ADD:
+      for (const [[whence, id], client] of (decode(frame.body) as [Array<[RefId, number]>])[0]) refs.addClient(refKey(whence, id), client);
       return;
     case MSG.JOIN:
       return dispatchHooks.onJoin(conn, frame);
@@ -113,7 +116,7 @@ function onCallRequest(conn: Connection, frame: Frame): void {
   let body: CallBody;
   try {
     body = decode(frame.body, frame) as CallBody;
-    if (frame.type === MSG.CALL_WAIT) refs.create(refKey(body[2]![0], body[2]![1]));
+    if (frame.type === MSG.CALL_WAIT) holdForCaller(conn, body[2]!);
     result = run(body);
   } catch (err) {
     return answerError(conn, frame, err, frame.type === MSG.CALL_WAIT ? bodyRef(frame) : undefined);
@@ -170,10 +173,7 @@ function onCallNotify(conn: Connection, frame: Frame): void {
   };
   try {
     const body = decode(frame.body, frame) as CallBody;
-    if (!isDo) {
-      key = refKey(body[2]![0], body[2]![1]);
-      refs.create(key);
-    }
+    if (!isDo) key = holdForCaller(conn, body[2]!);
     const result = run(body);
     if (result instanceof Promise) {
       result.then((value) => {
@@ -185,6 +185,14 @@ function onCallNotify(conn: Connection, frame: Frame): void {
   } catch (err) {
     fail(err);
   }
+}
+
+/** The result of a call stays here, held by its caller until fetched or released. */
+function holdForCaller(conn: Connection, ref: RefId): string {
+  const key = refKey(ref[0], ref[1]);
+  refs.create(key, { running: true });
+  refs.addClient(key, conn.peerPid);
+  return key;
 }
 
 function reportRemoteDoError(conn: Connection, err: unknown): void {
@@ -208,11 +216,10 @@ function onRefRequest(conn: Connection, frame: Frame): void {
   }
   const onReady = (entry: RefEntry): void => {
     if (frame.type === MSG.REF_WAIT) return reply(conn, frame.id, null);
-    if (rest[0] === true) refs.delete(key);
     if (entry.state === 1) reply(conn, frame.id, entry.value);
     else if (!conn.closed) conn.respondError(frame.id, entry.value as WireError);
+    // The value is on its way to the fetcher, who holds it from now on.
+    if (rest[0] === true) refs.removeClient(key, conn.peerPid);
   };
-  const ready = refs.whenReady(key);
-  if (ready instanceof Promise) void ready.then(onReady);
-  else onReady(ready);
+  void refs.during(key, async () => onReady(await refs.whenReady(key)));
 }

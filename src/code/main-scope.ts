@@ -94,6 +94,17 @@ export class MainScope {
     }
   }
 
+  /** Removes bindings (Julia's clear!); names that are not defined are ignored. Returns how many went. */
+  undefine(names: readonly string[]): number {
+    let removed = 0;
+    for (const name of names) {
+      const had = this.#values.delete(name);
+      if (this.#sources.delete(name) || had) removed++;
+    }
+    if (removed > 0) this.#changed();
+    return removed;
+  }
+
   /** Compiles shipped source against Main (cached until Main changes). */
   compile(expression: string, captureNames: readonly string[] = []): Compiled {
     const key = captureNames.length === 0 ? expression : `${captureNames.join(",")}\u0000${expression}`;

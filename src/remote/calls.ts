@@ -61,7 +61,7 @@ export function remotecall<F extends AnyFn>(f: F, pid: number, ...args: Paramete
   }
   const conn = peers.connectionTo(pid);
   const body = encodeCall(f, args, "remotecall");
-  const future = new Future<Awaited<ReturnType<F>>>(pid, state.myid, newRefId());
+  const future = Future.attach<Awaited<ReturnType<F>>>(pid, state.myid, newRefId(), true);
   conn.send(MSG.CALL, 0, [body[0], body[1], [future.whence, future.id]]);
   return future;
 }
@@ -88,7 +88,7 @@ export async function remotecallWait<F extends AnyFn>(f: F, pid: number, ...args
   }
   const conn = peers.connectionTo(pid);
   const body = encodeCall(f, args, "remotecallWait");
-  const future = new Future<Awaited<ReturnType<F>>>(pid, state.myid, newRefId());
+  const future = Future.attach<Awaited<ReturnType<F>>>(pid, state.myid, newRefId(), true);
   await conn.request(MSG.CALL_WAIT, [body[0], body[1], [future.whence, future.id]]);
   return future;
 }

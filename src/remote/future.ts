@@ -13,14 +13,19 @@
  * ```
  * @module
  */
-import { RemoteError, toWireError, type WireError } from "../errors.ts";
-import { registerClass } from "../protocol/codec.ts";
+import { ProcessExitedError, RemoteError, toWireError, type WireError } from "../errors.ts";
+import { noteSentHandle, registerClass } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
+import { forgetHandle, releaseHandle, trackHandle } from "./handles.ts";
 import { refKey, refs, type RefEntry } from "./refs.ts";
 
 let nextRefId = 1;
+// Set while the package itself makes a Future for an existing reference (a call's result, a
+// received handle): the constructor then registers nothing on the owner.
+let attaching = false;
+let attached: { whence: number; id: number } | null = null;
 
 /** @internal A fresh reference id owned by this process. */
 export function newRefId(): number {
@@ -39,17 +44,41 @@ export class Future<T = unknown> {
   readonly id: number;
   #cached: Cached | undefined;
   #fetching: Promise<T> | undefined;
-  #released = false;
 
   /**
    * A new, empty Future on process `where` (default: this one), to be set once with put().
    */
-  constructor(where: number = state.myid, whence?: number, id?: number) {
+  constructor(where: number = state.myid) {
     if (!Number.isInteger(where) || where < 1) throw new TypeError(`new Future(where): where must be a pid, got ${String(where)}`);
     this.where = where;
-    this.whence = whence ?? state.myid;
-    this.id = id ?? newRefId();
-    if (where === state.myid && whence === undefined) refs.create(this.#key);
+    if (attaching) {
+      this.whence = attached!.whence;
+      this.id = attached!.id;
+      return;
+    }
+    this.whence = state.myid;
+    this.id = newRefId();
+    if (where === state.myid) refs.addClient(this.#key, where);
+    else peers.connectionTo(where).send(MSG.REF_ADD, 0, [[[[this.whence, this.id], state.myid]]]);
+    trackHandle(this, where, [this.whence, this.id]);
+  }
+
+  /**
+   * @internal A Future for a reference that already exists on `where` (a call's result, a
+   * received handle). `hold`: this process holds it (counted on the owner by whoever created
+   * or sent it), so dropping the Future releases it.
+   */
+  static attach<T>(where: number, whence: number, id: number, hold: boolean): Future<T> {
+    attaching = true;
+    attached = { whence, id };
+    try {
+      const f = new Future<T>(where);
+      if (hold) trackHandle(f, where, [whence, id]);
+      return f;
+    } finally {
+      attaching = false;
+      attached = null;
+    }
   }
 
   get #key(): string {
@@ -66,25 +95,26 @@ export class Future<T = unknown> {
 
   async #load(): Promise<T> {
     if (this.where === state.myid) {
-      const entry: RefEntry = await refs.whenReady(this.#key);
-      if (entry.state === 1) {
-        this.#cached = { ok: true, value: entry.value };
-        return entry.value as T;
-      }
-      const error = entry.value as WireError;
-      this.#cached = { ok: false, error, pid: error.pid ?? state.myid };
-      throw new RemoteError(this.#cached.pid, error);
+      const key = this.#key;
+      const entry: RefEntry = await refs.during(key, () => refs.whenReady(key));
+      if (entry.state === 1) this.#cached = { ok: true, value: entry.value };
+      else this.#cached = { ok: false, error: entry.value as WireError, pid: (entry.value as WireError).pid ?? state.myid };
+      // The value now lives in this Future: drop the hold on the stored copy.
+      releaseHandle(this);
+      if (this.#cached.ok) return this.#cached.value as T;
+      throw new RemoteError(this.#cached.pid, this.#cached.error);
     }
     try {
       const value = await peers.connectionTo(this.where).request(MSG.REF_FETCH, [[this.whence, this.id], true]);
       this.#cached = { ok: true, value };
-      this.#released = true;
+      forgetHandle(this); // the owner dropped our hold when it answered
       return value as T;
     } catch (err) {
       if (err instanceof RemoteError) {
         this.#cached = { ok: false, error: err.remote, pid: err.pid };
-        this.#released = true;
+        forgetHandle(this);
       } else {
+        if (err instanceof ProcessExitedError) forgetHandle(this);
         this.#fetching = undefined;
       }
       throw err;
@@ -111,6 +141,7 @@ export class Future<T = unknown> {
 
   /** Sets the value; a Future can be set only once (a second put rejects). */
   async put(value: T): Promise<this> {
+    if (this.#cached !== undefined) throw alreadySet(this);
     if (this.where === state.myid) {
       if (!refs.settle(this.#key, true, value)) throw alreadySet(this);
       return this;
@@ -119,16 +150,13 @@ export class Future<T = unknown> {
     return this;
   }
 
-  /** Lets the owner free the value now (fetch() does this by itself). */
+  /**
+   * Lets the owner free the value now (fetch() does this by itself; a Future the program drops
+   * is released when it is garbage-collected). Anything already sent that uses this Future is
+   * unaffected: its receiver holds its own reference.
+   */
   release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    if (this.where === state.myid) {
-      refs.delete(this.#key);
-      return;
-    }
-    const peer = peers.get(this.where);
-    if (peer !== undefined && !peer.conn.closed) peer.conn.send(MSG.REF_DEL, 0, [[[this.whence, this.id]]]);
+    releaseHandle(this);
   }
 
   /** `using f = remotecall(...)` releases the value at the end of the block. */
@@ -159,10 +187,15 @@ export function settleRef(key: string, ok: boolean, value: unknown): void {
 
 registerClass(Future, {
   name: "distributed.Future",
-  encode: (f: Future) => [f.where, f.whence, f.id, f.cachedOutcome ?? null],
+  encode: (f: Future) => {
+    // A fetched Future carries its value and needs nothing from the owner any more.
+    const cached = f.cachedOutcome ?? null;
+    if (cached === null) noteSentHandle({ owner: f.where, ref: [f.whence, f.id] });
+    return [f.where, f.whence, f.id, cached];
+  },
   decode: (data) => {
     const [where, whence, id, cached] = data as [number, number, number, Cached | null];
-    const f = new Future(where, whence, id);
+    const f = Future.attach(where, whence, id, cached === null);
     if (cached !== null) f.cachedOutcome = cached;
     return f;
   },

@@ -1,20 +1,39 @@
 /**
- * Values owned by this process on behalf of references (Futures) held elsewhere: the result
- * of a remotecall stays here until its holder fetches or releases it.
+ * What this process owns on behalf of references held anywhere in the cluster: the values of
+ * Futures (a remotecall's result stays on the worker that computed it) and the channels behind
+ * RemoteChannels. This is the owner's half of the distributed GC.
+ *
+ * Each entry counts its holders per pid. A holder that sends a handle on tells the owner
+ * first (REF_ADD for the receiver); a holder that drops one says so (REF_DEL); fetch() drops
+ * the fetcher's hold. Counts are per pid and may dip below zero for a moment, when a receiver's
+ * release overtakes the sender's ADD on another connection; the entry is freed only when every
+ * count is zero, nothing is running on it and no call is still computing its value. Holders
+ * that die are dropped (their pids are announced by the master).
  *
  * @example
  * ```ts
- * refs.create("1:7"); refs.settle("1:7", true, 42);
- * (await refs.whenReady("1:7")).value; // 42
+ * refs.create("1:7", { running: true }).clients.set(1, 1);
+ * refs.settle("1:7", true, 42);
+ * refs.removeClient("1:7", 1); // freed
  * ```
  * @module
  */
+import type { ChannelLike } from "../channels/channel.ts";
 
-/** One stored value. state: 0 pending, 1 value, 2 error. */
+/** One owned value. state: 0 pending, 1 value, 2 error. */
 export interface RefEntry {
+  kind: "future" | "channel";
   state: 0 | 1 | 2;
   value: unknown;
   waiters: Array<(entry: RefEntry) => void> | null;
+  /** Holders: pid -> number of handles it holds. */
+  clients: Map<number, number>;
+  /** Operations in progress on this entry (a fetch waiting, a channel take waiting). */
+  inflight: number;
+  /** A call is still computing the value. */
+  running: boolean;
+  /** For channels: the backing object once its factory has run (state 1), or the factory's error (state 2). */
+  channel?: ChannelLike<unknown>;
 }
 
 /** Key of a reference: "whence:id". */
@@ -25,12 +44,15 @@ export function refKey(whence: number, id: number): string {
 class RefStore {
   #entries = new Map<string, RefEntry>();
 
-  /** Creates a pending entry (idempotent). */
-  create(key: string): RefEntry {
+  /** The entry for `key`, created if missing. */
+  create(key: string, options: { kind?: RefEntry["kind"]; running?: boolean } = {}): RefEntry {
     let entry = this.#entries.get(key);
     if (entry === undefined) {
-      entry = { state: 0, value: undefined, waiters: null };
+      entry = { kind: options.kind ?? "future", state: 0, value: undefined, waiters: null, clients: new Map(), inflight: 0, running: options.running ?? false };
       this.#entries.set(key, entry);
+    } else {
+      if (options.kind !== undefined) entry.kind = options.kind;
+      if (options.running) entry.running = true;
     }
     return entry;
   }
@@ -40,15 +62,38 @@ class RefStore {
     return this.#entries.get(key);
   }
 
+  /** `pid` now holds `n` more handles to `key`. */
+  addClient(key: string, pid: number, n = 1): void {
+    const entry = this.create(key);
+    const count = (entry.clients.get(pid) ?? 0) + n;
+    if (count === 0) entry.clients.delete(pid);
+    else entry.clients.set(pid, count);
+    this.#maybeFree(key, entry);
+  }
+
+  /** `pid` dropped `n` handles to `key`. */
+  removeClient(key: string, pid: number, n = 1): void {
+    this.addClient(key, pid, -n);
+  }
+
+  /** Forgets every hold of a process that is gone. */
+  dropClient(pid: number): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.clients.delete(pid)) this.#maybeFree(key, entry);
+    }
+  }
+
   /** Sets the value (ok) or error; returns false if it was already set. */
   settle(key: string, ok: boolean, value: unknown): boolean {
     const entry = this.create(key);
+    entry.running = false;
     if (entry.state !== 0) return false;
     entry.state = ok ? 1 : 2;
     entry.value = value;
     const waiters = entry.waiters;
     entry.waiters = null;
     if (waiters) for (const w of waiters) w(entry);
+    this.#maybeFree(key, entry);
     return true;
   }
 
@@ -59,14 +104,37 @@ class RefStore {
     return new Promise((resolve) => (entry.waiters ??= []).push(resolve));
   }
 
-  /** Forgets an entry. */
+  /** Runs `work` as an operation on the entry: it is not freed while the work runs. */
+  async during<T>(key: string, work: (entry: RefEntry) => Promise<T> | T): Promise<T> {
+    const entry = this.create(key);
+    entry.inflight++;
+    try {
+      return await work(entry);
+    } finally {
+      entry.inflight--;
+      this.#maybeFree(key, entry);
+    }
+  }
+
+  /** Forgets an entry outright. */
   delete(key: string): void {
     this.#entries.delete(key);
   }
 
-  /** Number of stored entries (for tests of release). */
-  get size(): number {
-    return this.#entries.size;
+  /** How many Futures' values and channels this process holds for others. */
+  stats(): { futures: number; channels: number } {
+    let futures = 0;
+    let channels = 0;
+    for (const entry of this.#entries.values()) entry.kind === "channel" ? channels++ : futures++;
+    return { futures, channels };
+  }
+
+  #maybeFree(key: string, entry: RefEntry): void {
+    if (entry.clients.size > 0 || entry.inflight > 0 || entry.running || entry.waiters !== null) return;
+    // A channel whose factory has not run yet, or a Future nobody has set, may still be
+    // reached by an ADD that is on its way; both are freed once all holds are gone, which
+    // they are: an empty client map after at least one change means every hold was dropped.
+    this.#entries.delete(key);
   }
 }
 

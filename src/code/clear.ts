@@ -1,0 +1,27 @@
+/**
+ * clear: Julia's `clear!(names, pids)`: drops bindings from Main on the given processes, so
+ * the values they held can be garbage-collected there.
+ *
+ * @example
+ * ```ts
+ * await everywhere({ bigTable: new Float64Array(1e8) });
+ * await clear(["bigTable"]);             // on every worker
+ * await clear(["bigTable"], [1]);        // and on the master
+ * ```
+ * @module
+ */
+import { workers } from "../cluster/queries.ts";
+import { state } from "../cluster/state.ts";
+import { remotecallFetch } from "../remote/calls.ts";
+import { registerSystemFunction } from "./function-spec.ts";
+import { Main } from "./main-scope.ts";
+
+const undefineMain = (names: string[]): number => Main.undefine(names);
+registerSystemFunction("undefineMain", undefineMain);
+
+/** Drops `names` from Main on `pids` (default: the workers). Resolves when done everywhere. */
+export async function clear(names: string | readonly string[], pids: readonly number[] = workers()): Promise<void> {
+  const list = typeof names === "string" ? [names] : [...names];
+  if (!list.every((n) => typeof n === "string")) throw new TypeError("clear(names, pids): names must be strings");
+  await Promise.all(pids.map((p) => (p === state.myid ? Promise.resolve(undefineMain(list)) : remotecallFetch(undefineMain, p, list))));
+}

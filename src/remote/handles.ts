@@ -1,0 +1,86 @@
+/**
+ * The holder's half of the distributed GC: every live handle (Future, RemoteChannel) counts
+ * as one hold on its owner. A handle is released once, by `release()`, by `Symbol.dispose`
+ * (`using`), by a fetch that brought its value here, or by the FinalizationRegistry when the
+ * program dropped it. Sending a handle to another process tells its owner first, so the owner
+ * counts the receiver before the sender can let go.
+ *
+ * @example
+ * ```ts
+ * trackHandle(future, owner, [whence, id]);   // when a handle comes to exist here
+ * releaseHandle(future);                      // when it is done
+ * ```
+ * @module
+ */
+import { peers } from "../cluster/peers.ts";
+import { state } from "../cluster/state.ts";
+import type { HandleNote } from "../protocol/codec.ts";
+import { MSG, type RefId } from "../protocol/messages.ts";
+import { Connection } from "../transport/connection.ts";
+import { refKey, refs } from "./refs.ts";
+
+interface Held {
+  owner: number;
+  ref: RefId;
+}
+
+const held = new WeakMap<object, Held>();
+const finalizer = new FinalizationRegistry<Held>((h) => dropHold(h.owner, h.ref));
+
+/** Starts counting `handle` as one hold of `ref` on `owner`, released when it is collected. */
+export function trackHandle(handle: object, owner: number, ref: RefId): void {
+  const h: Held = { owner, ref };
+  held.set(handle, h);
+  finalizer.register(handle, h, handle);
+}
+
+/** Releases the hold of `handle` (once; later calls do nothing). */
+export function releaseHandle(handle: object): void {
+  const h = held.get(handle);
+  if (h === undefined) return;
+  held.delete(handle);
+  finalizer.unregister(handle);
+  dropHold(h.owner, h.ref);
+}
+
+/** Forgets `handle` without telling the owner (its hold was already dropped, e.g. by fetch). */
+export function forgetHandle(handle: object): void {
+  if (held.delete(handle)) finalizer.unregister(handle);
+}
+
+/** Whether `handle` still holds its reference. */
+export function isHeld(handle: object): boolean {
+  return held.has(handle);
+}
+
+function dropHold(owner: number, ref: RefId): void {
+  if (owner === state.myid) {
+    refs.removeClient(refKey(ref[0], ref[1]), owner);
+    return;
+  }
+  try {
+    const link = peers.connectionTo(owner);
+    if (!link.closed) link.send(MSG.REF_DEL, 0, [[[ref, 1]]]);
+  } catch {
+    // The owner is gone, and its values with it: there is nothing left to release.
+  }
+}
+
+/** Tells the owners of the handles a message to `dest` carries that `dest` now holds them. */
+function announce(dest: number, handles: HandleNote[]): void {
+  for (const { owner, ref } of handles) {
+    if (owner === state.myid) {
+      refs.addClient(refKey(ref[0], ref[1]), dest);
+      continue;
+    }
+    try {
+      peers.connectionTo(owner).send(MSG.REF_ADD, 0, [[[ref, dest]]]);
+    } catch {
+      // The owner is gone: the receiver's use of the handle will fail with ProcessExitedError.
+    }
+  }
+}
+Connection.handlesSent = announce;
+
+// A process that is gone holds nothing any more.
+peers.onRemoved((pid) => refs.dropClient(pid));
