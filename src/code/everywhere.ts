@@ -40,30 +40,12 @@ const loadModuleEverywhere = async (url: string): Promise<null> => {
 };
 registerSystemFunction("loadModule", loadModuleEverywhere);
 
-/** Names this process made global through everywhere({ ... }) (so redefining them is fine). */
-const ownGlobals = new Set<string>();
-
-/**
- * As Julia's `@everywhere f(x) = ...` defines a global in Main, everywhere({ f }) also makes
- * `f` a global on each process, so a script can write `remoteDo(f, p)` after it. A global
- * that everywhere did not define itself (e.g. `fetch`) is never overwritten: the name then
- * lives in Main only, where shipped code still sees it.
- */
-function exposeGlobals(names: Iterable<string>): void {
-  const g = globalThis as Record<string, unknown>;
-  for (const name of names) {
-    if (name in g && !ownGlobals.has(name)) continue;
-    g[name] = Main.get(name);
-    ownGlobals.add(name);
-  }
-}
-
 const defineMain = async (sources: Record<string, string>, values: Record<string, unknown>, specs: Record<string, FnSpec>): Promise<null> => {
   const resolved: Record<string, unknown> = { ...values };
   for (const [name, spec] of Object.entries(specs)) resolved[name] = await resolveSpec(spec);
   Main.defineValues(resolved);
   Main.defineSources(sources);
-  exposeGlobals([...Object.keys(resolved), ...Object.keys(sources)]);
+  Main.exposeGlobals([...Object.keys(resolved), ...Object.keys(sources)]);
   return null;
 };
 registerSystemFunction("defineMain", defineMain);
@@ -91,7 +73,7 @@ export async function everywhere(
     const batch = prepareDefinitions(what);
     local = () => {
       Main.defineValues(what);
-      exposeGlobals(Object.keys(what));
+      Main.exposeGlobals(Object.keys(what));
     };
     remote = (pid) => remotecallFetch(defineMain, pid, batch.sources, batch.values, batch.specs);
     noteRemoteNames(Object.keys(what));

@@ -39,6 +39,7 @@ export class MainScope {
   #nameOf = new WeakMap<object, string>();
   #compiled = new Map<string, Compiled>();
   #params: { names: string[]; values: unknown[] } | null = null;
+  #ownGlobals = new Set<string>();
 
   /** Whether `name` is defined. */
   has(name: string): boolean {
@@ -94,12 +95,28 @@ export class MainScope {
     }
   }
 
-  /** Removes bindings (Julia's clear!); names that are not defined are ignored. Returns how many went. */
+  /**
+   * As Julia's `@everywhere f(x) = ...` defines a global in Main, everywhere({ f }) also makes
+   * `f` a global, so a script can write `remoteDo(f, p)` after it. A global that Main did not
+   * define itself (e.g. `fetch`) is never overwritten: the name then lives in Main only, where
+   * shipped code still sees it.
+   */
+  exposeGlobals(names: Iterable<string>): void {
+    const g = globalThis as Record<string, unknown>;
+    for (const name of names) {
+      if (!this.#values.has(name) || (name in g && !this.#ownGlobals.has(name))) continue;
+      g[name] = this.#values.get(name);
+      this.#ownGlobals.add(name);
+    }
+  }
+
+  /** Removes bindings (Julia's clear!), and the globals Main made for them. Returns how many went. */
   undefine(names: readonly string[]): number {
     let removed = 0;
     for (const name of names) {
       const had = this.#values.delete(name);
       if (this.#sources.delete(name) || had) removed++;
+      if (this.#ownGlobals.delete(name)) delete (globalThis as Record<string, unknown>)[name];
     }
     if (removed > 0) this.#changed();
     return removed;
@@ -159,6 +176,8 @@ export class MainScope {
     for (const [name, value] of Object.entries(result)) {
       this.#values.set(name, value);
       if (typeof value === "function") this.#nameOf.set(value, name);
+      // Recompiled functions replace the globals made for them, so both stay one function.
+      if (this.#ownGlobals.has(name)) (globalThis as Record<string, unknown>)[name] = value;
     }
     this.#params = null;
   }

@@ -16,6 +16,7 @@
 import { ProcessExitedError, RemoteError, toWireError, type WireError } from "../errors.ts";
 import { noteSentHandle, registerClass } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
+import { whileHeld } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { forgetHandle, releaseHandle, trackHandle } from "./handles.ts";
@@ -96,7 +97,8 @@ export class Future<T = unknown> {
   async #load(): Promise<T> {
     if (this.where === state.myid) {
       const key = this.#key;
-      const entry: RefEntry = await refs.during(key, () => refs.whenReady(key));
+      // The value may come from another process (a put): stay alive meanwhile.
+      const entry: RefEntry = await whileHeld(() => refs.during(key, () => refs.whenReady(key)));
       if (entry.state === 1) this.#cached = { ok: true, value: entry.value };
       else this.#cached = { ok: false, error: entry.value as WireError, pid: (entry.value as WireError).pid ?? state.myid };
       // The value now lives in this Future: drop the hold on the stored copy.
@@ -125,7 +127,8 @@ export class Future<T = unknown> {
   async wait(): Promise<this> {
     if (this.#cached !== undefined) return this;
     if (this.where === state.myid) {
-      await refs.whenReady(this.#key);
+      const key = this.#key;
+      await whileHeld(() => refs.whenReady(key));
       return this;
     }
     await peers.connectionTo(this.where).request(MSG.REF_WAIT, [[this.whence, this.id]]);

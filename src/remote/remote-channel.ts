@@ -18,6 +18,7 @@
  * @module
  */
 import type { ChannelLike } from "../channels/channel.ts";
+import { whileHeld } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { encodeCall } from "../code/invoke.ts";
@@ -83,7 +84,8 @@ export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
   }
 
   async #op(op: ChannelOp, arg?: unknown): Promise<unknown> {
-    if (this.where === state.myid) return runChannelOp(refKey(this.whence, this.id), op, arg);
+    // Here, only another process may complete the operation: stay alive meanwhile.
+    if (this.where === state.myid) return whileHeld(() => runChannelOp(refKey(this.whence, this.id), op, arg));
     try {
       return await peers.connectionTo(this.where).request(MSG.CHAN_OP, [[this.whence, this.id], op, arg]);
     } catch (err) {

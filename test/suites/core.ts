@@ -4,6 +4,7 @@ import { addprocs, rmprocs, type RuntimeName } from "../../src/mod.ts";
 import { callsSuite } from "./calls.ts";
 import { codeSuite } from "./code.ts";
 import { failuresSuite } from "./failures.ts";
+import { channelsSuite } from "./channels.ts";
 
 type TAP = typeof tap;
 
@@ -12,5 +13,6 @@ export async function coreSuite(t: TAP, runtime: RuntimeName): Promise<void> {
   t.teardown(() => rmprocs(pids));
   t.test(`calls (${runtime} workers)`, async (t) => callsSuite(t as unknown as TAP, runtime, pids));
   t.test(`code movement (${runtime} workers)`, async (t) => codeSuite(t as unknown as TAP, runtime, pids));
+  t.test(`channels, references, worker-to-worker (${runtime} workers)`, async (t) => channelsSuite(t as unknown as TAP, runtime, pids));
   t.test(`failures (${runtime} workers)`, async (t) => failuresSuite(t as unknown as TAP, runtime));
 }
