@@ -55,6 +55,17 @@ for (const runtime of RUNTIMES) {
   });
 }
 
+for (const runtime of RUNTIMES) {
+  t.test(`${runtime} master runs the seeds' channel examples`, async (t) => {
+    const run = await runMaster(runtime, "channels-example", [], {}, 90_000);
+    t.equal(run.code, 0, run.stderr);
+    const r = lastJson(run.stdout) as { seed001: number[]; ids: number[]; by: number[] };
+    t.same(r.seed001, [2, 3], "seed 001: each worker put its pid");
+    t.same(r.ids, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], "seed 003: every job came back");
+    t.ok(r.by.length >= 1 && r.by.every((p) => p === 2 || p === 3), `done by workers ${r.by.join(", ")}`);
+  });
+}
+
 for (const runtime of ["bun", "deno"] as const) {
   t.test(`${runtime} master starts workers under every runtime`, async (t) => {
     const run = await runMaster(runtime, "cross-runtime", [], {}, 90_000);

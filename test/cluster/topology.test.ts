@@ -1,0 +1,102 @@
+// Topologies and heartbeats, for each worker runtime. Topology is cluster-wide and fixed while
+// workers exist, so each case adds its own workers and removes them after.
+import t from "tap";
+import { execFileSync } from "node:child_process";
+import { addprocs, myid, ProcessExitedError, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import { LocalManager } from "../../managers/mod.ts";
+import { peers } from "../../src/cluster/peers.ts";
+
+const RUNTIMES = ["node", "bun", "deno"] as const;
+
+function tcpConnections(ospid: number): number {
+  const out = execFileSync("ss", ["-tnp", "state", "established"], { encoding: "utf8" });
+  return out.split("\n").filter((l) => l.includes(`pid=${ospid},`)).length;
+}
+
+/** Launches local workers named by `idents[i]`, connecting to `connect[i]` (topology "custom"). */
+class NamedManager implements ClusterManager {
+  readonly name = "named";
+  readonly #inner: LocalManager;
+  readonly #idents: string[];
+  readonly #connect: string[][];
+  #next = 0;
+  constructor(idents: string[], connect: string[][]) {
+    this.#inner = new LocalManager({ count: idents.length });
+    this.#idents = idents;
+    this.#connect = connect;
+  }
+  launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
+    return this.#inner.launch(params, (config) => {
+      const i = this.#next++;
+      launched({ ...config, ident: this.#idents[i]!, connectIdents: this.#connect[i]! });
+    });
+  }
+  manage(pid: number, config: WorkerConfig, op: ManageOp): void {
+    this.#inner.manage(pid, config, op);
+  }
+  kill(pid: number, config: WorkerConfig): Promise<void> {
+    return this.#inner.kill(pid, config);
+  }
+}
+
+for (const runtime of RUNTIMES) {
+  t.test(`${runtime}: master_worker refuses worker-to-worker calls, naming both pids and the topology`, async (t) => {
+    const [x, y] = (await addprocs(2, { runtime, topology: "master_worker" })) as [number, number];
+    t.teardown(() => rmprocs(workers()));
+    t.equal(await remotecallFetch(() => myid(), x), x, "master to worker works");
+    const err = await remotecallFetch((to: number) => remotecallFetch(() => 1, to), x, y).catch((e: unknown) => e);
+    t.type(err, RemoteError);
+    t.equal((err as RemoteError).remote.code, "ERR_TOPOLOGY");
+    t.match((err as RemoteError).remote.message, new RegExp(`Worker ${x} cannot reach worker ${y}: the cluster topology is master_worker`));
+    await t.rejects(addprocs(1, { runtime, topology: "all_to_all" }), /cannot change while workers exist/);
+    await rmprocs([x, y]);
+  });
+
+  t.test(`${runtime}: all_to_all with lazy: false connects every pair when they join`, async (t) => {
+    const pids = (await addprocs(3, { runtime, topology: "all_to_all", lazy: false })) as number[];
+    t.teardown(() => rmprocs(workers()));
+    for (const p of pids) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 3, `worker ${p}: master + 2 peers before any call`);
+    t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), pids[0]!, pids[2]!), pids[2]);
+    for (const p of pids) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 3, "and no new connection was needed");
+    await rmprocs(pids);
+  });
+
+  t.test(`${runtime}: custom topology connects only what ident/connectIdents name`, async (t) => {
+    const [a, b, c] = (await addprocs(new NamedManager(["a", "b", "c"], [["b"], [], []]), { runtime, topology: "custom" })) as [number, number, number];
+    t.teardown(() => rmprocs(workers()));
+    t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), a, b), b, "a names b: connected");
+    t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), b, a), a, "and both ways");
+    const err = await remotecallFetch((to: number) => remotecallFetch(() => 1, to), a, c).catch((e: unknown) => e);
+    t.equal((err as RemoteError).remote.code, "ERR_TOPOLOGY");
+    t.match((err as RemoteError).remote.message, /custom and neither names the other in connectIdents/);
+    await rmprocs([a, b, c]);
+  });
+
+  t.test(`${runtime}: a hung worker is declared dead by the heartbeat, with no call of ours in flight to it`, async (t) => {
+    const [h, other] = (await addprocs(2, { runtime, topology: "all_to_all", lazy: true, heartbeatInterval: 0.2, heartbeatTimeout: 1.5 })) as [number, number];
+    t.teardown(() => rmprocs(workers()));
+    const ospid = peers.get(h)!.info!.ospid;
+    // Worker `other` waits on the hung worker; the master has nothing in flight to it.
+    const waiting = remotecallFetch(async (to: number) => {
+      try {
+        await remotecallFetch(() => new Promise(() => {}), to);
+        return "answered";
+      } catch (err) {
+        return (err as Error).name;
+      }
+    }, other, h);
+    await remotecallFetch((to: number) => remotecallFetch(() => 1, to), other, h); // other <-> h connected
+    const started = Date.now();
+    process.kill(ospid, "SIGSTOP");
+    try {
+      t.equal(await waiting, "ProcessExitedError", "the worker waiting on it was told");
+      const took = Date.now() - started;
+      t.ok(took < 8000, `noticed after ${took} ms (timeout 1.5 s)`);
+      t.notOk(workers().includes(h), "the master dropped it too");
+      await t.rejects(remotecallFetch(() => 1, h), ProcessExitedError);
+      t.equal(await remotecallFetch(() => "fine", other), "fine");
+    } finally {
+      process.kill(ospid, "SIGKILL");
+    }
+  });
+}
