@@ -10,7 +10,7 @@
  * @module
  */
 import { loadavg } from "node:os";
-import { addprocs, remotecall, remotecallFetch, rmprocs, workers } from "distributed";
+import { addprocs, Channel, RemoteChannel, remotecall, remotecallFetch, rmprocs, workers } from "distributed";
 import { canPin, pin } from "./pin.ts";
 import { connectTo, echoBytes, pingPong, RawRpcClient, spawnListeners, startRawChild, type RawChild } from "./raw.ts";
 import { RESULT_PREFIX, type MasterResult, type Measurement, type MetricId } from "./results.ts";
@@ -151,6 +151,56 @@ async function roundTripPinned(pid: number, echoChild: RawChild): Promise<Measur
   }
 }
 
+/**
+ * RemoteChannel put+take round trip in µs, timed on worker `a` against a channel on worker `b`
+ * (two requests), next to one remotecallFetch from `a` to `b`.
+ */
+async function channelRoundTrip(a: number, b: number): Promise<Measurement> {
+  const rc = new RemoteChannel<number>(() => new Channel(1), b);
+  const ours = (): Promise<number> =>
+    remotecallFetch(async (ch: RemoteChannel<number>, n: number) => {
+      const start = performance.now();
+      for (let i = 0; i < n; i++) {
+        await ch.put(i);
+        await ch.take();
+      }
+      return ((performance.now() - start) * 1000) / n;
+    }, a, rc, RT_CALLS);
+  const bare = (): Promise<number> =>
+    remotecallFetch(async (to: number, n: number) => {
+      const nothing = (): number => 1;
+      const start = performance.now();
+      for (let i = 0; i < n; i++) await remotecallFetch(nothing, to);
+      return ((performance.now() - start) * 1000) / n;
+    }, a, b, RT_CALLS);
+  await interleave(2, ours, bare);
+  const s = await interleave(quick ? 2 : 9, ours, bare);
+  rc.release();
+  return summarise(s.a, s.b);
+}
+
+/** Items/s through a RemoteChannel on worker `b`: the master puts, worker `a` takes, all in flight. */
+async function channelThroughput(a: number, b: number): Promise<Measurement> {
+  const n = IN_FLIGHT;
+  const rc = new RemoteChannel<number>(() => new Channel(Infinity), b);
+  const ours = async (): Promise<number> => {
+    const start = now();
+    const taken = remotecallFetch((ch: RemoteChannel<number>, k: number) => Promise.all(Array.from({ length: k }, () => ch.take())).then((xs) => xs.length), a, rc, n);
+    await Promise.all(Array.from({ length: n }, (_, i) => rc.put(i)));
+    if ((await taken) !== n) throw new Error("items were lost");
+    return n / ((now() - start) / 1000);
+  };
+  const bare = async (): Promise<number> => {
+    const start = now();
+    await Promise.all(Array.from({ length: n }, (_, i) => remotecallFetch(one, i & 1 ? a : b)));
+    return n / ((now() - start) / 1000);
+  };
+  await interleave(1, ours, bare);
+  const s = await interleave(quick ? 1 : 5, ours, bare);
+  rc.release();
+  return summarise(s.a, s.b);
+}
+
 async function main(): Promise<void> {
   const echoChild = await startRawChild("echo");
   cleanups.push(() => echoChild.stop());
@@ -168,6 +218,8 @@ async function main(): Promise<void> {
   cleanups.push(async () => clients.forEach((c) => c.close()), ...rpcChildren.map((c) => () => c.stop()));
   await measure("remotecall", () => inFlight(pids, clients, true));
   await measure("remotecallFetch", () => inFlight(pids, clients, false));
+  await measure("channelRoundTrip", () => channelRoundTrip(pids[0]!, pids[1]!));
+  await measure("channelThroughput", () => channelThroughput(pids[0]!, pids[1]!));
 }
 
 let exitCode = 0;

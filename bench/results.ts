@@ -8,7 +8,7 @@
  */
 
 /** The metrics, in table order. */
-export const METRIC_IDS = ["roundTrip", "roundTripPinned", "echo", "addprocs", "remotecall", "remotecallFetch"] as const;
+export const METRIC_IDS = ["roundTrip", "roundTripPinned", "echo", "addprocs", "remotecall", "remotecallFetch", "channelRoundTrip", "channelThroughput"] as const;
 
 /** One metric's key. */
 export type MetricId = (typeof METRIC_IDS)[number];
@@ -102,5 +102,21 @@ export const METRICS: Record<MetricId, MetricDef> = {
     ratioText: percent,
     target: ">= 150k/s",
     met: (m) => m.ours >= 150_000,
+  },
+  channelRoundTrip: {
+    label: "RemoteChannel put+take, worker to a channel on another worker (vs a remotecallFetch between them)",
+    unit: "µs",
+    ratio: timeRatio,
+    ratioText: times,
+    target: "-",
+    met: () => true,
+  },
+  channelThroughput: {
+    label: "RemoteChannel items/s, 10k puts and 10k takes in flight (vs remotecallFetch calls/s in flight)",
+    unit: "calls/s",
+    ratio: (m) => m.ours / m.raw,
+    ratioText: percent,
+    target: "-",
+    met: () => true,
   },
 };

@@ -30,7 +30,7 @@ export function formatTable(result: MasterResult): string {
       rows.push([def.label, "failed", "-", "-", def.target, `no (${result.errors[id] ?? "not measured"})`]);
       continue;
     }
-    rows.push([def.label, formatValue(m.ours, def.unit), formatValue(m.raw, def.unit), def.ratioText(def.ratio(m)), def.target, def.met(m) ? "yes" : "NO"]);
+    rows.push([def.label, formatValue(m.ours, def.unit), formatValue(m.raw, def.unit), def.ratioText(def.ratio(m)), def.target, def.target === "-" ? "-" : def.met(m) ? "yes" : "NO"]);
   }
   const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ");
