@@ -2,7 +2,7 @@
 // workers exist, so each case adds its own workers and removes them after.
 import t from "tap";
 import { execFileSync } from "node:child_process";
-import { addprocs, myid, ProcessExitedError, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import { addprocs, Channel, myid, ProcessExitedError, RemoteChannel, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
 import { LocalManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 
@@ -48,6 +48,11 @@ for (const runtime of RUNTIMES) {
     t.type(err, RemoteError);
     t.equal((err as RemoteError).remote.code, "ERR_TOPOLOGY");
     t.match((err as RemoteError).remote.message, new RegExp(`Worker ${x} cannot reach worker ${y}: the cluster topology is master_worker`));
+    const rc = new RemoteChannel<number>(() => new Channel(1), x);
+    await rc.put(7);
+    t.equal(await rc.take(), 7, "the master uses a channel on a worker");
+    const chanErr = await remotecallFetch((ch: RemoteChannel<number>) => ch.put(1), y, rc).catch((e: unknown) => e);
+    t.equal((chanErr as RemoteError).remote.code, "ERR_TOPOLOGY", "another worker cannot use it");
     await t.rejects(addprocs(1, { runtime, topology: "all_to_all" }), /cannot change while workers exist/);
     await rmprocs([x, y]);
   });
@@ -57,6 +62,9 @@ for (const runtime of RUNTIMES) {
     t.teardown(() => rmprocs(workers()));
     for (const p of pids) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 3, `worker ${p}: master + 2 peers before any call`);
     t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), pids[0]!, pids[2]!), pids[2]);
+    const rc = new RemoteChannel<string>(() => new Channel(1), pids[0]!);
+    await remotecallFetch((ch: RemoteChannel<string>) => ch.put(`from ${myid()}`), pids[2]!, rc);
+    t.equal(await rc.take(), `from ${pids[2]}`, "a worker used another worker's channel");
     for (const p of pids) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 3, "and no new connection was needed");
     await rmprocs(pids);
   });
@@ -69,6 +77,12 @@ for (const runtime of RUNTIMES) {
     const err = await remotecallFetch((to: number) => remotecallFetch(() => 1, to), a, c).catch((e: unknown) => e);
     t.equal((err as RemoteError).remote.code, "ERR_TOPOLOGY");
     t.match((err as RemoteError).remote.message, /custom and neither names the other in connectIdents/);
+    const onB = new RemoteChannel<number>(() => new Channel(1), b);
+    await remotecallFetch((ch: RemoteChannel<number>) => ch.put(myid()), a, onB);
+    t.equal(await onB.take(), a, "a uses a channel on b");
+    const onC = new RemoteChannel<number>(() => new Channel(1), c);
+    const chanErr = await remotecallFetch((ch: RemoteChannel<number>) => ch.put(1), a, onC).catch((e: unknown) => e);
+    t.equal((chanErr as RemoteError).remote.code, "ERR_TOPOLOGY", "but not one on c");
     await rmprocs([a, b, c]);
   });
 
