@@ -20,7 +20,12 @@ export { rmprocs, interrupt, type RmprocsOptions } from "./cluster/lifecycle.ts"
 export { myid, procs, workers, nprocs, nworkers } from "./cluster/queries.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
 export type { ClusterManager, LaunchParams, ManageOp, WorkerConfig, LineSource } from "./cluster/manager.ts";
-export { remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom } from "./remote/calls.ts";
+export { remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom, remote } from "./remote/calls.ts";
+export { range, Range } from "./parallel/range.ts";
+export { distributed, type DistributedOptions } from "./parallel/distributed.ts";
+export type { Reducer } from "./parallel/reduce-chunk.ts";
+export { pmap, type PmapOptions, type PmapProgress } from "./parallel/pmap.ts";
+export { WorkerPool, CachingPool, defaultWorkerPool } from "./parallel/pool.ts";
 export { Future } from "./remote/future.ts";
 export { RemoteChannel } from "./remote/remote-channel.ts";
 export { Channel, type ChannelLike } from "./channels/channel.ts";

@@ -13,14 +13,19 @@
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { remotecallFetch } from "../remote/calls.ts";
+import { CachingPool } from "../parallel/pool.ts";
 import { registerSystemFunction } from "./function-spec.ts";
 import { Main } from "./main-scope.ts";
 
 const undefineMain = (names: string[]): number => Main.undefine(names);
 registerSystemFunction("undefineMain", undefineMain);
 
-/** Drops `names` from Main on `pids` (default: the workers). Resolves when done everywhere. */
-export async function clear(names: string | readonly string[], pids: readonly number[] = workers()): Promise<void> {
+/**
+ * Drops `names` from Main on `pids` (default: the workers), or, given a CachingPool, the
+ * functions it shipped (Julia's `clear!(pool)`). Resolves when done everywhere.
+ */
+export async function clear(names: string | readonly string[] | CachingPool, pids: readonly number[] = workers()): Promise<void> {
+  if (names instanceof CachingPool) return names.clear(remotecallFetch as never);
   const list = typeof names === "string" ? [names] : [...names];
   if (!list.every((n) => typeof n === "string")) throw new TypeError("clear(names, pids): names must be strings");
   await Promise.all(pids.map((p) => (p === state.myid ? Promise.resolve(undefineMain(list)) : remotecallFetch(undefineMain, p, list))));

@@ -24,6 +24,7 @@ import { peers } from "../cluster/peers.ts";
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { Future, newRefId } from "./future.ts";
+import { CachingPool, callCached, defaultWorkerPool, isPool, type WorkerPool } from "../parallel/pool.ts";
 import { refKey, refs } from "./refs.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -48,7 +49,24 @@ function runLocally(f: AnyFn, args: unknown[]): Promise<unknown> {
  * Calls `f(...args)` on process `pid` and returns a Future at once; the result stays on
  * `pid` until fetched.
  */
-export function remotecall<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+  if (isPool(pid)) {
+    // The worker returns to the pool when the call has finished.
+    const pool = pid;
+    const w = pool.takeNow();
+    let future: Future<Awaited<ReturnType<F>>>;
+    try {
+      future = remotecall(f, w, ...args);
+    } catch (err) {
+      pool.put(w);
+      throw err;
+    }
+    future.wait().then(
+      () => pool.put(w),
+      () => pool.put(w),
+    );
+    return future;
+  }
   checkPid(pid, "remotecall");
   if (pid === state.myid) {
     const future = new Future<Awaited<ReturnType<F>>>();
@@ -67,7 +85,8 @@ export function remotecall<F extends AnyFn>(f: F, pid: number, ...args: Paramete
 }
 
 /** Calls `f(...args)` on `pid` and resolves with its value (one round trip). */
-export function remotecallFetch<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
+export function remotecallFetch<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
+  if (isPool(pid)) return onPool(pid, (w, pool) => (pool instanceof CachingPool ? viaCache(pool, f, w, args) : remotecallFetch(f, w, ...args)));
   try {
     checkPid(pid, "remotecallFetch");
     if (pid === state.myid) return runLocally(f, args) as Promise<Awaited<ReturnType<F>>>;
@@ -79,7 +98,8 @@ export function remotecallFetch<F extends AnyFn>(f: F, pid: number, ...args: Par
 }
 
 /** Calls `f(...args)` on `pid`, waits until it has finished, and resolves with a Future of its value. */
-export async function remotecallWait<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): Promise<Future<Awaited<ReturnType<F>>>> {
+export async function remotecallWait<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Promise<Future<Awaited<ReturnType<F>>>> {
+  if (isPool(pid)) return onPool(pid, (w) => remotecallWait(f, w, ...args));
   checkPid(pid, "remotecallWait");
   if (pid === state.myid) {
     const future = remotecall(f, pid, ...args);
@@ -97,7 +117,16 @@ export async function remotecallWait<F extends AnyFn>(f: F, pid: number, ...args
  * Runs `f(...args)` on `pid` without waiting or returning anything. Errors are printed on
  * that process's stderr (forwarded to the master's as "From worker N:").
  */
-export function remoteDo<F extends AnyFn>(f: F, pid: number, ...args: Parameters<F>): void {
+export function remoteDo<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): void {
+  if (isPool(pid)) {
+    const w = pid.takeNow();
+    try {
+      remoteDo(f, w, ...args);
+    } finally {
+      pid.put(w);
+    }
+    return;
+  }
   checkPid(pid, "remoteDo");
   if (pid === state.myid) {
     runLocally(f, args).catch((err: RemoteError) => writeStderr(`Error in remoteDo: ${err.remote.stack || err.remote.message}\n`));
@@ -128,3 +157,34 @@ export function fetchfrom<F extends AnyFn>(p: number, f: F, ...args: Parameters<
   return remotecallFetch(f, p, ...args);
 }
 
+
+/** Runs `work` on an idle worker of `pool` (waiting for one), then gives the worker back. */
+async function onPool<T>(pool: WorkerPool, work: (pid: number, pool: WorkerPool) => Promise<T>): Promise<T> {
+  const w = await pool.take();
+  try {
+    return await work(w, pool);
+  } finally {
+    pool.put(w);
+  }
+}
+
+/** A call through a CachingPool: the function crosses the wire once per worker. */
+async function viaCache<F extends AnyFn>(pool: CachingPool, f: F, pid: number, args: unknown[]): Promise<Awaited<ReturnType<F>>> {
+  if (pid === state.myid) return remotecallFetch(f, pid, ...(args as Parameters<F>));
+  const id = await pool.cachedId(f, pid, remotecallFetch as never);
+  return remotecallFetch(callCached, pid, id, ...args) as Promise<Awaited<ReturnType<F>>>;
+}
+
+/**
+ * Julia's `remote(f, pool)`: a function that runs `f` on the pool (default: all workers).
+ *
+ * @example
+ * ```ts
+ * const square = remote((x: number) => x * x);
+ * await square(7); // 49, on some worker
+ * ```
+ */
+export function remote<F extends AnyFn>(f: F, pool?: WorkerPool): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
+  if (typeof f !== "function") throw new TypeError(`remote(f, pool): f must be a function, got ${typeof f}`);
+  return (...args) => remotecallFetch(f, pool ?? defaultWorkerPool(), ...args);
+}

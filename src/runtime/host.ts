@@ -175,3 +175,13 @@ export function onUncaughtError(fn: (err: unknown, kind: string) => void): void 
   process.on("uncaughtException", (err) => fn(err, "uncaught exception"));
   process.on("unhandledRejection", (err) => fn(err, "unhandled promise rejection"));
 }
+
+/** Whether stderr is a terminal (progress bars redraw in place there). */
+export function stderrIsTTY(): boolean {
+  return process.stderr.isTTY === true;
+}
+
+/** Terminal width for progress bars (80 when unknown). */
+export function stderrColumns(): number {
+  return process.stderr.columns ?? 80;
+}

@@ -5,6 +5,7 @@ import { callsSuite } from "./calls.ts";
 import { codeSuite } from "./code.ts";
 import { failuresSuite } from "./failures.ts";
 import { channelsSuite } from "./channels.ts";
+import { parallelSuite } from "./parallel.ts";
 
 type TAP = typeof tap;
 
@@ -14,5 +15,6 @@ export async function coreSuite(t: TAP, runtime: RuntimeName): Promise<void> {
   t.test(`calls (${runtime} workers)`, async (t) => callsSuite(t as unknown as TAP, runtime, pids));
   t.test(`code movement (${runtime} workers)`, async (t) => codeSuite(t as unknown as TAP, runtime, pids));
   t.test(`channels, references, worker-to-worker (${runtime} workers)`, async (t) => channelsSuite(t as unknown as TAP, runtime, pids));
+  t.test(`range, distributed, pmap, pools (${runtime} workers)`, async (t) => parallelSuite(t as unknown as TAP, runtime, pids));
   t.test(`failures (${runtime} workers)`, async (t) => failuresSuite(t as unknown as TAP, runtime));
 }
