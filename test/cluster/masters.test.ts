@@ -66,6 +66,26 @@ for (const runtime of RUNTIMES) {
   });
 }
 
+for (const runtime of RUNTIMES) {
+  t.test(`${runtime} master: seed 004, addprocs(100) and a pmap of 100 five-second sleeps`, async (t) => {
+    const run = await runMaster(runtime, "seed004", [], {}, 180_000);
+    t.equal(run.code, 0, run.stderr);
+    const r = lastJson(run.stdout) as { startSeconds: number; pmapSeconds: number; results: number; distinct: number };
+    t.equal(r.results, 100);
+    t.equal(r.distinct, 100, "each sleep ran on its own worker");
+    t.ok(r.pmapSeconds >= 4.9 && r.pmapSeconds < 8, `pmap took ${r.pmapSeconds.toFixed(2)} s (about 5)`);
+    t.comment(`${runtime}: 100 workers started in ${r.startSeconds.toFixed(1)} s; pmap ${r.pmapSeconds.toFixed(2)} s`);
+  });
+
+  t.test(`${runtime} master: pmap without workers runs locally and prints progress lines`, async (t) => {
+    const run = await runMaster(runtime, "pmap-local", [], {}, 60_000);
+    t.equal(run.code, 0, run.stderr);
+    const r = lastJson(run.stdout) as { workers: number[]; n: number; last: number[]; where: number[] };
+    t.same(r, { workers: [1], n: 300, last: [598, 1], where: [1] });
+    t.match(run.stderr, /^pmap: 300\/300 \(100%\) .* done in /m, "a final progress line on stderr");
+  });
+}
+
 for (const runtime of ["bun", "deno"] as const) {
   t.test(`${runtime} master starts workers under every runtime`, async (t) => {
     const run = await runMaster(runtime, "cross-runtime", [], {}, 90_000);
