@@ -1,21 +1,22 @@
 /**
- * Seed 000's pi series: 4 * sum over i of (-1)^i / (2i + 1), over [lo, hi).
+ * Seed 000's pi series: 4 * sum of (-1)^i / (2i + 1) over the terms of a range.
  * Loaded on every process with everywhere(url), so `partialPi` travels by reference.
  *
  * @example
  * ```ts
- * partialPi(0, 1000); // 3.140592653839794
+ * partialPi(range(0, 1000)); // 3.140592653839794
  * ```
  * @module
  */
+import type { Range } from "distributed";
 
-/** The partial sum of the series over terms lo (inclusive) to hi (exclusive), times 4. */
-export function partialPi(lo: number, hi: number): number {
+/** The partial sum of the series over the terms `r` covers, times 4. */
+export function partialPi(r: Range): number {
+  const { start, step, length } = r;
   let sum = 0;
-  let sign = lo % 2 === 0 ? 1 : -1;
-  for (let i = lo; i < hi; i++) {
-    sum += sign / (2 * i + 1);
-    sign = -sign;
+  for (let k = 0; k < length; k++) {
+    const i = start + k * step;
+    sum += (i % 2 === 0 ? 1 : -1) / (2 * i + 1);
   }
   return 4 * sum;
 }

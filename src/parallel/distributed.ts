@@ -18,6 +18,7 @@
  */
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
+import { toSpec } from "../code/function-spec.ts";
 import { remotecallFetch } from "../remote/calls.ts";
 import { Range } from "./range.ts";
 import { reduceChunk, reducerFunction, type Reducer } from "./reduce-chunk.ts";
@@ -46,6 +47,11 @@ export async function distributed<T, R>(
   if (reduce !== null) reducerFunction(reduce); // validates names now, at the call site
   const pids = [...(options.procs ?? workers())];
   if (pids.length === 0) throw new RangeError("distributed: options.procs is empty");
+  if (pids.some((p) => p !== state.myid)) {
+    // Refuse what cannot be shipped here, naming the body or the reducer.
+    toSpec(body, "distributed: the body");
+    if (typeof reduce === "function") toSpec(reduce, "distributed: the reducer");
+  }
   const chunks = split(iterable, pids.length);
   const partials = await Promise.all(
     chunks.map((chunk, i) =>
