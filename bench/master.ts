@@ -92,16 +92,16 @@ async function echoThroughput(pid: number, echoChild: RawChild): Promise<Measure
   return summarise(s.a, s.b);
 }
 
-/** addprocs(4) in ms until all are ready, against 4 bare processes listening on a port. */
-async function addprocsTime(): Promise<Measurement> {
+/** addprocs(n) in ms until all are ready, against n bare processes listening on a port. */
+async function addprocsTime(n: number): Promise<Measurement> {
   const ours = async (): Promise<number> => {
     const start = now();
-    const pids = await addprocs(4);
+    const pids = await addprocs(n);
     const ms = now() - start;
     await rmprocs(pids);
     return ms;
   };
-  const bare = (): Promise<number> => spawnListeners(4);
+  const bare = (): Promise<number> => spawnListeners(n);
   await interleave(1, ours, bare); // warm-up: file cache, first spawn
   const s = await interleave(SPAWN_ROUNDS, ours, bare);
   return summarise(s.a, s.b);
@@ -210,7 +210,8 @@ async function main(): Promise<void> {
   await measure("echo", () => echoThroughput(pid!, echoChild));
   await rmprocs(workers());
 
-  await measure("addprocs", addprocsTime);
+  await measure("addprocs", () => addprocsTime(4));
+  await measure("start2", () => addprocsTime(2));
 
   const pids = await addprocs(2);
   const rpcChildren = await Promise.all([startRawChild("rpc"), startRawChild("rpc")]);

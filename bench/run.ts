@@ -4,7 +4,9 @@
  * For each runtime in turn (never in parallel: the machine has two cores, and the numbers are
  * ratios against raw limits measured in the same run, so the runs must not disturb each
  * other), it starts bench/master as a subprocess under that runtime, collects the JSON result
- * line from its stdout, and prints one table per runtime.
+ * line from its stdout, and prints one table per runtime. Then it runs Python multiprocessing
+ * on the same tasks (bench/python.ts; skipped when there is no python3) and prints the peers
+ * table, Python next to our figures on each runtime.
  *
  * Each master is bounded by a timeout and killed if it overruns; its workers and bare children
  * exit when their link to it drops.
@@ -15,9 +17,10 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runPythonPeers } from "./python.ts";
 import { RESULT_PREFIX, METRIC_IDS, METRICS, type MasterResult } from "./results.ts";
 import { RUNTIMES, scriptCommand, type Runtime } from "./runtimes.ts";
-import { formatTable } from "./table.ts";
+import { formatPeersTable, formatTable } from "./table.ts";
 
 const MASTER_TIMEOUT_MS = 120_000;
 
@@ -86,8 +89,10 @@ for (const runtime of runtimes) {
     tables.push(formatTable(r));
   }
 }
+process.stderr.write("bench: python peers starting\n");
+const python = await runPythonPeers(root, masterFlags.length > 0);
 
-process.stdout.write(`\n${tables.join("\n\n")}\n\n`);
+process.stdout.write(`\n${tables.join("\n\n")}\n\n${formatPeersTable(results, python)}\n\n`);
 const missed = results.flatMap((r) => METRIC_IDS.filter((id) => r.metrics[id] === undefined || !METRICS[id].met(r.metrics[id])).map((id) => `${r.runtime}: ${METRICS[id].label}`));
 if (failures > 0) process.stdout.write(`${failures} runtime(s) failed to report; their targets are not judged.\n`);
 if (missed.length > 0) process.stdout.write(`Targets missed (${missed.length}):\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);
