@@ -10,7 +10,7 @@
  * @module
  */
 import { loadavg } from "node:os";
-import { addprocs, Channel, RemoteChannel, remotecall, remotecallFetch, rmprocs, workers } from "distributed";
+import { addprocs, capture, Channel, distributed, everywhere, pmap, range, RemoteChannel, remotecall, remotecallFetch, rmprocs, workers } from "distributed";
 import { canPin, pin } from "./pin.ts";
 import { connectTo, echoBytes, pingPong, RawRpcClient, spawnListeners, startRawChild, type RawChild } from "./raw.ts";
 import { RESULT_PREFIX, type MasterResult, type Measurement, type MetricId } from "./results.ts";
@@ -201,7 +201,91 @@ async function channelThroughput(a: number, b: number): Promise<Measurement> {
   return summarise(s.a, s.b);
 }
 
+/** pmap over 1e6 tiny items (auto batching) in items/s, next to the same map run locally. */
+async function pmapTiny(): Promise<Measurement> {
+  const n = quick ? 100_000 : 1_000_000;
+  const inc = (x: number): number => x + 1;
+  const ours = async (): Promise<number> => {
+    const start = now();
+    const out = await pmap(inc, range(0, n));
+    if (out.length !== n || out[n - 1] !== n) throw new Error("pmap returned wrong results");
+    return n / ((now() - start) / 1000);
+  };
+  const bare = async (): Promise<number> => {
+    const start = now();
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = inc(i);
+    return n / ((now() - start) / 1000);
+  };
+  await interleave(2, ours, bare); // warm-up: the JIT on every process
+  const s = await interleave(quick ? 1 : 5, ours, bare);
+  return summarise(s.a, s.b);
+}
+
+/** pmap with batchSize 1 in calls/s, next to remotecallFetch with as many calls in flight. */
+async function pmapBatch1(pids: number[]): Promise<Measurement> {
+  const n = quick ? 2_000 : 10_000;
+  const ours = async (): Promise<number> => {
+    const start = now();
+    await pmap(one, range(0, n), { batchSize: 1 });
+    return n / ((now() - start) / 1000);
+  };
+  const bare = async (): Promise<number> => {
+    const start = now();
+    await Promise.all(Array.from({ length: n }, (_, i) => remotecallFetch(one, pids[i & 1]!)));
+    return n / ((now() - start) / 1000);
+  };
+  await interleave(1, ours, bare);
+  const s = await interleave(quick ? 1 : 5, ours, bare);
+  return summarise(s.a, s.b);
+}
+
+/** Seed 000's CPU-bound pi on 2 workers: parallel efficiency = serial / (2 x parallel). */
+async function piEfficiency(): Promise<Measurement> {
+  const terms = quick ? 40_000_000 : 200_000_000;
+  const chunk = 1_000_000;
+  const piSum = (lo: number, hi: number): number => {
+    let s = 0;
+    for (let i = lo; i < hi; i++) s += (i % 2 === 0 ? 1 : -1) / (2 * i + 1);
+    return 4 * s;
+  };
+  await everywhere({ piSum });
+  const body = capture({ chunk }, (offset: number) => piSum(offset, offset + chunk));
+  const samples: number[] = [];
+  for (let round = 0; round < (quick ? 1 : 3); round++) {
+    let start = now();
+    piSum(0, terms);
+    const serial = now() - start;
+    start = now();
+    await distributed(range(0, terms, chunk), body, "+");
+    const parallel = now() - start;
+    samples.push(serial / (2 * parallel));
+  }
+  return { ours: median(samples), raw: 1, oursSamples: samples, rawSamples: samples.map(() => 1) };
+}
+
+/** 256 local workers (lazy all_to_all): addprocs and a pmap that reaches every one, in ms. */
+async function workers256(): Promise<Measurement> {
+  const count = quick ? 32 : 256;
+  const run = async (k: number): Promise<number> => {
+    const start = now();
+    const pids = await addprocs(k, { timeout: 300 });
+    const seen = await pmap(() => (globalThis as unknown as { process: { pid: number } }).process.pid, range(0, k), { batchSize: 1 });
+    const ms = now() - start;
+    await rmprocs(pids, { waitfor: 30 });
+    if (new Set(seen).size < Math.min(k, 2)) throw new Error("the pmap did not spread over the workers");
+    return ms;
+  };
+  const single = await run(1);
+  const many = await run(count);
+  return { ours: many, raw: single, oursSamples: [many], rawSamples: [single] };
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes("--only-256")) {
+    await measure("workers256", workers256);
+    return;
+  }
   const echoChild = await startRawChild("echo");
   cleanups.push(() => echoChild.stop());
   const [pid] = await addprocs(1);
@@ -221,6 +305,10 @@ async function main(): Promise<void> {
   await measure("remotecallFetch", () => inFlight(pids, clients, false));
   await measure("channelRoundTrip", () => channelRoundTrip(pids[0]!, pids[1]!));
   await measure("channelThroughput", () => channelThroughput(pids[0]!, pids[1]!));
+  await measure("pmapTiny", pmapTiny);
+  await measure("pmapBatch1", () => pmapBatch1(pids));
+  await measure("piEfficiency", piEfficiency);
+  await rmprocs(workers());
 }
 
 let exitCode = 0;

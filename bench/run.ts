@@ -32,18 +32,19 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const runtimes = chosen.length > 0 ? chosen : RUNTIMES;
-const masterFlags = argv.includes("--quick") ? ["--quick"] : [];
+// --quick shrinks every measurement; --no-256 skips the 256-worker start (about a minute per runtime).
+const masterFlags = argv.filter((a) => a === "--quick" || a === "--no-256");
 const root = fileURLToPath(new URL(import.meta.url.includes("/dist/bench/") ? "../../" : "../", import.meta.url));
 // Always the compiled master, also when this file runs from source under Bun or Deno: Node 20
 // cannot run .ts, and every runtime should measure the same code.
 const masterScript = join(root, "dist", "bench", "master.js");
 
 /** Runs the master bench under `runtime`; resolves with its result, or an error message. */
-function runMaster(runtime: Runtime): Promise<MasterResult | string> {
+function runMaster(runtime: Runtime, phase: "--no-256" | "--only-256"): Promise<MasterResult | string> {
   let command: { file: string; args: string[] };
   try {
     if (!existsSync(masterScript)) throw new Error(`${masterScript} is missing; build first with node scripts/build.mjs`);
-    command = scriptCommand(runtime, masterScript, masterFlags);
+    command = scriptCommand(runtime, masterScript, [...masterFlags.filter((f) => f !== "--no-256"), phase]);
   } catch (err) {
     return Promise.resolve((err as Error).message);
   }
@@ -76,21 +77,27 @@ function runMaster(runtime: Runtime): Promise<MasterResult | string> {
 
 const started = performance.now();
 const results: MasterResult[] = [];
-const tables: string[] = [];
-let failures = 0;
+const failed = new Map<string, string>();
 for (const runtime of runtimes) {
   process.stderr.write(`bench: ${runtime} master starting\n`);
-  const r = await runMaster(runtime);
-  if (typeof r === "string") {
-    failures++;
-    tables.push(`${runtime}: FAILED: ${r}`);
-  } else {
-    results.push(r);
-    tables.push(formatTable(r));
-  }
+  const r = await runMaster(runtime, "--no-256");
+  if (typeof r === "string") failed.set(runtime, r);
+  else results.push(r);
 }
 process.stderr.write("bench: python peers starting\n");
-const python = await runPythonPeers(root, masterFlags.length > 0);
+const python = await runPythonPeers(root, masterFlags.includes("--quick"));
+// Last: starting 256 workers loads the machine for a while after they are gone, which would
+// disturb every measurement that followed.
+if (!masterFlags.includes("--no-256")) {
+  for (const r of results) {
+    process.stderr.write(`bench: ${r.runtime} 256 workers\n`);
+    const big = await runMaster(r.runtime as Runtime, "--only-256");
+    if (typeof big === "string") r.errors.workers256 = big;
+    else Object.assign(r.metrics, big.metrics), Object.assign(r.errors, big.errors);
+  }
+}
+const failures = failed.size;
+const tables = [...results.map(formatTable), ...[...failed].map(([runtime, why]) => `${runtime}: FAILED: ${why}`)];
 
 process.stdout.write(`\n${tables.join("\n\n")}\n\n${formatPeersTable(results, python)}\n\n`);
 const missed = results.flatMap((r) => METRIC_IDS.filter((id) => r.metrics[id] === undefined || !METRICS[id].met(r.metrics[id])).map((id) => `${r.runtime}: ${METRICS[id].label}`));

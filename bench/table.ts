@@ -19,6 +19,7 @@ export function formatValue(value: number, unit: string): string {
   if (unit === "calls/s") return `${(value / 1000).toFixed(0)}k/s`;
   if (unit === "GB/s") return `${value.toFixed(2)} GB/s`;
   if (unit === "ms") return `${value.toFixed(0)} ms`;
+  if (unit === "x") return value.toFixed(2);
   return `${value.toFixed(1)} ${unit}`;
 }
 
