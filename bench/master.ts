@@ -242,7 +242,9 @@ async function pmapBatch1(pids: number[]): Promise<Measurement> {
 
 /** Seed 000's CPU-bound pi on 2 workers: parallel efficiency = serial / (2 x parallel). */
 async function piEfficiency(): Promise<Measurement> {
-  const terms = quick ? 40_000_000 : 200_000_000;
+  // Long enough (about 1.5 s serial here) that one GC pause on the master, left by the earlier
+  // phases, does not decide the result.
+  const terms = quick ? 100_000_000 : 1_000_000_000;
   const chunk = 1_000_000;
   const piSum = (lo: number, hi: number): number => {
     let s = 0;

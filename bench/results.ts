@@ -144,7 +144,7 @@ export const METRICS: Record<MetricId, MetricDef> = {
     met: (m) => m.ours >= 30_000,
   },
   piEfficiency: {
-    label: "seed 000 pi (distributed, 2e8 terms), 2 workers: parallel efficiency (vs 1.0)",
+    label: "seed 000 pi (distributed, 1e9 terms), 2 workers: parallel efficiency (vs 1.0)",
     unit: "x",
     ratio: (m) => m.ours / m.raw,
     ratioText: (r) => `${(r * 100).toFixed(0)} %`,

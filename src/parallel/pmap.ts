@@ -51,8 +51,13 @@ export type { PmapProgress };
 /** Work per batch that "auto" aims for. */
 const TARGET_BATCH_MS = 20;
 const MAX_BATCH = 1_000_000;
-/** Calls in flight per worker: one computing, one on the wire. */
+/** Calls in flight per worker to start with: one computing, one on the wire. */
 const LANES = 2;
+/**
+ * At most this many when calls spend most of their time on the wire (tiny items with a small
+ * fixed batchSize): enough in flight to cover the round trip.
+ */
+const MAX_LANES = 8;
 
 interface Pending<T> {
   index: number;
@@ -110,6 +115,10 @@ class Scheduler<T, R> {
   #timers = 0;
   #perItemMs: number | null = null;
   #lastSize = 1;
+  /** Running averages of a call's time on the worker and end to end, for the lane count. */
+  #computeMs: number | null = null;
+  #wallMs: number | null = null;
+  readonly #lanes = new Map<number, number>();
   #live: Set<number>;
   #failed: unknown = null;
   #wake: (() => void) | null = null;
@@ -135,9 +144,22 @@ class Scheduler<T, R> {
       this.#settle = { resolve, reject };
       // Every worker's first lane before any second lane: the first items spread over all
       // workers (a lane takes its batch synchronously when it starts).
-      for (let lane = 0; lane < LANES; lane++) for (const pid of [...this.#live]) void this.#lane(pid);
+      for (let lane = 0; lane < LANES; lane++) for (const pid of [...this.#live]) this.#startLane(pid);
       this.#checkDone();
     });
+  }
+
+  #startLane(pid: number): void {
+    this.#lanes.set(pid, (this.#lanes.get(pid) ?? 0) + 1);
+    void this.#lane(pid);
+  }
+
+  /** Opens another lane to `pid` when calls mostly wait on the wire (up to MAX_LANES). */
+  #maybeWiden(pid: number): void {
+    // Auto batching amortises the round trip by growing batches instead.
+    if (this.#fixed === null || this.#computeMs === null || this.#wallMs === null) return;
+    const wanted = Math.min(MAX_LANES, Math.max(LANES, Math.ceil(this.#wallMs / Math.max(this.#computeMs, 0.001))));
+    if ((this.#lanes.get(pid) ?? 0) < wanted && !this.#exhausted) this.#startLane(pid);
   }
 
   async #lane(pid: number): Promise<void> {
@@ -150,8 +172,13 @@ class Scheduler<T, R> {
       }
       this.#inFlight++;
       try {
+        const sent = performance.now();
         const result = await this.#call(pid, batch);
+        const wall = performance.now() - sent;
+        this.#wallMs = this.#wallMs === null ? wall : 0.8 * this.#wallMs + 0.2 * wall;
+        this.#computeMs = this.#computeMs === null ? result[2] : 0.8 * this.#computeMs + 0.2 * result[2];
         this.#record(batch, result);
+        if (pid !== state.myid) this.#maybeWiden(pid);
       } catch (err) {
         this.#lost(pid, batch, err);
       } finally {
