@@ -17,11 +17,11 @@
  * @module
  */
 import { DistributedError, ProcessExitedError, toWireError } from "../errors.ts";
-import { decode, encode, type Encoded } from "../protocol/codec.ts";
+import { decode, type Encoded } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import { connect } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
-import { Connection } from "../transport/connection.ts";
+import { Connection, encodeFor } from "../transport/connection.ts";
 import { attachDispatch, registerHandler } from "./dispatch.ts";
 import { peers, type Link } from "./peers.ts";
 import { state } from "./state.ts";
@@ -75,9 +75,7 @@ class PendingLink implements Link {
   }
 
   send(type: number, id: number, value: unknown): void {
-    const encoded = encode(value);
-    if (encoded.handles.length > 0) Connection.handlesSent?.(this.pid, encoded.handles);
-    this.sendEncoded(type, id, encoded);
+    this.sendEncoded(type, id, encodeFor(this.pid, value));
   }
 
   sendEncoded(type: number, id: number, encoded: Encoded): void {
@@ -89,11 +87,10 @@ class PendingLink implements Link {
   request(type: number, value: unknown): Promise<unknown> {
     let encoded: Encoded;
     try {
-      encoded = encode(value);
+      encoded = encodeFor(this.pid, value);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (encoded.handles.length > 0) Connection.handlesSent?.(this.pid, encoded.handles);
     return this.requestEncoded(type, encoded);
   }
 

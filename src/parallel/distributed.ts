@@ -20,7 +20,7 @@ import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { toSpec } from "../code/function-spec.ts";
 import { remotecallFetch } from "../remote/calls.ts";
-import { Range } from "./range.ts";
+import { evenBounds, Range } from "./range.ts";
 import { reduceChunk, reducerFunction, type Reducer } from "./reduce-chunk.ts";
 
 /** Options of distributed. */
@@ -79,14 +79,5 @@ function split<T>(iterable: Iterable<T>, n: number): Array<Range | T[]> {
     throw new TypeError("distributed(iterable, ...): the first argument must be iterable (a range, an array, ...)");
   }
   const items = Array.isArray(iterable) ? iterable : Array.from(iterable);
-  const parts: T[][] = [];
-  const base = Math.floor(items.length / n);
-  const extra = items.length % n;
-  let at = 0;
-  for (let i = 0; i < n; i++) {
-    const size = base + (i < extra ? 1 : 0);
-    parts.push(items.slice(at, at + size));
-    at += size;
-  }
-  return parts;
+  return evenBounds(items.length, n).map(([from, to]) => items.slice(from, to));
 }

@@ -52,16 +52,7 @@ export class Range implements Iterable<number> {
   /** `n` contiguous parts whose lengths differ by at most one (empty parts when n > length). */
   split(n: number): Range[] {
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`range.split(n): n must be a positive integer, got ${n}`);
-    const parts: Range[] = [];
-    const base = Math.floor(this.length / n);
-    const extra = this.length % n;
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      const size = base + (i < extra ? 1 : 0);
-      parts.push(this.slice(at, at + size));
-      at += size;
-    }
-    return parts;
+    return evenBounds(this.length, n).map(([from, to]) => this.slice(from, to));
   }
 
   *[Symbol.iterator](): Iterator<number> {
@@ -86,6 +77,23 @@ export class Range implements Iterable<number> {
   toString(): string {
     return `range(${this.start}, ${this.stop}${this.step === 1 ? "" : `, ${this.step}`})`;
   }
+}
+
+/**
+ * `[from, to)` bounds of `n` contiguous parts of `length` items, sizes differing by at most one
+ * (the first `length % n` parts are one longer).
+ */
+export function evenBounds(length: number, n: number): Array<[number, number]> {
+  const bounds: Array<[number, number]> = [];
+  const base = Math.floor(length / n);
+  const extra = length % n;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const size = base + (i < extra ? 1 : 0);
+    bounds.push([at, at + size]);
+    at += size;
+  }
+  return bounds;
 }
 
 function clamp(i: number, length: number): number {

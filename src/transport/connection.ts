@@ -156,20 +156,17 @@ export class Connection {
 
   /** Encodes and sends a message. Throws (before sending anything) if the value cannot be encoded. */
   send(type: number, id: number, value: unknown): void {
-    const encoded = encode(value);
-    if (encoded.handles.length > 0) Connection.handlesSent?.(this.peerPid, encoded.handles);
-    this.sendEncoded(type, id, encoded);
+    this.sendEncoded(type, id, encodeFor(this.peerPid, value));
   }
 
   /** Sends a request and resolves with the response value (RESULT_ERR rejects with RemoteError). */
   request(type: number, value: unknown): Promise<unknown> {
     let encoded: Encoded;
     try {
-      encoded = encode(value);
+      encoded = encodeFor(this.peerPid, value);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (encoded.handles.length > 0) Connection.handlesSent?.(this.peerPid, encoded.handles);
     return this.requestEncoded(type, encoded);
   }
 
@@ -278,4 +275,14 @@ export class Connection {
     if (frame.type === MSG.RESULT_OK) pending.resolve(value);
     else pending.reject(new RemoteError((value as WireError).pid ?? this.peerPid, value as WireError));
   }
+}
+
+/**
+ * Encodes a message for process `dest`; if it carries handles (Future, RemoteChannel), their
+ * owners are told first that `dest` now holds them. Throws before anything is sent.
+ */
+export function encodeFor(dest: number, value: unknown): Encoded {
+  const encoded = encode(value);
+  if (encoded.handles.length > 0) Connection.handlesSent?.(dest, encoded.handles);
+  return encoded;
 }
