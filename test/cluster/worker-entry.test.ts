@@ -49,3 +49,16 @@ t.test("a bad worker argument is refused with the expected form", async (t) => {
   t.equal(code, 1);
   t.match(w.err(), /Unknown worker argument "--port=5"; expected --worker, --timeout=SECONDS, --bind=HOST/);
 });
+
+t.test("the distributed bin: --version, worker, and an unknown command", async (t) => {
+  const bin = path.join(ROOT, "dist", "bin", "distributed.js");
+  const { execFileSync, spawnSync } = await import("node:child_process");
+  const { PACKAGE_VERSION } = await import("../../src/version.ts");
+  t.equal(execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim(), PACKAGE_VERSION);
+  const worker = spawnSync(process.execPath, [bin, "worker", "--timeout=1"], { input: "cookie-value-1234\n", encoding: "utf8", timeout: 10_000 });
+  t.match(worker.stdout.trim(), ADDRESS_LINE, "`distributed worker` starts a worker that prints its address");
+  t.equal(worker.status, 1, "and exits when no master comes");
+  const unknown = spawnSync(process.execPath, [bin, "bogus"], { encoding: "utf8" });
+  t.equal(unknown.status, 2);
+  t.match(unknown.stdout, /Usage:/);
+});
