@@ -6,7 +6,7 @@ import { Channel } from "../../src/channels/channel.ts";
 import type { ChannelLike } from "../../src/channels/channel.ts";
 import { Queue } from "../../src/channels/queue.ts";
 import { ChannelClosedError, DistributedError } from "../../src/errors.ts";
-import { caught } from "../helpers/unit.ts";
+import { caught, prng } from "../helpers/unit.ts";
 
 /**
  * Lets every queued promise reaction run. This is not a sleep: setImmediate fires once the
@@ -36,18 +36,6 @@ function track<T>(p: Promise<T>): Tracked<T> {
     },
   );
   return tr;
-}
-
-/** Deterministic PRNG (mulberry32) so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The assertions the helper below needs (any tap Test has them). */

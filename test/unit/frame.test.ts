@@ -4,7 +4,7 @@ import t from "tap";
 import { ProtocolError } from "../../src/errors.ts";
 import { align8, encodeFrame, FrameReader, HEADER_BYTES, LARGE_FRAME_BYTES } from "../../src/protocol/frame.ts";
 import type { Frame } from "../../src/protocol/frame.ts";
-import { caught, concat } from "../helpers/unit.ts";
+import { caught, concat, prng } from "../helpers/unit.ts";
 
 function bytesOf(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -14,18 +14,6 @@ function bytesOf(n: number, seed: number): Uint8Array {
 
 function frameBytes(type: number, id: number, body: Uint8Array, segments: readonly Uint8Array[] = []): Uint8Array {
   return concat(encodeFrame(type, id, body, segments));
-}
-
-/** Deterministic PRNG (mulberry32) so a failure can be reproduced. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface Expected {
