@@ -14,7 +14,9 @@
  * ```
  * @module
  */
-import { onExit, spawnProcess, workerCommand, workerEnv, type ChildHandle, type ClusterManager, type ExitStatus, type LaunchParams, type ManageOp, type WorkerConfig } from "../src/internal.ts";
+import { describeExit, onExit, spawnProcess, workerCommand, workerEnv, type ChildHandle, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../src/internal.ts";
+
+export { describeExit };
 
 /** Options of LocalManager. */
 export interface LocalManagerOptions {
@@ -34,12 +36,6 @@ function installExitHook(): void {
   });
 }
 
-/** Describes how a process ended, for error messages. */
-export function describeExit(status: ExitStatus): string {
-  if (status.error !== undefined) return `could not be started: ${status.error.message}`;
-  if (status.signal !== null) return `killed by ${status.signal}`;
-  return `exit code ${status.code}`;
-}
 
 /** Starts workers as local child processes. */
 export class LocalManager implements ClusterManager {

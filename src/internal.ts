@@ -9,6 +9,11 @@
  * @module
  */
 export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig } from "./cluster/manager.ts";
-export { spawnProcess, type ChildHandle, type ExitStatus } from "./runtime/spawn.ts";
+export { describeExit, spawnProcess, type ChildHandle, type ExitStatus } from "./runtime/spawn.ts";
 export { workerCommand, workerEnv, type Command } from "./runtime/command.ts";
 export { onExit } from "./runtime/host.ts";
+export { makeTempDir, removeDir } from "./runtime/host.ts";
+export { freePort } from "./runtime/net.ts";
+export type { RuntimeName } from "./runtime/detect.ts";
+export { WorkerStartError } from "./errors.ts";
+export { formatControl, parseLauncherLine, type LauncherControl, type LauncherHeader } from "./protocol/launcher-lines.ts";

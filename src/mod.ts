@@ -11,11 +11,12 @@
  * @module
  */
 import { LocalManager } from "../managers/local.ts";
-import { setLocalManagerFactory } from "./cluster/addprocs.ts";
+import { SSHManager } from "../managers/ssh.ts";
+import { setLocalManagerFactory, setMachinesManagerFactory } from "./cluster/addprocs.ts";
 import { Main } from "./code/main-scope.ts";
 import * as self from "./mod.ts";
 
-export { addprocs, type AddprocsOptions } from "./cluster/addprocs.ts";
+export { addprocs, type AddprocsOptions, type Machine } from "./cluster/addprocs.ts";
 export { rmprocs, interrupt, type RmprocsOptions } from "./cluster/lifecycle.ts";
 export { myid, procs, workers, nprocs, nworkers } from "./cluster/queries.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
@@ -54,6 +55,18 @@ export { PACKAGE_VERSION } from "./version.ts";
 export { TopologyError } from "./cluster/links.ts";
 
 setLocalManagerFactory(() => new LocalManager());
+setMachinesManagerFactory(
+  (machines, o) =>
+    new SSHManager(machines, {
+      ...(o.ssh !== undefined ? { ssh: o.ssh } : {}),
+      ...(o.sshflags !== undefined ? { sshflags: o.sshflags } : {}),
+      ...(o.shell !== undefined ? { shell: o.shell } : {}),
+      ...(o.tunnel !== undefined ? { tunnel: o.tunnel } : {}),
+      ...(o.multiplex !== undefined ? { multiplex: o.multiplex } : {}),
+      ...(o.maxParallel !== undefined ? { maxParallel: o.maxParallel } : {}),
+      ...(o.entry !== undefined ? { entry: o.entry } : {}),
+    }),
+);
 
 // Main on every process starts with the package's public exports, so shipped code can call
 // myid(), remotecall(), ... without importing anything. tsx inserts __name(fn, "name") calls

@@ -11,12 +11,13 @@
  * const pids = await addprocs(2);                          // same runtime as this process
  * await addprocs(2, { runtime: "deno", timeout: 30 });     // a Deno master or not
  * await addprocs(myManager, { env: { OMP_NUM_THREADS: "1" } });
+ * await addprocs(["node1", "alice@node2:2222", ["node3", 4], ["node4", "auto"]], { sshflags: ["-i", key] });
  * ```
  * @module
  */
 import { WorkerStartError } from "../errors.ts";
 import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/detect.ts";
-import { cwd, env as readEnv, fromFileUrl } from "../runtime/host.ts";
+import { cwd, env as readEnv, fromFileUrl, writeStderr } from "../runtime/host.ts";
 import { clusterCookie } from "./cookie.ts";
 import { installExitHooks } from "./lifecycle.ts";
 import { connectEagerTopology } from "./directory.ts";
@@ -57,46 +58,80 @@ export interface AddprocsOptions {
    * it above your longest synchronous call.
    */
   heartbeatTimeout?: number;
+  /**
+   * Keep the workers that came up when others fail (default false: any failure stops them
+   * all and rejects). Each failure is printed as a warning and passed to `onFailure`; the call
+   * still rejects when nothing came up.
+   */
+  partial?: boolean;
+  /** With `partial: true`, called once per failed host or worker. */
+  onFailure?: (error: Error) => void;
+
+  // SSH (addprocs(machines)); see managers/ssh.ts for the details of each.
+  /** The ssh executable (default "ssh", found on PATH; it honours ~/.ssh/config). */
+  ssh?: string;
+  /** Extra ssh arguments, e.g. ["-i", keyFile, "-F", configFile]. */
+  sshflags?: string[];
+  /** The login shell on the remote hosts: "posix" (sh, bash, zsh; default) or "csh" (csh, tcsh). */
+  shell?: "posix" | "csh";
+  /** Reach the workers through ssh port forwarding (they listen on their host's loopback). */
+  tunnel?: boolean;
+  /** One ssh connection per host, shared by every ssh to it (ControlMaster). */
+  multiplex?: boolean;
+  /** Hosts started at the same time (default 10). */
+  maxParallel?: number;
+  /** The worker entry file on the remote hosts (default: the same path as on this one). */
+  entry?: string;
 }
 
+/** One host for addprocs(machines): "[user@]host[:port] [bind_addr[:port]]" or [host, count | "auto"]. */
+export type Machine = string | readonly [string, number | "auto"];
+
 type ManagerFactory = () => ClusterManager;
+type MachinesManagerFactory = (machines: readonly Machine[], options: AddprocsOptions) => ClusterManager;
 let localManagerFactory: ManagerFactory | null = null;
+let machinesManagerFactory: MachinesManagerFactory | null = null;
 
 /** @internal Set by the package entry, so the core does not import managers/. */
 export function setLocalManagerFactory(factory: ManagerFactory): void {
   localManagerFactory = factory;
 }
 
+/** @internal Set by the package entry: the SSH manager behind addprocs(machines). */
+export function setMachinesManagerFactory(factory: MachinesManagerFactory): void {
+  machinesManagerFactory = factory;
+}
+
 let busy: Promise<unknown> = Promise.resolve();
 
 /**
- * Adds workers and resolves with their new pids, ascending. `n` local workers, or whatever
- * the given manager launches.
+ * Adds workers and resolves with their new pids, ascending: `n` local workers, workers on
+ * the given hosts over SSH, or whatever the given manager launches.
  */
-export function addprocs(what: number | ClusterManager, options: AddprocsOptions = {}): Promise<number[]> {
+export function addprocs(what: number | readonly Machine[] | ClusterManager, options: AddprocsOptions = {}): Promise<number[]> {
   // One addprocs at a time, as in Julia: pids stay ordered and start-up output stays readable.
   const run = busy.then(() => addprocsNow(what, options));
   busy = run.catch(() => {});
   return run;
 }
 
-async function addprocsNow(what: number | ClusterManager, options: AddprocsOptions): Promise<number[]> {
+async function addprocsNow(what: number | readonly Machine[] | ClusterManager, options: AddprocsOptions): Promise<number[]> {
   if (state.myid !== 1) throw new Error(`addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
-  if (Array.isArray(what)) {
-    throw new TypeError("addprocs(machines) starts workers over SSH, which this release does not include yet; use addprocs(n) for local workers or addprocs(manager)");
-  }
   let manager: ClusterManager;
   let count = 1;
-  if (typeof what === "number") {
+  if (Array.isArray(what)) {
+    if (machinesManagerFactory === null) throw new Error("No SSH manager is registered; import from the package entry point");
+    manager = machinesManagerFactory(what as readonly Machine[], options);
+  } else if (typeof what === "number") {
     if (!Number.isInteger(what) || what < 0) throw new RangeError(`addprocs(n): n must be a non-negative integer, got ${what}`);
     if (what === 0) return [];
     if (localManagerFactory === null) throw new Error("No local manager is registered; import from the package entry point");
     manager = localManagerFactory();
     count = what;
   } else if (what !== null && typeof what === "object" && typeof (what as ClusterManager).launch === "function") {
-    manager = what;
+    manager = what as ClusterManager;
   } else {
-    throw new TypeError(`addprocs expects a worker count or a ClusterManager, got ${what === null ? "null" : typeof what}`);
+    throw new TypeError(`addprocs expects a worker count, an array of hosts or a ClusterManager, got ${what === null ? "null" : typeof what}`);
   }
   const params = launchParams(count, options);
   applyClusterOptions(options);
@@ -105,15 +140,20 @@ async function addprocsNow(what: number | ClusterManager, options: AddprocsOptio
   const deadline = Date.now() + params.timeout * 1000;
   const launched: Array<{ pid: number; config: WorkerConfig }> = [];
   const joins: Array<Promise<void>> = [];
+  const launchFailures: Error[] = [];
   let launchError: unknown;
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     await Promise.race([
-      manager.launch(params, (config) => {
-        const pid = state.nextPid++;
-        launched.push({ pid, config });
-        joins.push(joinWorker(pid, config, manager, { deadline, timeoutSeconds: params.timeout, cookie: params.cookie }));
-      }),
+      manager.launch(
+        params,
+        (config) => {
+          const pid = state.nextPid++;
+          launched.push({ pid, config });
+          joins.push(joinWorker(pid, config, manager, { deadline, timeoutSeconds: params.timeout, cookie: params.cookie }));
+        },
+        (error) => launchFailures.push(error),
+      ),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new WorkerStartError(`The ${manager.name} manager did not launch the workers within ${params.timeout} s`, { command: "(launch)", host: "-" })), params.timeout * 1000);
       }),
@@ -124,17 +164,38 @@ async function addprocsNow(what: number | ClusterManager, options: AddprocsOptio
     clearTimeout(timer);
   }
   const results = await Promise.allSettled(joins);
-  const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as unknown] : []));
+  const failures: unknown[] = [...launchFailures];
+  const up: Array<{ pid: number; config: WorkerConfig }> = [];
+  results.forEach((r, i) => (r.status === "rejected" ? failures.push(r.reason) : up.push(launched[i]!)));
   if (launchError !== undefined) failures.unshift(launchError);
-  if (failures.length > 0) {
+  const keepSome = options.partial === true && launchError === undefined && up.length > 0;
+  if (failures.length > 0 && !keepSome) {
     await Promise.all(launched.map(({ pid, config }) => stopLaunched(pid, config, manager)));
     const first = failures[0];
-    if (failures.length > 1 && first instanceof Error) first.message += `\n(${failures.length - 1} more worker(s) of this addprocs failed too; all were stopped)`;
+    if (failures.length > 1 && first instanceof Error) first.message += `\n(${failures.length - 1} more failure(s) in this addprocs; every worker it started was stopped)`;
     throw first;
   }
-  const pids = launched.map((l) => l.pid).sort((a, b) => a - b);
+  if (failures.length > 0) await reportPartial(failures, launched, up, manager, options);
+  const pids = up.map((l) => l.pid).sort((a, b) => a - b);
   await connectEagerTopology(pids);
   return pids;
+}
+
+/** partial: true: stops what failed half-way, warns, and tells onFailure about each failure. */
+async function reportPartial(
+  failures: unknown[],
+  launched: ReadonlyArray<{ pid: number; config: WorkerConfig }>,
+  up: ReadonlyArray<{ pid: number; config: WorkerConfig }>,
+  manager: ClusterManager,
+  options: AddprocsOptions,
+): Promise<void> {
+  await Promise.all(launched.filter((l) => !up.includes(l)).map(({ pid, config }) => stopLaunched(pid, config, manager)));
+  writeStderr(`Warning: addprocs kept ${up.length} worker(s); ${failures.length} failure(s) (partial: true):\n`);
+  for (const failure of failures) {
+    const error = failure instanceof Error ? failure : new Error(String(failure));
+    writeStderr(`  ${error.message.split("\n").join("\n  ")}\n`);
+    options.onFailure?.(error);
+  }
 }
 
 /** Topology, laziness and heartbeat are cluster-wide; they can change only while there are no workers. */
@@ -182,6 +243,7 @@ function launchParams(count: number, options: AddprocsOptions): LaunchParams {
     runtime,
     exeflags: options.exeflags ?? [],
     dir: options.dir ?? cwd(),
+    dirGiven: options.dir !== undefined,
     env: options.env ?? {},
     restrict: options.restrict ?? true,
     timeout,

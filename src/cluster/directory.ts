@@ -38,6 +38,17 @@ function reachable(from: number, to: number): Peer & { address: { host: string; 
   if (source !== undefined && !connects(source, target)) {
     throw new TopologyError(from, to, state.topology, state.topology === "custom" ? " and neither names the other in connectIdents" : "");
   }
+  // A tunnelled worker listens on its host's loopback: only workers on the same host reach it.
+  const tunnelled = [target, source].find((p) => p?.config?.via !== undefined);
+  if (tunnelled !== undefined && source !== undefined && source.config?.hostLabel !== target.config?.hostLabel) {
+    throw new TopologyError(
+      from,
+      to,
+      state.topology,
+      `, but worker ${tunnelled.pid} on ${tunnelled.config?.hostLabel} is reached only through an ssh tunnel from the master (tunnel: true)`,
+      'Use tunnel: false when the hosts can reach each other, or add the workers with { topology: "master_worker" }',
+    );
+  }
   return target as Peer & { address: { host: string; port: number } };
 }
 

@@ -11,7 +11,7 @@
  */
 import { ProcessExitedError, WorkerStartError } from "../errors.ts";
 import { MSG, type JoinReply } from "../protocol/messages.ts";
-import { connect } from "../runtime/net.ts";
+import { connect, connectSocks5 } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { attachDispatch } from "./dispatch.ts";
@@ -51,10 +51,11 @@ export async function joinWorker(
 
   try {
     const address = await Promise.race([addressOf(pid, config), died, timeout]);
-    const socket = await Promise.race([connect(address.host, address.port, remaining()), died, timeout]).catch((err: unknown) => {
+    const dial = config.via !== undefined ? connectSocks5(config.via.socks5, address.host, address.port, remaining()) : connect(address.host, address.port, remaining());
+    const socket = await Promise.race([dial, died, timeout]).catch((err: unknown) => {
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
     });
-    const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `worker ${pid} (${address.host}:${address.port})` });
+    const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `worker ${pid} (${address.host}:${address.port}${config.via !== undefined ? ` on ${config.hostLabel}, through an ssh tunnel` : ""})` });
     await Promise.race([authenticate(conn, { role: "connector", cookie, myPid: 1, timeoutMs: remaining() }), died, timeout]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);

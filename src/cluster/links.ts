@@ -31,11 +31,11 @@ const CONNECT_TIMEOUT_MS = 30_000;
 
 /** A call between two workers that the topology does not connect. */
 export class TopologyError extends DistributedError {
-  constructor(from: number, to: number, topology: string, detail = "") {
+  constructor(from: number, to: number, topology: string, detail = "", advice?: string) {
     super(
       "ERR_TOPOLOGY",
       `Worker ${from} cannot reach worker ${to}: the cluster topology is ${topology}${detail}. ` +
-        (topology === "master_worker"
+        (advice !== undefined ? advice : topology === "master_worker"
           ? 'Workers talk only to the master (pid 1) there; add workers with { topology: "all_to_all" } to let them talk to each other'
           : "Connect them through the manager's ident/connectIdents, or use all_to_all"),
     );

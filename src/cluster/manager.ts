@@ -44,6 +44,11 @@ export interface WorkerConfig {
   hostLabel: string;
   /** Operating-system pid, if known. */
   ospid?: number;
+  /**
+   * The worker is reachable only through this SOCKS5 proxy (an `ssh -D` tunnel): the master
+   * connects through it, and workers on other hosts cannot connect to this one.
+   */
+  via?: { socks5: { host: string; port: number } };
   /** topology "custom": this worker's name, and the names of the workers it connects to. */
   ident?: string;
   connectIdents?: string[];
@@ -60,6 +65,8 @@ export interface LaunchParams {
   exename?: string;
   exeflags: string[];
   dir: string;
+  /** Whether `dir` was given by the caller (remote managers fall back to the login directory otherwise). */
+  dirGiven: boolean;
   env: Record<string, string>;
   /** Listen on all interfaces instead of loopback. */
   restrict: boolean;
@@ -76,8 +83,12 @@ export type ManageOp = "register" | "deregister" | "interrupt" | "finalize";
 export interface ClusterManager {
   /** A short name for messages, e.g. "local". */
   readonly name: string;
-  /** Starts workers, calling `launched` for each as soon as it has started. */
-  launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void>;
+  /**
+   * Starts workers, calling `launched` for each as soon as it has started. A failure that has
+   * no worker to blame (a host that cannot be reached) goes to `failed`, so that with
+   * `partial: true` the rest of the launch can go on; throwing fails the whole addprocs.
+   */
+  launch(params: LaunchParams, launched: (config: WorkerConfig) => void, failed: (error: Error) => void): Promise<void>;
   /** Told about lifecycle events; "interrupt" must deliver an interrupt (SIGINT) to the worker. */
   manage(pid: number, config: WorkerConfig, op: ManageOp): void;
   /** Makes sure the worker is gone (escalating as needed). */

@@ -11,7 +11,7 @@ import os from "node:os";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
 
 /** This machine's host name. */
 export function hostname(): string {
@@ -121,6 +121,47 @@ export function readStdinLine(onEnd: () => void): Promise<string> {
     });
     stdin.on("error", () => onEnd());
   });
+}
+
+/**
+ * Reads stdin line by line until it closes: `onLine` for every line, then `onEnd` once. An
+ * open stdin keeps the process alive (a launcher lives as long as its ssh session).
+ */
+export function readStdinLines(onLine: (line: string) => void, onEnd: () => void): void {
+  let buffered = "";
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const stdin = process.stdin;
+  stdin.setEncoding("utf8");
+  stdin.on("data", (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, nl).replace(/\r$/, "");
+      buffered = buffered.slice(nl + 1);
+      onLine(line);
+    }
+  });
+  stdin.on("end", end);
+  stdin.on("error", end);
+}
+
+/** Changes the working directory; throws (with the OS's reason) when it does not exist. */
+export function chdir(dir: string): void {
+  process.chdir(dir);
+}
+
+/** Creates a private temporary directory (mode 0700) and returns its path. */
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Removes a directory and everything in it; a missing directory is not an error. */
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Converts a file path or URL string to a file: URL string. */

@@ -10,6 +10,7 @@
  * @module
  */
 import net from "node:net";
+import { Buffer } from "node:buffer";
 
 /** The byte stream a Connection runs over. */
 export type Socket = net.Socket;
@@ -60,4 +61,96 @@ export function connect(host: string, port: number, timeoutMs: number): Promise<
     };
     socket.once("error", onError);
   });
+}
+
+/** A port that was free a moment ago on `host` (for tools that need a port number up front, like ssh -D). */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const SOCKS_REPLIES: Record<number, string> = {
+  1: "general failure",
+  2: "not allowed by the proxy's rules",
+  3: "network unreachable",
+  4: "host unreachable",
+  5: "connection refused",
+  6: "TTL expired",
+  7: "command not supported",
+  8: "address type not supported",
+};
+
+/**
+ * Connects to host:port through a SOCKS5 proxy (no authentication), such as the dynamic port
+ * forward of `ssh -D`: the connection is made from the proxy's side, so `127.0.0.1` there is
+ * the remote host's loopback. Resolves with a plain socket once the proxy has connected; the
+ * socket is paused (call resume() after attaching a 'data' listener; Connection does).
+ *
+ * @example
+ * ```ts
+ * // ssh -D 127.0.0.1:1080 node1 ...   (a worker on node1 listens on its 127.0.0.1:41234)
+ * const socket = await connectSocks5({ host: "127.0.0.1", port: 1080 }, "127.0.0.1", 41234, 5000);
+ * ```
+ */
+export async function connectSocks5(proxy: { host: string; port: number }, host: string, port: number, timeoutMs: number): Promise<Socket> {
+  const socket = await connect(proxy.host, proxy.port, timeoutMs);
+  const where = `${host}:${port} through the SOCKS5 proxy (ssh tunnel) at ${proxy.host}:${proxy.port}`;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await new Promise<Socket>((resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`Connecting to ${where} timed out after ${timeoutMs} ms`)), timeoutMs);
+      let buffered = Buffer.alloc(0);
+      let stage: "method" | "reply" = "method";
+      const fail = (why: string): void => reject(new Error(`Cannot connect to ${where}: ${why}`));
+      const onClose = (): void => fail("the proxy closed the connection (the tunnel could not reach the target)");
+      const onError = (err: Error): void => fail(err.message);
+      const onData = (chunk: Buffer): void => {
+        buffered = Buffer.concat([buffered, chunk]);
+        if (stage === "method") {
+          if (buffered.length < 2) return;
+          if (buffered[0] !== 5 || buffered[1] !== 0) return fail(`the proxy refused the no-authentication method (reply ${buffered[0]} ${buffered[1]})`);
+          buffered = buffered.subarray(2);
+          stage = "reply";
+          socket.write(connectRequest(host, port));
+        }
+        if (buffered.length < 5) return;
+        const addressLength = buffered[3] === 1 ? 4 : buffered[3] === 4 ? 16 : buffered[3] === 3 ? 1 + buffered[4]! : -1;
+        if (addressLength < 0) return fail(`malformed proxy reply (address type ${buffered[3]})`);
+        const total = 4 + addressLength + 2;
+        if (buffered.length < total) return;
+        if (buffered[1] !== 0) return fail(SOCKS_REPLIES[buffered[1]!] ?? `proxy reply ${buffered[1]}`);
+        // Pause before letting go: in flowing mode, bytes that arrive with no listener are lost.
+        // The worker may speak first, so its first bytes can follow the reply at once; the
+        // Connection that takes the socket resumes it.
+        socket.pause();
+        socket.off("data", onData);
+        socket.off("close", onClose);
+        socket.off("error", onError);
+        if (buffered.length > total) socket.unshift(buffered.subarray(total));
+        resolve(socket);
+      };
+      socket.on("data", onData);
+      socket.once("close", onClose);
+      socket.once("error", onError);
+      socket.write(Buffer.from([5, 1, 0]));
+    });
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function connectRequest(host: string, port: number): Buffer {
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  const address = ipv4 !== null ? Buffer.from([1, ...ipv4.slice(1).map(Number)]) : Buffer.concat([Buffer.from([3, Buffer.byteLength(host)]), Buffer.from(host)]);
+  const portBytes = Buffer.from([port >> 8, port & 0xff]);
+  return Buffer.concat([Buffer.from([5, 1, 0]), address, portBytes]);
 }

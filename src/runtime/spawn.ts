@@ -41,6 +41,20 @@ export interface ChildHandle {
   unref(): void;
 }
 
+/**
+ * Describes how a process ended, for messages.
+ *
+ * @example
+ * ```ts
+ * describeExit({ code: null, signal: "SIGKILL" }); // "killed by SIGKILL"
+ * ```
+ */
+export function describeExit(status: ExitStatus): string {
+  if (status.error !== undefined) return `could not be started: ${status.error.message}`;
+  if (status.signal !== null) return `killed by ${status.signal}`;
+  return `exit code ${status.code}`;
+}
+
 /** Options for spawnProcess. */
 export interface SpawnOptions {
   cwd?: string;

@@ -97,6 +97,8 @@ export class Connection {
     this.#reader = new FrameReader(PREAUTH_MAX_FRAME_BYTES);
     if (!this.#keepAlive) socket.unref();
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
+    // A socket handed over paused (after a proxy handshake, with early bytes put back) flows again here.
+    socket.resume();
     socket.on("error", (err: Error) => this.close(err));
     socket.on("close", () => this.close(undefined));
   }

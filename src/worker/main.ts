@@ -1,10 +1,13 @@
 /**
- * The worker entry: `<runtime> .../worker/main.js --worker [--timeout=S] [--bind=HOST]`.
+ * The worker entry: `<runtime> .../worker/main.js --worker [--timeout=S] [--bind=HOST]
+ * [--port=P] [--lifeline]`, or with `--launcher` the per-host launcher of remote managers
+ * (see launcher.ts).
  *
  * Start-up as in Julia, made robust: read the cookie from stdin (never argv or env), listen
  * (loopback unless --bind), print one address line, and wait for the master. Exit when the
  * master has not connected within the timeout, when stdin closes before it connected, and as
- * soon as the connection to the master drops (so a killed master leaves no orphans).
+ * soon as the connection to the master drops (so a killed master leaves no orphans). With
+ * --lifeline, also whenever stdin closes: the launcher that started it is gone.
  *
  * @example
  * ```sh
@@ -27,22 +30,31 @@ import { Connection } from "../transport/connection.ts";
 import { peers } from "../cluster/peers.ts";
 import { acceptPeer, enableWorkerLinks } from "../cluster/links.ts";
 import { PACKAGE_VERSION } from "../version.ts";
+import { runLauncher } from "./launcher.ts";
 
 interface WorkerArgs {
   timeout: number;
   bind: string;
+  port: number;
+  lifeline: boolean;
 }
 
 function parseArgs(argv: string[]): WorkerArgs {
-  const args: WorkerArgs = { timeout: 60, bind: "127.0.0.1" };
+  const args: WorkerArgs = { timeout: 60, bind: "127.0.0.1", port: 0, lifeline: false };
   for (const arg of argv) {
     if (arg === "--worker") continue;
-    const m = /^--(timeout|bind)=(.+)$/.exec(arg);
-    if (m === null) throw new TypeError(`Unknown worker argument ${JSON.stringify(arg)}; expected --worker, --timeout=SECONDS, --bind=HOST`);
+    if (arg === "--lifeline") {
+      args.lifeline = true;
+      continue;
+    }
+    const m = /^--(timeout|bind|port)=(.+)$/.exec(arg);
+    if (m === null) throw new TypeError(`Unknown worker argument ${JSON.stringify(arg)}; expected --worker, --timeout=SECONDS, --bind=HOST, --port=PORT, --lifeline`);
     if (m[1] === "timeout") args.timeout = Number(m[2]);
+    else if (m[1] === "port") args.port = Number(m[2]);
     else args.bind = m[2]!;
   }
   if (!(args.timeout > 0)) throw new RangeError("--timeout must be a positive number of seconds");
+  if (!(Number.isInteger(args.port) && args.port >= 0 && args.port <= 65535)) throw new RangeError("--port must be a port number (0: any)");
   return args;
 }
 
@@ -58,6 +70,8 @@ async function main(): Promise<void> {
     if (master === null) {
       writeStderr("The master went away before connecting (stdin closed); exiting\n");
       flushAndExit(1);
+    } else if (args.lifeline) {
+      flushAndExit(0);
     }
   });
 
@@ -128,13 +142,15 @@ async function main(): Promise<void> {
     );
   };
 
-  const listener = await listen(args.bind, 0, onSocket);
+  const listener = await listen(args.bind, args.port, onSocket);
   const advertised = args.bind === "0.0.0.0" || args.bind === "::" ? primaryAddress() : args.bind;
   writeStdout(`distributed_worker:${listener.port}#${advertised}\n`);
 }
 
-main().catch((err: unknown) => {
+const argv = scriptArgs();
+const run = argv.includes("--launcher") ? Promise.resolve().then(() => runLauncher(argv)) : main();
+run.catch((err: unknown) => {
   const wire = toWireError(err);
-  writeStderr(`Worker failed to start: ${wire.message}\n`);
+  writeStderr(`${argv.includes("--launcher") ? "The distributed launcher" : "Worker"} failed to start: ${wire.message}\n`);
   flushAndExit(1);
 });

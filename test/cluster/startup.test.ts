@@ -20,7 +20,7 @@ t.test("a worker that dies at start fails at once with its stderr", async (t) =>
   t.ok(Date.now() - started < 10_000, "not by the timeout");
   t.match((err as Error).message, /exit code 3/);
   t.match((err as WorkerStartError).stderrTail, /cannot start: no licence/);
-  t.match((err as Error).message, /1 more worker\(s\) of this addprocs failed too/);
+  t.match((err as Error).message, /1 more failure\(s\) in this addprocs; every worker it started was stopped/);
   t.same(workers(), [1]);
 });
 
