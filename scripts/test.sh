@@ -96,7 +96,7 @@ for environ in /proc/[0-9]*/environ; do
   pid=${environ#/proc/}; pid=${pid%/environ}
   [ "$pid" = "$$" ] && continue
   if { tr '\0' '\n' <"$environ"; } 2>/dev/null | grep -qx "DISTRIBUTED_TEST_MARKER=$DISTRIBUTED_TEST_MARKER"; then
-    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)
+    state=$(sed -E 's/.*\) ([A-Za-z]) .*/\1/' "/proc/$pid/stat" 2>/dev/null)
     [ "$state" = "Z" ] || [ -z "$state" ] && continue
     leaks="$leaks $pid"
   fi

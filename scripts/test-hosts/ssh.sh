@@ -97,7 +97,7 @@ check_hosts() {
 
 # ---------------------------------------------------------------- stop
 alive() { # not a zombie, still there
-  local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  local st; st=$(sed -E 's/.*\) ([A-Za-z]) .*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
   [ -n "$st" ] && [ "$st" != Z ]
 }
 
@@ -106,7 +106,8 @@ self_chain() {
   local p=$$
   while [ -n "$p" ] && [ "$p" -gt 1 ]; do
     echo "$p"
-    p=$(awk '{print $4}' "/proc/$p/stat" 2>/dev/null) || break
+    # The parent pid is the 2nd field after the command name, which may hold spaces: cut after ")".
+    p=$(sed -E 's/.*\) [A-Za-z] ([0-9]+) .*/\1/' "/proc/$p/stat" 2>/dev/null) || break
   done
 }
 

@@ -43,7 +43,7 @@ t.test("a custom manager launches, is told about register/interrupt/deregister, 
 
 t.test("addprocs rejects something that is not a manager", async (t) => {
   await t.rejects(addprocs({ launch: 5 } as never), { name: "TypeError", message: /ClusterManager/ });
-  await t.rejects(addprocs(["host1"] as never), { name: "TypeError", message: /SSH/ });
+  await t.rejects(addprocs([42] as never), { name: "TypeError", message: /Machine at index 0/ });
 });
 
 t.test("LocalManager validates its count", async (t) => {

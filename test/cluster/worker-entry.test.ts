@@ -43,11 +43,11 @@ for (const runtime of ["node", "bun", "deno"]) {
 }
 
 t.test("a bad worker argument is refused with the expected form", async (t) => {
-  const w = startWorker("node", ["--worker", "--port=5"]);
+  const w = startWorker("node", ["--worker", "--colour=5"]);
   w.child.stdin!.end("cookie-value-1234\n");
   const { code } = await w.closed;
   t.equal(code, 1);
-  t.match(w.err(), /Unknown worker argument "--port=5"; expected --worker, --timeout=SECONDS, --bind=HOST/);
+  t.match(w.err(), /Unknown worker argument "--colour=5"; expected --worker, --timeout=SECONDS, --bind=HOST, --port=PORT, --lifeline/);
 });
 
 t.test("the distributed bin: --version, worker, and an unknown command", async (t) => {
