@@ -109,7 +109,9 @@ if (hosts !== undefined) {
 
   t.test("a process left behind on dh1 is visible here and carries the markers", async (t) => {
     // The namespaces share this machine's pid namespace: the leak check sees remote workers.
-    const pid = Number(await ssh("dh1", "setsid sleep 300 </dev/null >/dev/null 2>&1 & echo $!"));
+    // No setsid: it forks when it is a process-group leader, and $! would then name a parent
+    // that exits at once. A plain background job outlives a session without a terminal.
+    const pid = Number(await ssh("dh1", "sleep 300 </dev/null >/dev/null 2>&1 & echo $!"));
     t.ok(pid > 1, `pid ${pid}`);
     t.teardown(() => {
       try {
