@@ -14,7 +14,7 @@
  * ```
  * @module
  */
-import { describeExit, onExit, spawnProcess, workerCommand, workerEnv, type ChildHandle, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../src/internal.ts";
+import { describeExit, onExit, spawnProcess, terminate, workerCommand, workerEnv, type ChildHandle, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../src/internal.ts";
 
 export { describeExit };
 
@@ -81,16 +81,7 @@ export class LocalManager implements ClusterManager {
   }
 
   /** SIGTERM, then SIGKILL after 2 s; resolves when the process is gone. */
-  async kill(_pid: number, config: WorkerConfig): Promise<void> {
-    const child = config.userdata as ChildHandle;
-    if (child.status !== undefined) return;
-    child.kill("SIGTERM");
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = await Promise.race([child.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 2000)))]);
-    clearTimeout(timer);
-    if (!done) {
-      child.kill("SIGKILL");
-      await child.exited;
-    }
+  kill(_pid: number, config: WorkerConfig): Promise<void> {
+    return terminate(config.userdata as ChildHandle, 2000);
   }
 }

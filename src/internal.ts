@@ -9,7 +9,7 @@
  * @module
  */
 export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig } from "./cluster/manager.ts";
-export { describeExit, spawnProcess, type ChildHandle, type ExitStatus } from "./runtime/spawn.ts";
+export { describeExit, spawnProcess, terminate, type ChildHandle, type ExitStatus } from "./runtime/spawn.ts";
 export { workerCommand, workerEnv, type Command } from "./runtime/command.ts";
 export { onExit } from "./runtime/host.ts";
 export { makeTempDir, removeDir } from "./runtime/host.ts";

@@ -102,24 +102,17 @@ export function onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => vo
  */
 export function readStdinLine(onEnd: () => void): Promise<string> {
   return new Promise((resolve, reject) => {
-    let buffered = "";
-    let done = false;
-    const stdin = process.stdin;
-    stdin.setEncoding("utf8");
-    stdin.on("data", (chunk: string) => {
-      if (done) return;
-      buffered += chunk;
-      const nl = buffered.indexOf("\n");
-      if (nl >= 0) {
-        done = true;
-        resolve(buffered.slice(0, nl).replace(/\r$/, ""));
-      }
-    });
-    stdin.on("end", () => {
-      if (!done) reject(new Error("stdin closed before the cookie line arrived"));
-      onEnd();
-    });
-    stdin.on("error", () => onEnd());
+    let first = true;
+    readStdinLines(
+      (line) => {
+        if (first) resolve(line);
+        first = false;
+      },
+      () => {
+        if (first) reject(new Error("stdin closed before the cookie line arrived"));
+        onEnd();
+      },
+    );
   });
 }
 

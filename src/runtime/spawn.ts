@@ -55,6 +55,27 @@ export function describeExit(status: ExitStatus): string {
   return `exit code ${status.code}`;
 }
 
+/**
+ * Ends a child: SIGTERM, then SIGKILL if it is still there after `graceMs`. Resolves when it
+ * is gone.
+ *
+ * @example
+ * ```ts
+ * await terminate(child, 2000);
+ * ```
+ */
+export async function terminate(child: ChildHandle, graceMs: number): Promise<void> {
+  if (child.status !== undefined) return;
+  child.kill("SIGTERM");
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = await Promise.race([child.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+  clearTimeout(timer);
+  if (!done) {
+    child.kill("SIGKILL");
+    await child.exited;
+  }
+}
+
 /** Options for spawnProcess. */
 export interface SpawnOptions {
   cwd?: string;

@@ -26,7 +26,7 @@ import { formatLauncherHeader, formatWorkerLine, parseControl, type LauncherWork
 import { currentRuntime } from "../runtime/detect.ts";
 import { workerCommand, workerEnv } from "../runtime/command.ts";
 import { chdir, cpuCount, env, flushAndExit, fromFileUrl, hostname, onSignal, readStdinLines, writeStderr, writeStdout } from "../runtime/host.ts";
-import { describeExit, spawnProcess, type ChildHandle } from "../runtime/spawn.ts";
+import { describeExit, spawnProcess, terminate, type ChildHandle } from "../runtime/spawn.ts";
 
 interface LauncherArgs {
   count: number | "auto";
@@ -141,10 +141,7 @@ export function runLauncher(argv: readonly string[]): void {
   }
 }
 
-/** SIGTERM, then SIGKILL after 2 s. */
+/** SIGTERM, then SIGKILL after 2 s (the launcher does not wait: exits are reported as they come). */
 function stop(child: ChildHandle): void {
-  if (child.status !== undefined) return;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 2000);
-  void child.exited.then(() => clearTimeout(timer));
+  void terminate(child, 2000);
 }
