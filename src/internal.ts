@@ -13,7 +13,14 @@ export { describeExit, spawnProcess, terminate, type ChildHandle, type ExitStatu
 export { workerCommand, workerEnv, type Command } from "./runtime/command.ts";
 export { onExit } from "./runtime/host.ts";
 export { makeTempDir, removeDir } from "./runtime/host.ts";
-export { freePort } from "./runtime/net.ts";
 export type { RuntimeName } from "./runtime/detect.ts";
 export { WorkerStartError } from "./errors.ts";
 export { formatControl, parseLauncherLine, type LauncherControl, type LauncherHeader } from "./protocol/launcher-lines.ts";
+export { runCommand, runCommandSync, type RunOptions, type RunResult } from "./runtime/run.ts";
+export { readTextFile, readOrCreatePrivateFile, homeDir, joinPath, env, envAll, hostname, fromFileUrl, flushAndExit, writeStderr } from "./runtime/host.ts";
+export { connect, freePort, listen, type Socket } from "./runtime/net.ts";
+export { hmacSha256, newCookie } from "./runtime/crypto.ts";
+export { serve, type ServeOptions } from "./worker/serve.ts";
+export { addprocs } from "./cluster/addprocs.ts";
+export { clusterCookie } from "./cluster/cookie.ts";
+export { interruptOverConnection } from "./cluster/lifecycle.ts";

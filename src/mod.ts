@@ -37,6 +37,7 @@ export { capture } from "./code/capture.ts";
 export { registerClass, type ClassCodec } from "./protocol/codec.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
+export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
 export {
   DistributedError,
   RemoteError,

@@ -136,6 +136,8 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, o
   const params = launchParams(count, options);
   applyClusterOptions(options);
   installExitHooks();
+  // A batch queue's wait is not start-up time: the timeout starts once resources are there.
+  if (manager.prepare !== undefined) await manager.prepare(params);
 
   const deadline = Date.now() + params.timeout * 1000;
   const launched: Array<{ pid: number; config: WorkerConfig }> = [];

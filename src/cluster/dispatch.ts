@@ -67,6 +67,9 @@ function dispatch(conn: Connection, frame: Frame): void {
       return dispatchHooks.onJoin(conn, frame);
     case MSG.EXIT:
       return dispatchHooks.onExit(conn);
+    case MSG.INTERRUPT:
+      interruptRunningCalls();
+      return;
     default: {
       const handler = extraHandlers.get(frame.type);
       if (handler !== undefined) return handler(conn, frame);

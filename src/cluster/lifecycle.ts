@@ -71,6 +71,15 @@ export function interrupt(pids?: number | readonly number[]): void {
   }
 }
 
+/**
+ * @internal Interrupts a worker through its connection, for managers whose workers no signal
+ * reaches (SPMD tasks): the same effect as SIGINT, seen when its event loop is free.
+ */
+export function interruptOverConnection(pid: number): void {
+  const peer = peers.get(pid);
+  if (peer !== undefined && !peer.conn.closed) peer.conn.send(MSG.INTERRUPT, 0, null);
+}
+
 let hooksInstalled = false;
 let removing = false;
 

@@ -84,6 +84,12 @@ export interface ClusterManager {
   /** A short name for messages, e.g. "local". */
   readonly name: string;
   /**
+   * Optional: waits for resources before the launch, outside addprocs' `timeout` (a batch
+   * queue can take hours; starting workers should not). SlurmManager submits its job here and
+   * waits until it runs. Rejecting fails the addprocs.
+   */
+  prepare?(params: LaunchParams): Promise<void>;
+  /**
    * Starts workers, calling `launched` for each as soon as it has started. A failure that has
    * no worker to blame (a host that cannot be reached) goes to `failed`, so that with
    * `partial: true` the rest of the launch can go on; throwing fails the whole addprocs.

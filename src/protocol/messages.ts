@@ -60,6 +60,8 @@ export const MSG = {
   CONNECT_TO: 27,
   /** notify master -> workers: `{ pid, detail }`: that worker is gone */
   PEER_GONE: 28,
+  /** notify master -> worker: interrupt the running calls (for workers no signal reaches) */
+  INTERRUPT: 29,
   /** response: the value */
   RESULT_OK: 30,
   /** response: a WireError */

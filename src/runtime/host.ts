@@ -11,7 +11,7 @@ import os from "node:os";
 import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
 /** This machine's host name. */
 export function hostname(): string {
@@ -150,6 +150,42 @@ export function chdir(dir: string): void {
 /** Creates a private temporary directory (mode 0700) and returns its path. */
 export function makeTempDir(prefix: string): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Reads a UTF-8 text file; throws (with the OS's reason) when it cannot. */
+export function readTextFile(file: string): string {
+  return readFileSync(file, "utf8");
+}
+
+/** The user's home directory. */
+export function homeDir(): string {
+  return os.homedir();
+}
+
+/**
+ * Reads a private file, first creating it (mode 0600, in a directory of mode 0700) with
+ * `make()` when it does not exist. Creation is atomic (a complete temporary file is linked into
+ * place), so processes racing to create it, even on other hosts sharing the directory, all
+ * read the same content.
+ */
+export function readOrCreatePrivateFile(file: string, make: () => string): string {
+  try {
+    const text = readFileSync(file, "utf8");
+    if (text.trim() !== "") return text;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temp, make(), { mode: 0o600 });
+  try {
+    linkSync(temp, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return readFileSync(file, "utf8");
 }
 
 /** Removes a directory and everything in it; a missing directory is not an error. */

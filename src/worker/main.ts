@@ -23,6 +23,8 @@ if (argv.includes("--launcher")) {
     flushAndExit(1);
   }
 } else {
+  // The package first: Main on a worker starts with its exports.
+  await import("../mod.ts");
   const { serveWorker } = await import("./serve.ts");
   serveWorker();
 }

@@ -8,6 +8,12 @@
  * soon as the connection to the master drops (so a killed master leaves no orphans). With
  * --lifeline, also whenever stdin closes: the launcher that started it is gone.
  *
+ * With --control=VAR (srun --input=all, where one stdin feeds every task of a step), the lines
+ * after the cookie are control lines (`interrupt <k>`, `stop <k>`; see
+ * src/protocol/launcher-lines.ts) and this worker obeys those whose k is the value of the
+ * environment variable VAR (e.g. SLURM_PROCID); on its way out it prints
+ * `distributed_worker_exit <code>`, because srun reports only the tasks that fail.
+ *
  * @example
  * ```sh
  * echo "$COOKIE" | bun dist/src/worker/main.js --worker --timeout=60
@@ -15,14 +21,14 @@
  * ```
  * @module
  */
-import "../mod.ts";
 import { dispatchHooks, attachDispatch, interruptRunningCalls } from "../cluster/dispatch.ts";
 import { state } from "../cluster/state.ts";
 import { setLocalLabel, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import { MSG, type JoinReply, type JoinRequest } from "../protocol/messages.ts";
 import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
-import { cpuCount, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, readStdinLine, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
+import { parseControl } from "../protocol/launcher-lines.ts";
+import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
 import { listen, type Socket } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
@@ -35,19 +41,22 @@ interface WorkerArgs {
   bind: string;
   port: number;
   lifeline: boolean;
+  /** The environment variable holding this worker's index for control lines. */
+  control: string | undefined;
 }
 
 function parseArgs(argv: string[]): WorkerArgs {
-  const args: WorkerArgs = { timeout: 60, bind: "127.0.0.1", port: 0, lifeline: false };
+  const args: WorkerArgs = { timeout: 60, bind: "127.0.0.1", port: 0, lifeline: false, control: undefined };
   for (const arg of argv) {
     if (arg === "--worker") continue;
     if (arg === "--lifeline") {
       args.lifeline = true;
       continue;
     }
-    const m = /^--(timeout|bind|port)=(.+)$/.exec(arg);
-    if (m === null) throw new TypeError(`Unknown worker argument ${JSON.stringify(arg)}; expected --worker, --timeout=SECONDS, --bind=HOST, --port=PORT, --lifeline`);
+    const m = /^--(timeout|bind|port|control)=(.+)$/.exec(arg);
+    if (m === null) throw new TypeError(`Unknown worker argument ${JSON.stringify(arg)}; expected --worker, --timeout=SECONDS, --bind=HOST, --port=PORT, --lifeline, --control=ENV_VAR`);
     if (m[1] === "timeout") args.timeout = Number(m[2]);
+    else if (m[1] === "control") args.control = m[2];
     else if (m[1] === "port") args.port = Number(m[2]);
     else args.bind = m[2]!;
   }
@@ -58,20 +67,57 @@ function parseArgs(argv: string[]): WorkerArgs {
 
 async function main(): Promise<void> {
   const args = parseArgs(scriptArgs());
+  let connected = false;
+  const controlIndex = args.control === undefined ? undefined : Number(env(args.control));
+  const leave = (code: number): void => {
+    if (controlIndex !== undefined) writeStdout(`distributed_worker_exit ${code}\n`);
+    flushAndExit(code);
+  };
+  const onStdinEnd = (): void => {
+    if (!connected) {
+      writeStderr("The master went away before connecting (stdin closed); exiting\n");
+      leave(1);
+    } else if (args.lifeline) {
+      leave(0);
+    }
+  };
+  const cookie = controlIndex === undefined ? await readStdinLine(onStdinEnd) : await readControlledStdin(controlIndex, onStdinEnd, leave);
+  const address = await serve({ cookie, timeout: args.timeout, bind: args.bind, port: args.port, leave, onMaster: () => (connected = true) });
+  writeStdout(`distributed_worker:${address.port}#${address.host}\n`);
+}
+
+/** How serve() runs a worker in this process. */
+export interface ServeOptions {
+  cookie: string;
+  /** Seconds to wait for the master to connect. */
+  timeout: number;
+  /** Address to listen on ("0.0.0.0": all interfaces, advertising the primary address). */
+  bind: string;
+  /** Port to listen on (0: any free one). */
+  port: number;
+  /** Ends the process (after the master left, or on time-out). */
+  leave: (code: number) => void;
+  /** Called once the master has connected. */
+  onMaster?: () => void;
+}
+
+/**
+ * Turns this process into a worker: listens, waits for the master and serves it until it is
+ * gone. Resolves, once listening, with the address the master should connect to. Used by the
+ * worker entry and by SPMD start-up (init), where every task of a job runs the same script.
+ *
+ * @example
+ * ```ts
+ * const { host, port } = await serve({ cookie, timeout: 60, bind: "0.0.0.0", port: 0, leave: flushAndExit });
+ * ```
+ */
+export async function serve(options: ServeOptions): Promise<{ host: string; port: number }> {
+  const { cookie, leave } = options;
   state.isWorker = true;
   state.myid = 0;
   enableWorkerLinks();
   setLocalLabel("a worker");
   let master: Connection | null = null;
-
-  const cookie = await readStdinLine(() => {
-    if (master === null) {
-      writeStderr("The master went away before connecting (stdin closed); exiting\n");
-      flushAndExit(1);
-    } else if (args.lifeline) {
-      flushAndExit(0);
-    }
-  });
 
   onSignal("SIGINT", () => {
     interruptRunningCalls();
@@ -101,12 +147,12 @@ async function main(): Promise<void> {
     };
     conn.respond(frame.id, reply);
   };
-  dispatchHooks.onExit = () => flushAndExit(0);
+  dispatchHooks.onExit = () => leave(0);
 
   const timer = setTimeout(() => {
-    writeStderr(`No master connected within ${args.timeout} s (--timeout); exiting\n`);
-    flushAndExit(1);
-  }, args.timeout * 1000);
+    writeStderr(`No master connected within ${options.timeout} s (--timeout); exiting\n`);
+    leave(1);
+  }, options.timeout * 1000);
 
   const onSocket = (socket: Socket): void => {
     const label = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
@@ -116,8 +162,9 @@ async function main(): Promise<void> {
         if (peerPid === 1 && master === null) {
           master = conn;
           clearTimeout(timer);
+          options.onMaster?.();
           conn.hold(); // the link to the master keeps this process alive
-          conn.onClose = () => flushAndExit(0);
+          conn.onClose = () => leave(0);
           // JOIN comes first; then the connection is served like any other.
           conn.onFrame = (frame) => {
             if (frame.type !== MSG.JOIN) {
@@ -140,9 +187,37 @@ async function main(): Promise<void> {
     );
   };
 
-  const listener = await listen(args.bind, args.port, onSocket);
-  const advertised = args.bind === "0.0.0.0" || args.bind === "::" ? primaryAddress() : args.bind;
-  writeStdout(`distributed_worker:${listener.port}#${advertised}\n`);
+  const listener = await listen(options.bind, options.port, onSocket);
+  const host = options.bind === "0.0.0.0" || options.bind === "::" ? primaryAddress() : options.bind;
+  return { host, port: listener.port };
+}
+
+/**
+ * Reads the cookie, then control lines addressed to `index`: `interrupt` interrupts the
+ * running calls, `stop` exits. Lines for other indexes are someone else's.
+ */
+function readControlledStdin(index: number, onEnd: () => void, leave: (code: number) => void): Promise<string> {
+  if (!Number.isInteger(index) || index < 0) throw new TypeError("--control names an environment variable that does not hold this worker's index (a non-negative integer)");
+  return new Promise((resolve, reject) => {
+    let cookie: string | undefined;
+    readStdinLines(
+      (line) => {
+        if (cookie === undefined) {
+          cookie = line;
+          resolve(line);
+          return;
+        }
+        const control = parseControl(line);
+        if (control === null || control.index !== index) return;
+        if (control.op === "interrupt") interruptRunningCalls();
+        else leave(0);
+      },
+      () => {
+        if (cookie === undefined) reject(new Error("stdin closed before the cookie line arrived"));
+        onEnd();
+      },
+    );
+  });
 }
 
 /** Runs the worker until its master is gone. */

@@ -1,0 +1,125 @@
+/**
+ * Batch jobs through Slurm's own commands: submit a script (sbatch), follow its state
+ * (scontrol show job), cancel it (scancel). Each failure carries the command's own message.
+ *
+ * @example
+ * ```ts
+ * const jobId = await submitJob(script, { env, dir: "/scratch/run" });
+ * const job = await waitUntilRunning(jobId, { env, timeoutMs: 600_000 });
+ * console.log(job.nodeList);            // "dn[1-2]"
+ * await cancelJob(jobId, { env });
+ * ```
+ * @module
+ */
+import { runCommand, runCommandSync, type RunResult } from "../../src/internal.ts";
+
+/** Where Slurm's commands run. */
+export interface SlurmCommandOptions {
+  env: Record<string, string>;
+}
+
+/** A job as `scontrol show job -o` describes it (the fields we use, and all of them raw). */
+export interface JobRecord {
+  jobId: string;
+  /** PENDING, RUNNING, CONFIGURING, COMPLETED, CANCELLED, FAILED, TIMEOUT, NODE_FAIL, ... */
+  state: string;
+  /** Why it waits or ended, e.g. "Resources", "Priority", "BeginTime", "None". */
+  reason: string;
+  nodeList: string;
+  numTasks: number | undefined;
+  fields: Record<string, string>;
+}
+
+/** Submits a job script (on sbatch's stdin, so no file is left behind); resolves with the job id. */
+export async function submitJob(script: string, options: SlurmCommandOptions & { dir: string }): Promise<string> {
+  const r = await runCommand("sbatch", ["--parsable", `--chdir=${options.dir}`], { env: options.env, input: script, timeoutMs: 60_000 });
+  if (r.status.code !== 0) throw new Error(`sbatch refused the job: ${commandMessage(r, "sbatch")}`);
+  const jobId = /^(\d+)(?:;\S+)?\s*$/m.exec(r.stdout)?.[1];
+  if (jobId === undefined) throw new Error(`sbatch did not print a job id (output: ${JSON.stringify(r.stdout.trim())})`);
+  return jobId;
+}
+
+/**
+ * Parses one line of `scontrol show job -o`: space-separated Key=Value pairs, where a value
+ * may itself contain spaces (e.g. Command or Comment).
+ *
+ * @example
+ * ```ts
+ * parseJobRecord("JobId=7 JobName=x JobState=PENDING Reason=Resources NodeList=(null) NumTasks=4").state; // "PENDING"
+ * ```
+ */
+export function parseJobRecord(line: string): JobRecord {
+  const fields: Record<string, string> = {};
+  const re = /(?:^|\s)([A-Za-z][\w:/.-]*)=(.*?)(?=\s+[A-Za-z][\w:/.-]*=|\s*$)/gs;
+  for (let m = re.exec(line); m !== null; m = re.exec(line)) fields[m[1]!] = m[2]!;
+  const tasks = Number(fields.NumTasks);
+  return {
+    jobId: fields.JobId ?? "",
+    state: fields.JobState ?? "UNKNOWN",
+    reason: fields.Reason ?? "None",
+    nodeList: fields.NodeList ?? "",
+    numTasks: Number.isInteger(tasks) && tasks > 0 ? tasks : undefined,
+    fields,
+  };
+}
+
+/** The job's current record; rejects with scontrol's message when Slurm does not know it. */
+export async function jobRecord(jobId: string, options: SlurmCommandOptions): Promise<JobRecord> {
+  const r = await runCommand("scontrol", ["show", "job", "-o", jobId], { env: options.env, timeoutMs: 30_000 });
+  if (r.status.code !== 0) throw new Error(`scontrol show job ${jobId} failed: ${commandMessage(r, "scontrol")}`);
+  const line = r.stdout.split("\n").find((l) => l.startsWith(`JobId=${jobId} `));
+  if (line === undefined) throw new Error(`scontrol show job ${jobId} printed no record for it`);
+  return parseJobRecord(line);
+}
+
+const WAITING = new Set(["PENDING", "CONFIGURING", "REQUEUED", "RESIZING", "SUSPENDED"]);
+
+/**
+ * Polls the job until it runs. Rejects when it ends without running (with its state and
+ * reason) or when `timeoutMs` passes (the job is left as it is: the caller decides).
+ */
+export async function waitUntilRunning(jobId: string, options: SlurmCommandOptions & { timeoutMs: number; pollMs?: number }): Promise<JobRecord> {
+  const deadline = Date.now() + options.timeoutMs;
+  let pollMs = Math.min(options.pollMs ?? 100, 1000);
+  for (;;) {
+    const job = await jobRecord(jobId, options);
+    if (job.state === "RUNNING") return job;
+    if (!WAITING.has(job.state)) throw new JobNotRunningError(job, `job ${jobId} ended before it ran: ${job.state}${job.reason !== "None" ? ` (reason: ${job.reason})` : ""}`);
+    if (Date.now() >= deadline) throw new JobNotRunningError(job, `job ${jobId} did not start within ${Math.round(options.timeoutMs / 1000)} s: still ${job.state}${job.reason !== "None" ? ` (reason: ${job.reason})` : ""}`);
+    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+    pollMs = Math.min(pollMs * 1.5, 2000);
+  }
+}
+
+/** A job that did not reach RUNNING; `job` is its last record. */
+export class JobNotRunningError extends Error {
+  override readonly name = "JobNotRunningError";
+  readonly job: JobRecord;
+  constructor(job: JobRecord, message: string) {
+    super(message);
+    this.job = job;
+  }
+}
+
+/** Cancels a job; a job that has already ended is not an error. */
+export async function cancelJob(jobId: string, options: SlurmCommandOptions): Promise<void> {
+  const r = await runCommand("scancel", [jobId], { env: options.env, timeoutMs: 30_000 });
+  if (r.status.code !== 0 && !/already completing or completed|Invalid job id/i.test(r.stderr)) {
+    throw new Error(`scancel ${jobId} failed: ${commandMessage(r, "scancel")}`);
+  }
+}
+
+/** The same, blocking, for exit hooks. */
+export function cancelJobSync(jobId: string, options: SlurmCommandOptions): void {
+  runCommandSync("scancel", [jobId], { env: options.env, timeoutMs: 10_000 });
+}
+
+/** A command's own explanation of a failure: its stderr (else stdout), or how it ended. */
+export function commandMessage(r: RunResult, name: string): string {
+  if (r.status.error !== undefined) {
+    return (r.status.error as NodeJS.ErrnoException).code === "ENOENT" ? `${name} was not found on PATH; is this a Slurm cluster's login node (or is Slurm's bin directory missing from PATH)?` : r.status.error.message;
+  }
+  if (r.timedOut) return `${name} did not finish in time (slurmctld not answering?)`;
+  const text = (r.stderr.trim() || r.stdout.trim()).split("\n").filter((l) => l.trim() !== "").join("; ");
+  return text || `${name} exited with code ${r.status.code}`;
+}

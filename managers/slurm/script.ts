@@ -1,0 +1,136 @@
+/**
+ * The job script SlurmManager submits in mode 2: a template (slurm/templates/job.sbatch, or the
+ * user's own) with `{{placeholders}}` filled from the options. Everything here is pure text.
+ *
+ * @example
+ * ```ts
+ * sbatchLines({ nodes: 2, ntasksPerNode: 4, time: "00:30:00", partition: "debug" });
+ * // ["#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=4", "#SBATCH --time=00:30:00", "#SBATCH --partition=debug"]
+ * renderJobScript(template, { sbatch: lines, prologue: "module load bun", epilogue: "", attachTimeout: 120 });
+ * ```
+ * @module
+ */
+
+/** What a job asks Slurm for; each becomes one `#SBATCH --<kebab-case>=<value>` line. */
+export interface JobRequest {
+  /** Nodes (`--nodes`), e.g. 2 or "2-4". */
+  nodes?: number | string;
+  /** Tasks in all (`--ntasks`); one worker per task. */
+  ntasks?: number;
+  /** Tasks per node (`--ntasks-per-node`). */
+  ntasksPerNode?: number;
+  /** CPUs per task (`--cpus-per-task`), e.g. for a thread pool in each worker. */
+  cpusPerTask?: number;
+  /** Time limit (`--time`), e.g. "00:30:00" or "1-00:00:00". */
+  time?: string;
+  /** Partition (`--partition`). */
+  partition?: string;
+  /** Account to charge (`--account`). */
+  account?: string;
+  /** Quality of service (`--qos`). */
+  qos?: string;
+  /** Memory per node (`--mem`), e.g. "4G". */
+  mem?: string;
+  /** Memory per CPU (`--mem-per-cpu`). */
+  memPerCpu?: string;
+  /** Node features (`--constraint`). */
+  constraint?: string;
+  /** Generic resources (`--gres`), e.g. "gpu:1". */
+  gres?: string;
+  /** Whole nodes (`--exclusive`). */
+  exclusive?: boolean;
+  /** Job name (`--job-name`; default "distributed"). */
+  jobName?: string;
+  /** The job's output file (`--output`; default "distributed-%j.out" in the working directory). */
+  output?: string;
+  /** Any other sbatch options, one per element, e.g. ["--mail-type=END", "--reservation=training"]. */
+  sbatchFlags?: readonly string[];
+}
+
+const FLAG_OF: Record<Exclude<keyof JobRequest, "sbatchFlags" | "exclusive">, string> = {
+  nodes: "--nodes",
+  ntasks: "--ntasks",
+  ntasksPerNode: "--ntasks-per-node",
+  cpusPerTask: "--cpus-per-task",
+  time: "--time",
+  partition: "--partition",
+  account: "--account",
+  qos: "--qos",
+  mem: "--mem",
+  memPerCpu: "--mem-per-cpu",
+  constraint: "--constraint",
+  gres: "--gres",
+  jobName: "--job-name",
+  output: "--output",
+};
+
+const POSITIVE = new Set(["ntasks", "ntasksPerNode", "cpusPerTask"]);
+
+/**
+ * The #SBATCH lines for a request. Throws a TypeError naming the option for a value that
+ * cannot be one sbatch argument (empty, a line break, a count that is not a positive integer).
+ */
+export function sbatchLines(request: JobRequest): string[] {
+  const lines: string[] = [];
+  for (const [key, flag] of Object.entries(FLAG_OF) as Array<[keyof typeof FLAG_OF, string]>) {
+    const value = request[key];
+    if (value === undefined) continue;
+    if (POSITIVE.has(key) && !(Number.isInteger(value) && (value as number) > 0)) {
+      throw new TypeError(`SlurmManager: option ${key} must be a positive integer, got ${JSON.stringify(value)}`);
+    }
+    const text = String(value);
+    if (key === "nodes" && !/^[1-9]\d*(-[1-9]\d*)?$/.test(text)) throw new TypeError(`SlurmManager: option nodes must be a positive integer or a range like "2-4", got ${JSON.stringify(value)}`);
+    if (text === "" || /[\r\n]/.test(text)) throw new TypeError(`SlurmManager: option ${key} must be a non-empty single line, got ${JSON.stringify(value)}`);
+    lines.push(`#SBATCH ${flag}=${text}`);
+  }
+  if (request.exclusive !== undefined && typeof request.exclusive !== "boolean") throw new TypeError(`SlurmManager: option exclusive must be a boolean, got ${JSON.stringify(request.exclusive)}`);
+  if (request.exclusive === true) lines.push("#SBATCH --exclusive");
+  const extra = request.sbatchFlags ?? [];
+  if (!Array.isArray(extra) || !extra.every((f) => typeof f === "string" && f.startsWith("-") && !/[\r\n]/.test(f))) {
+    throw new TypeError('SlurmManager: option sbatchFlags must be an array of sbatch options, one per element, e.g. ["--mail-type=END"]');
+  }
+  for (const flag of extra) lines.push(`#SBATCH ${flag}`);
+  return lines;
+}
+
+/** What fills a template's placeholders. */
+export interface ScriptParts {
+  sbatch: readonly string[];
+  prologue: string;
+  epilogue: string;
+  /** Seconds the job waits for the master's workers once it runs. */
+  attachTimeout: number;
+}
+
+const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+
+/**
+ * Fills a job-script template. Placeholders in comment lines are left alone (so a template can
+ * document them). `{{sbatch}}` must be there (otherwise the options would be silently lost);
+ * an unknown placeholder is an error naming it.
+ */
+export function renderJobScript(template: string, parts: ScriptParts, templateName = "the job-script template"): string {
+  const values: Record<string, string> = {
+    sbatch: parts.sbatch.join("\n"),
+    prologue: parts.prologue,
+    epilogue: parts.epilogue,
+    attach_timeout: String(Math.ceil(parts.attachTimeout)),
+  };
+  if (!template.startsWith("#!")) throw new TypeError(`${templateName} must start with a #! line (e.g. #!/bin/sh), as sbatch requires`);
+  const lines = template.split("\n");
+  const isComment = (line: string): boolean => line.trimStart().startsWith("#");
+  if (!lines.some((line) => !isComment(line) && /\{\{\s*sbatch\s*\}\}/.test(line))) {
+    throw new TypeError(`${templateName} has no {{sbatch}} placeholder (outside comments): the job's options would be lost`);
+  }
+  return lines
+    .map((line) =>
+      isComment(line)
+        ? line
+        : line.replace(PLACEHOLDER, (whole, name: string) => {
+            const value = values[name];
+            if (value === undefined) throw new TypeError(`${templateName} has an unknown placeholder ${whole}; known: ${Object.keys(values).map((k) => `{{${k}}}`).join(", ")}`);
+            return value;
+          }),
+    )
+    .join("\n");
+}

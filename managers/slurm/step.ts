@@ -1,0 +1,149 @@
+/**
+ * One srun job step running workers, one per task. srun carries every task's output with a
+ * `--label`, and one stdin (`--input=all`) feeds them all: the cookie first, then control lines
+ * addressed by task number (`interrupt <k>`, `stop <k>`), which only task k obeys. This splits
+ * the output into one line source per task and learns how each task ended: from the worker's
+ * own last line (`distributed_worker_exit <code>`), from srun's report of failed tasks, or
+ * from srun's exit.
+ *
+ * @example
+ * ```ts
+ * const step = new SrunStep(argv, env, 4);
+ * step.send(cookie);
+ * step.task(2).stdout.onLine((line) => console.log(line));
+ * step.control("interrupt", 2);
+ * ```
+ * @module
+ */
+import { describeExit, spawnProcess, type ChildHandle, type LineSource } from "../../src/internal.ts";
+import { parseLabelledLine, parseTaskReport, WORKER_EXIT_LINE } from "./output.ts";
+
+const TAIL_LINES = 30;
+
+/** One task of the step, as the cluster sees it through WorkerConfig. */
+export interface StepTask {
+  readonly index: number;
+  readonly step: SrunStep;
+  readonly stdout: LineSource;
+  readonly stderr: LineSource;
+  /** Resolves with how the task ended. */
+  readonly exited: Promise<string>;
+  readonly done: boolean;
+  stderrTail(): string;
+}
+
+interface Slot extends StepTask {
+  emit(stream: "out" | "err", line: string): void;
+  finish(detail: string): void;
+}
+
+/** An srun process and the tasks it runs. */
+export class SrunStep {
+  readonly child: ChildHandle;
+  readonly #slots: Slot[] = [];
+  readonly #tail: string[] = [];
+
+  constructor(argv: readonly string[], env: Record<string, string>, tasks: number) {
+    for (let i = 0; i < tasks; i++) this.#slots.push(makeSlot(this, i));
+    this.child = spawnProcess(argv[0]!, argv.slice(1), { env });
+    this.child.unref();
+    this.child.onStdoutLine((line) => {
+      const labelled = parseLabelledLine(line);
+      const slot = labelled === null ? undefined : this.#slots[labelled.task];
+      if (labelled === null || slot === undefined) return this.#remember(line);
+      const exit = WORKER_EXIT_LINE.exec(labelled.text);
+      if (exit !== null) slot.finish(`exit code ${exit[1]}`);
+      else slot.emit("out", labelled.text);
+    });
+    this.child.onStderrLine((line) => {
+      const labelled = parseLabelledLine(line);
+      const slot = labelled === null ? undefined : this.#slots[labelled.task];
+      if (labelled !== null && slot !== undefined) return slot.emit("err", labelled.text);
+      this.#remember(line);
+      const report = parseTaskReport(line);
+      for (const task of report?.tasks ?? []) this.#slots[task]?.finish(`${report!.how} (on ${report!.node}, reported by srun)`);
+    });
+    void this.child.exited.then((status) => {
+      const message = this.lastMessage();
+      const why = `its srun step ended (srun ${describeExit(status)})${message ? `: ${message}` : ""}`;
+      for (const slot of this.#slots) slot.finish(why);
+    });
+  }
+
+  /** Writes one line to every task's stdin. */
+  send(line: string): void {
+    this.child.writeStdin(`${line}\n`);
+  }
+
+  /** Asks task `index` to interrupt its running calls, or to stop. */
+  control(op: "interrupt" | "stop", index: number): void {
+    this.send(`${op} ${index}`);
+  }
+
+  /** Task `index`. */
+  task(index: number): StepTask {
+    const slot = this.#slots[index];
+    if (slot === undefined) throw new RangeError(`This srun step has tasks 0..${this.#slots.length - 1}, not ${index}`);
+    return slot;
+  }
+
+  /** The tasks still running. */
+  live(): StepTask[] {
+    return this.#slots.filter((s) => !s.done);
+  }
+
+  /** srun's own messages and stray lines, last ones. */
+  tail(): string {
+    return this.#tail.join("\n");
+  }
+
+  /** The last non-empty line srun wrote (its error, usually). */
+  lastMessage(): string {
+    return this.#tail.filter((l) => l.trim() !== "").at(-1) ?? "";
+  }
+
+  #remember(line: string): void {
+    this.#tail.push(line);
+    if (this.#tail.length > TAIL_LINES) this.#tail.shift();
+  }
+}
+
+function makeSlot(step: SrunStep, index: number): Slot {
+  const listeners = { out: [] as Array<(l: string) => void>, err: [] as Array<(l: string) => void> };
+  // Lines that come before the cluster attaches its listeners are kept, not lost.
+  const early = { out: [] as string[], err: [] as string[] };
+  const tail: string[] = [];
+  let done = false;
+  let resolveExited!: (detail: string) => void;
+  const exited = new Promise<string>((r) => (resolveExited = r));
+  const source = (stream: "out" | "err"): LineSource => ({
+    onLine(cb) {
+      listeners[stream].push(cb);
+      for (const line of early[stream].splice(0)) cb(line);
+    },
+  });
+  return {
+    index,
+    step,
+    stdout: source("out"),
+    stderr: source("err"),
+    exited,
+    get done() {
+      return done;
+    },
+    stderrTail: () => [...tail, ...(step.tail() ? [`(srun) ${step.lastMessage()}`] : [])].join("\n"),
+    emit(stream, line) {
+      if (stream === "err") {
+        tail.push(line);
+        if (tail.length > TAIL_LINES) tail.shift();
+      }
+      if (listeners[stream].length === 0) early[stream].push(line);
+      for (const cb of listeners[stream]) cb(line);
+    },
+    finish(detail) {
+      if (done) return;
+      done = true;
+      resolveExited(detail);
+    },
+  };
+}
