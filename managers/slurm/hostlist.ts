@@ -16,12 +16,17 @@
  */
 export function expandHostlist(list: string): string[] {
   const out: string[] = [];
+  // Slurm separates names by commas or white space.
   for (const item of splitTopLevel(list.trim(), list)) {
     if (item === "") continue;
     out.push(...expandItem(item, list));
+    if (out.length > MAX_HOSTS) throw new RangeError(`The Slurm host list ${JSON.stringify(list)} names more than ${MAX_HOSTS} hosts`);
   }
   return out;
 }
+
+/** As Slurm: a longer list is a mistake, not a cluster. */
+const MAX_HOSTS = 100_000;
 
 function splitTopLevel(list: string, whole: string): string[] {
   const items: string[] = [];
@@ -31,7 +36,7 @@ function splitTopLevel(list: string, whole: string): string[] {
     if (ch === "[") depth++;
     if (ch === "]") depth--;
     if (depth < 0 || depth > 1) throw malformed(whole);
-    if (ch === "," && depth === 0) {
+    if ((ch === "," || /\s/.test(ch)) && depth === 0) {
       items.push(current);
       current = "";
     } else current += ch;
@@ -55,6 +60,7 @@ function expandItem(item: string, whole: string): string[] {
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) throw malformed(whole);
+    if (to - from >= MAX_HOSTS) throw new RangeError(`The Slurm host list ${JSON.stringify(whole)} names more than ${MAX_HOSTS} hosts`);
     for (let n = from; n <= to; n++) {
       const name = prefix + String(n).padStart(width, "0");
       for (const tail of rest) out.push(name + tail);

@@ -67,6 +67,21 @@ const FLAG_OF: Record<Exclude<keyof JobRequest, "sbatchFlags" | "exclusive">, st
 const POSITIVE = new Set(["ntasks", "ntasksPerNode", "cpusPerTask"]);
 
 /**
+ * One sbatch argument as an #SBATCH line must hold it. sbatch splits those lines at white
+ * space, cuts them at an unquoted `#` and removes quotes and backslashes, so an argument with
+ * any of these is written in double quotes, with `"` and `\` escaped (sbatch reads that back
+ * exactly).
+ *
+ * @example
+ * ```ts
+ * sbatchWord("--comment=two words"); // '"--comment=two words"'
+ * ```
+ */
+export function sbatchWord(argument: string): string {
+  return /[\s#"'\\]/.test(argument) ? `"${argument.replace(/["\\]/g, "\\$&")}"` : argument;
+}
+
+/**
  * The #SBATCH lines for a request. Throws a TypeError naming the option for a value that
  * cannot be one sbatch argument (empty, a line break, a count that is not a positive integer).
  */
@@ -76,12 +91,19 @@ export function sbatchLines(request: JobRequest): string[] {
     const value = request[key];
     if (value === undefined) continue;
     if (POSITIVE.has(key) && !(Number.isInteger(value) && (value as number) > 0)) {
-      throw new TypeError(`SlurmManager: option ${key} must be a positive integer, got ${JSON.stringify(value)}`);
+      throw new TypeError(`SlurmManager: option ${key} must be a positive integer, got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
+    }
+    if (key === "nodes") {
+      const m = /^([1-9]\d*)(?:-([1-9]\d*))?$/.exec(String(value));
+      if ((typeof value !== "number" && typeof value !== "string") || m === null || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) {
+        throw new TypeError(`SlurmManager: option nodes must be a positive integer or a range like "2-4", got ${JSON.stringify(value)}`);
+      }
+    } else if (!POSITIVE.has(key) && typeof value !== "string") {
+      throw new TypeError(`SlurmManager: option ${key} must be a string, got ${typeof value}`);
     }
     const text = String(value);
-    if (key === "nodes" && !/^[1-9]\d*(-[1-9]\d*)?$/.test(text)) throw new TypeError(`SlurmManager: option nodes must be a positive integer or a range like "2-4", got ${JSON.stringify(value)}`);
     if (text === "" || /[\r\n]/.test(text)) throw new TypeError(`SlurmManager: option ${key} must be a non-empty single line, got ${JSON.stringify(value)}`);
-    lines.push(`#SBATCH ${flag}=${text}`);
+    lines.push(`#SBATCH ${sbatchWord(`${flag}=${text}`)}`);
   }
   if (request.exclusive !== undefined && typeof request.exclusive !== "boolean") throw new TypeError(`SlurmManager: option exclusive must be a boolean, got ${JSON.stringify(request.exclusive)}`);
   if (request.exclusive === true) lines.push("#SBATCH --exclusive");
@@ -89,7 +111,7 @@ export function sbatchLines(request: JobRequest): string[] {
   if (!Array.isArray(extra) || !extra.every((f) => typeof f === "string" && f.startsWith("-") && !/[\r\n]/.test(f))) {
     throw new TypeError('SlurmManager: option sbatchFlags must be an array of sbatch options, one per element, e.g. ["--mail-type=END"]');
   }
-  for (const flag of extra) lines.push(`#SBATCH ${flag}`);
+  for (const flag of extra) lines.push(`#SBATCH ${sbatchWord(flag)}`);
   return lines;
 }
 
@@ -102,7 +124,7 @@ export interface ScriptParts {
   attachTimeout: number;
 }
 
-const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /**
  * Fills a job-script template. Placeholders in comment lines are left alone (so a template can

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * const plan = spmdPlan({ SLURM_PROCID: "3", SLURM_STEP_NUM_TASKS: "8", SLURM_JOB_ID: "41", SLURM_STEP_ID: "0", SLURM_STEP_NODELIST: "dn[1-2]" });
- * // { rank: 3, size: 8, jobId: "41", stepId: "0", rootNode: "dn1", port: 27376, portFrom: "derived" }
+ * // { rank: 3, size: 8, jobId: "41", stepId: "0", rootNode: "dn1", port: 25371, portFrom: "derived" }
  * formatRegistration({ rank: 3, host: "10.0.0.2", port: 40100, fingerprint: "ab12cd34" });
  * // "distributed_spmd 3 10.0.0.2 40100 ab12cd34"
  * ```
@@ -36,9 +36,10 @@ export function spmdPlan(env: Record<string, string | undefined>): SpmdPlan | un
   const size = Number(env.SLURM_STEP_NUM_TASKS ?? env.SLURM_NTASKS);
   if (env.SLURM_PROCID === undefined || env.SLURM_STEP_ID === undefined || !(size > 1)) return undefined;
   const rank = Number(env.SLURM_PROCID);
-  if (!Number.isInteger(rank) || rank < 0 || rank >= size) throw new Error(`SLURM_PROCID=${env.SLURM_PROCID} is not a task of a ${size}-task step`);
+  if (!/^\d+$/.test(env.SLURM_PROCID) || rank >= size) throw new Error(`SLURM_PROCID=${env.SLURM_PROCID} is not a task of a ${size}-task step`);
   const jobId = env.SLURM_JOB_ID ?? "";
   const stepId = env.SLURM_STEP_ID;
+  if (!/^\d+$/.test(stepId)) throw new Error(`SLURM_STEP_ID=${stepId} is not a step id`);
   const nodelist = env.SLURM_STEP_NODELIST ?? env.SLURM_JOB_NODELIST;
   if (!/^\d+$/.test(jobId) || nodelist === undefined) throw new Error("SLURM_JOB_ID or SLURM_STEP_NODELIST is missing: start the script with srun inside a Slurm allocation");
   const rootNode = expandHostlist(nodelist)[0];
@@ -47,7 +48,7 @@ export function spmdPlan(env: Record<string, string | undefined>): SpmdPlan | un
   if (reserved !== undefined) return { rank, size, jobId, stepId, rootNode, port: Number(reserved), portFrom: "slurm" };
   if (env.DISTRIBUTED_SPMD_PORT !== undefined) {
     const port = Number(env.DISTRIBUTED_SPMD_PORT);
-    if (!(Number.isInteger(port) && port > 0 && port < 65536)) throw new RangeError(`DISTRIBUTED_SPMD_PORT must be a port number, got ${JSON.stringify(env.DISTRIBUTED_SPMD_PORT)}`);
+    if (!/^\d+$/.test(env.DISTRIBUTED_SPMD_PORT) || !(port > 0 && port < 65536)) throw new RangeError(`DISTRIBUTED_SPMD_PORT must be a port number, got ${JSON.stringify(env.DISTRIBUTED_SPMD_PORT)}`);
     return { rank, size, jobId, stepId, rootNode, port, portFrom: "env" };
   }
   // Every task computes the same port without talking to the others: a different one per job
