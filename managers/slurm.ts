@@ -60,7 +60,7 @@ export interface SlurmManagerOptions extends JobRequest {
   prologue?: string;
   /** Shell code the submitted job runs after they have ended. */
   epilogue?: string;
-  /** Seconds the submitted job may wait in the queue before it is cancelled (default: no limit). */
+  /** Seconds the submitted job may wait in the queue before it is cancelled (default: no limit); for `jobId`, how long to wait for that job to run. */
   queueTimeout?: number;
   /** Seconds the running job waits for the workers before it gives the allocation back (default 300). */
   attachTimeout?: number;
@@ -251,9 +251,10 @@ export class SlurmManager implements ClusterManager {
     this.#job = job;
   }
 
+  /** The task count of an allocation we were given; waits (up to queueTimeout) while it is pending. */
   async #tasksOf(jobId: string): Promise<number | undefined> {
     try {
-      const record = await waitUntilRunning(jobId, { env: workerEnv(), timeoutMs: 0 });
+      const record = await waitUntilRunning(jobId, { env: workerEnv(), timeoutMs: (this.#options.queueTimeout ?? Number.MAX_SAFE_INTEGER / 1e6) * 1000 });
       return record.numTasks;
     } catch (err) {
       throw new WorkerStartError(`SlurmManager: cannot use job ${jobId}: ${(err as Error).message}`, { command: "scontrol", host: "slurm" });

@@ -80,14 +80,15 @@ const WAITING = new Set(["PENDING", "CONFIGURING", "REQUEUED", "RESIZING", "SUSP
  */
 export async function waitUntilRunning(jobId: string, options: SlurmCommandOptions & { timeoutMs: number; pollMs?: number }): Promise<JobRecord> {
   const deadline = Date.now() + options.timeoutMs;
-  let pollMs = Math.min(options.pollMs ?? 100, 1000);
+  // Often at first (an idle scheduler starts a job within a second), then less, up to 1 s.
+  let pollMs = Math.min(options.pollMs ?? 50, 1000);
   for (;;) {
     const job = await jobRecord(jobId, options);
     if (job.state === "RUNNING") return job;
     if (!WAITING.has(job.state)) throw new JobNotRunningError(job, `job ${jobId} ended before it ran: ${job.state}${job.reason !== "None" ? ` (reason: ${job.reason})` : ""}`);
     if (Date.now() >= deadline) throw new JobNotRunningError(job, `job ${jobId} did not start within ${Math.round(options.timeoutMs / 1000)} s: still ${job.state}${job.reason !== "None" ? ` (reason: ${job.reason})` : ""}`);
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
-    pollMs = Math.min(pollMs * 1.5, 2000);
+    pollMs = Math.min(pollMs * 1.25, 1000);
   }
 }
 
