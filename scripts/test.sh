@@ -4,11 +4,15 @@
 #   - builds, runs the repository checks, then every tap test with workers under node, bun
 #     and deno
 #   - fails if any process started by the tests is still running afterwards
-#   - starts real SSH test hosts for the SSH manager's tests (scripts/test-hosts/ssh.sh: sshd on
-#     127.0.0.1 and in two network namespaces; needs root) and stops them on every exit, after
-#     the leak check. If they cannot run on this machine (ssh.sh exits 3), the SSH tests report
-#     themselves as skipped and a "test: N tests NOT RUN" line says so; under CI=true that is a
-#     failure instead. Any other failure to start them counts as one failure.
+#   - starts real daemons for the cluster managers' tests and stops them on every exit, after
+#     the leak check: SSH test hosts (scripts/test-hosts/ssh.sh: sshd on 127.0.0.1 and in two
+#     network namespaces), then a Slurm test cluster (scripts/test-hosts/slurm.sh: slurmctld,
+#     slurmd on this machine and in three network namespaces; exports DISTRIBUTED_SLURM_CLUSTER
+#     and SLURM_CONF). Both need root. If one cannot run on this machine (its script exits 3),
+#     its tests report themselves as skipped and a "test: N tests NOT RUN" line says so; under
+#     CI=true that is a failure instead. Any other failure to start one counts as one failure.
+#   - fails if a Slurm job is still queued or running after the tests ("LEFT-BEHIND"), and
+#     cancels it
 # Ends with one plain line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -40,40 +44,61 @@ node scripts/check.mjs || { echo "0 passed, 1 failed"; exit 1; }
 # Every process the tests start inherits this marker, so leaks can be found afterwards.
 export DISTRIBUTED_TEST_MARKER="run-$$-$(date +%s)"
 
-# SSH test hosts. Their sessions get this PATH and this run's marker (the daemons do not carry
-# the marker, so they are not leaks; a worker a test leaves on a "remote" host is).
+# Real daemons for the cluster managers' tests. The SSH hosts' sessions and Slurm's tasks get
+# this PATH and this run's marker (the daemons do not carry the marker, so they are not leaks;
+# a worker a test leaves on a "remote" host or node is).
 extra_failed=0
-ssh_unavailable=""
-ssh_started=""
-stop_ssh_hosts() {
-  [ -n "$ssh_started" ] || return 0
-  ssh_started=""
-  bash scripts/test-hosts/ssh.sh stop || { echo "test: stopping the SSH test hosts failed"; return 1; }
+unavailable=""   # what cannot run on this machine, for the NOT RUN line
+started=""       # test-host scripts to stop, last started first
+hosts_out=""     # the last line `start` printed: its description file
+stop_test_hosts() {
+  local name rc=0
+  for name in $started; do
+    bash "scripts/test-hosts/$name.sh" stop || { echo "test: stopping scripts/test-hosts/$name.sh failed"; rc=1; }
+  done
+  started=""
+  return $rc
 }
-trap stop_ssh_hosts EXIT
+trap stop_test_hosts EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
-ssh_started=1
-ssh_out=$(bash scripts/test-hosts/ssh.sh start)
-ssh_rc=$?
-if [ "$ssh_rc" -eq 0 ]; then
-  export DISTRIBUTED_SSH_HOSTS=$(tail -n 1 <<<"$ssh_out")
-  echo "test: SSH test hosts up ($DISTRIBUTED_SSH_HOSTS)"
-elif [ "$ssh_rc" -eq 3 ]; then
-  ssh_unavailable=1
-  echo "################################################################################"
-  echo "test: THE SSH TEST HOSTS CANNOT RUN ON THIS MACHINE (reason above): the SSH tests"
-  if [ "${CI:-}" = "true" ]; then
-    echo "test: fail, and CI=true, so this run counts one failure for it."
-    extra_failed=$((extra_failed + 1))
+# start_test_hosts NAME WHAT: runs scripts/test-hosts/NAME.sh start; 0 and $hosts_out when up.
+start_test_hosts() {
+  local name=$1 what=$2 out rc
+  started="$name $started" # before starting: a start that fails halfway is cleaned up too
+  out=$(bash "scripts/test-hosts/$name.sh" start)
+  rc=$?
+  hosts_out=$(tail -n 1 <<<"$out")
+  if [ "$rc" -eq 0 ]; then
+    echo "test: $what up ($hosts_out)"
+    return 0
+  elif [ "$rc" -eq 3 ]; then
+    unavailable="${unavailable:+$unavailable and }the $what"
+    echo "################################################################################"
+    echo "test: THE ${what^^} CANNOT RUN ON THIS MACHINE (reason above): the tests that need them"
+    if [ "${CI:-}" = "true" ]; then
+      echo "test: fail, and CI=true, so this run counts one failure for it."
+      extra_failed=$((extra_failed + 1))
+    else
+      echo "test: will be reported as NOT RUN (skipped)."
+    fi
+    echo "################################################################################"
   else
-    echo "test: will be reported as NOT RUN (skipped)."
+    echo "test: starting the $what FAILED (scripts/test-hosts/$name.sh start exited $rc); counted as one failure"
+    extra_failed=$((extra_failed + 1))
   fi
-  echo "################################################################################"
-else
-  echo "test: starting the SSH test hosts FAILED (scripts/test-hosts/ssh.sh start exited $ssh_rc); counted as one failure"
-  extra_failed=$((extra_failed + 1))
+  return 1
+}
+if start_test_hosts ssh "SSH test hosts"; then
+  export DISTRIBUTED_SSH_HOSTS=$hosts_out
+fi
+slurm_up=""
+if start_test_hosts slurm "Slurm test cluster"; then
+  export DISTRIBUTED_SLURM_CLUSTER=$hosts_out
+  export SLURM_CONF
+  SLURM_CONF=$(sed -nE 's/^ *"slurmConf": "(.*)",$/\1/p' "$DISTRIBUTED_SLURM_CLUSTER")
+  slurm_up=1
 fi
 
 out=$(mktemp)
@@ -114,12 +139,30 @@ if [ -n "$real_leaks" ]; then
   failed=$((failed + 1))
 fi
 
-# After the leak check, so a worker left on an SSH host was reported above.
-stop_ssh_hosts || failed=$((failed + 1))
+# Slurm jobs still queued or running: a test left them (their tasks, if any ran, carry the
+# marker and were reported above). A job whose tasks just ended may still be COMPLETING for a
+# moment: those get 3 s to go.
+if [ -n "$slurm_up" ]; then
+  squeue_jobs() { timeout 10 squeue -h -o '%i %P %j %T %M %D %R' 2>/dev/null; }
+  left=$(squeue_jobs)
+  for i in $(seq 1 30); do
+    [ -z "$left" ] || grep -qv ' COMPLETING ' <<<"$left" && break
+    sleep 0.1
+    left=$(squeue_jobs)
+  done
+  if [ -n "$left" ]; then
+    while IFS= read -r line; do echo "test: LEFT-BEHIND Slurm job $line"; done <<<"$left"
+    failed=$((failed + 1))
+    timeout 10 scancel $(awk '{ print $1 }' <<<"$left") || echo "test: scancel of the left-behind jobs failed"
+  fi
+fi
+
+# After the leak check, so a worker left on an SSH host or Slurm node was reported above.
+stop_test_hosts || failed=$((failed + 1))
 
 if [ "$skipped" -gt 0 ]; then
-  if [ -n "$ssh_unavailable" ]; then
-    echo "test: $skipped tests NOT RUN (skipped; the SSH test hosts cannot run on this machine, see above)"
+  if [ -n "$unavailable" ]; then
+    echo "test: $skipped tests NOT RUN (skipped; $unavailable cannot run on this machine, see above)"
   else
     echo "test: $skipped tests NOT RUN (skipped)"
   fi
