@@ -87,6 +87,8 @@ conf=$dir/slurm.conf
 munge_sock=$dir/munge/munge.socket
 
 say() { echo "slurm.sh: $*" >&2; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cannot_run() {
   {
@@ -148,22 +150,6 @@ check_cluster() {
 }
 
 # ---------------------------------------------------------------- stop
-alive() { # not a zombie, still there (the state is the field after the command name's ")")
-  local l; read -r l 2>/dev/null <"/proc/$1/stat" || return 1
-  l=${l##*) }
-  [ -n "$l" ] && [ "${l%% *}" != Z ]
-}
-
-# Our own pid and ancestors: never killed, even when stop runs inside a job.
-self_chain() {
-  local p=$$
-  while [ -n "$p" ] && [ "$p" -gt 1 ]; do
-    echo "$p"
-    # The parent pid is the 2nd field after the command name, which may hold spaces: cut after ")".
-    p=$(sed -E 's/.*\) [A-Za-z] ([0-9]+) .*/\1/' "/proc/$p/stat" 2>/dev/null) || break
-  done
-}
-
 # What this state directory's cluster started.
 our_pids() {
   local f p daemons="" l rest n
@@ -177,16 +163,7 @@ our_pids() {
   done
   # Their descendants (slurmctld's slurmscriptd; anything a daemon runs and waits for).
   for p in $daemons; do echo "$p"; done
-  for f in /proc/[0-9]*/stat; do
-    read -r l 2>/dev/null <"$f" || continue
-    rest=${l##*) }; rest=${rest#* }
-    p=${f#/proc/}; echo "${p%/stat} ${rest%% *}"
-  done | awk -v roots="$daemons" '
-    { parent[$1] = $2 }
-    END {
-      n = split(roots, r, " "); for (i = 1; i <= n; i++) mark[r[i]] = 1
-      do { more = 0; for (p in parent) if (!(p in mark) && (parent[p] in mark)) { mark[p] = 1; more = 1; print p } } while (more)
-    }'
+  [ -n "$daemons" ] && descendants_of $daemons
   # Everything carrying the instance marker: the daemons, tasks (the TaskProlog adds it), also
   # tasks that left their job (double fork, setsid).
   grep -lzxF -- "DISTRIBUTED_SLURM_INSTANCE=$dir" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true
@@ -206,34 +183,10 @@ our_pids() {
   return 0
 }
 
+# Up to 1 s, then SIGKILL (the state is thrown away anyway). slurmstepd ignores SIGTERM: with
+# slurmctld gone (no scancel) its steps wait for the SIGKILL.
 kill_ours() {
-  local mine pids p left i
-  mine=" $(self_chain | tr '\n' ' ') "
-  pids=""
-  for p in $(our_pids | sort -un); do
-    [[ "$mine" == *" $p "* ]] && continue
-    alive "$p" && pids="$pids $p"
-  done
-  [ -z "$pids" ] && return 0
-  kill -TERM $pids 2>/dev/null || true
-  # Up to 1 s, then SIGKILL (the state is thrown away anyway). slurmstepd ignores SIGTERM: with
-  # slurmctld gone (no scancel) its steps wait for the SIGKILL.
-  for i in $(seq 1 20); do
-    left=""
-    for p in $pids; do alive "$p" && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.05
-  done
-  say "killing (SIGKILL) what did not stop on SIGTERM:$left"
-  kill -KILL $left 2>/dev/null || true
-  for i in $(seq 1 40); do
-    left=""
-    for p in $pids; do alive "$p" && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.05
-  done
-  say "still running after SIGKILL:$left"
-  return 1
+  stop_pids 20 $(our_pids)
 }
 
 # Cancels every job while slurmctld still answers, and waits (bounded) until none runs.

@@ -54,6 +54,8 @@ lock=/tmp/distributed-ssh-hosts.lock
 sshd=/usr/sbin/sshd
 
 say() { echo "ssh.sh: $*" >&2; }
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cannot_run() {
   {
@@ -96,20 +98,6 @@ check_hosts() {
 }
 
 # ---------------------------------------------------------------- stop
-alive() { # not a zombie, still there
-  local st; st=$(sed -E 's/.*\) ([A-Za-z]) .*/\1/' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-
-# Our own pid and ancestors: never killed, even when stop runs inside a session.
-self_chain() {
-  local p=$$
-  while [ -n "$p" ] && [ "$p" -gt 1 ]; do
-    echo "$p"
-    # The parent pid is the 2nd field after the command name, which may hold spaces: cut after ")".
-    p=$(sed -E 's/.*\) [A-Za-z] ([0-9]+) .*/\1/' "/proc/$p/stat" 2>/dev/null) || break
-  done
-}
 
 # What this state directory's hosts started. Not by environment alone: sshd rewrites its
 # process title over its environment block, so /proc/PID/environ of sshd processes (listeners
@@ -130,16 +118,7 @@ our_pids() {
   done
   # Their descendants: connection processes and the sessions under them.
   for p in $daemons; do echo "$p"; done
-  for f in /proc/[0-9]*/stat; do
-    read -r l 2>/dev/null <"$f" || continue
-    rest=${l##*) }; rest=${rest#* }
-    p=${f#/proc/}; echo "${p%/stat} ${rest%% *}"
-  done | awk -v roots="$daemons" '
-    { parent[$1] = $2 }
-    END {
-      n = split(roots, r, " "); for (i = 1; i <= n; i++) mark[r[i]] = 1
-      do { more = 0; for (p in parent) if (!(p in mark) && (parent[p] in mark)) { mark[p] = 1; more = 1; print p } } while (more)
-    }'
+  [ -n "$daemons" ] && descendants_of $daemons
   # Everything carrying the instance marker: session processes, also those that left their
   # session (double fork, setsid).
   grep -lzxF -- "DISTRIBUTED_SSH_INSTANCE=$dir" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true
@@ -150,32 +129,9 @@ our_pids() {
   return 0
 }
 
+# Up to 3 s, then SIGKILL.
 kill_ours() {
-  local mine pids p left i
-  mine=" $(self_chain | tr '\n' ' ') "
-  pids=""
-  for p in $(our_pids | sort -un); do
-    [[ "$mine" == *" $p "* ]] && continue
-    alive "$p" && pids="$pids $p"
-  done
-  [ -z "$pids" ] && return 0
-  kill -TERM $pids 2>/dev/null || true
-  for i in $(seq 1 60); do # up to 3 s, then SIGKILL
-    left=""
-    for p in $pids; do alive "$p" && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.05
-  done
-  say "killing (SIGKILL) what did not stop on SIGTERM:$left"
-  kill -KILL $left 2>/dev/null || true
-  for i in $(seq 1 40); do
-    left=""
-    for p in $pids; do alive "$p" && left="$left $p"; done
-    [ -z "$left" ] && return 0
-    sleep 0.05
-  done
-  say "still running after SIGKILL:$left"
-  return 1
+  stop_pids 60 $(our_pids)
 }
 
 teardown_network() {
