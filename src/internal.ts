@@ -24,3 +24,7 @@ export { serve, type ServeOptions } from "./worker/serve.ts";
 export { addprocs } from "./cluster/addprocs.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
 export { interruptOverConnection } from "./cluster/lifecycle.ts";
+export { startThread, newChannel, PortStream, type ThreadHandle } from "./runtime/threads.ts";
+export { registerSharedBuffers } from "./protocol/codec.ts";
+export { threadWorkerEntry } from "./cluster/addprocs.ts";
+export { currentRuntime } from "./runtime/detect.ts";

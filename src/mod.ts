@@ -12,7 +12,8 @@
  */
 import { LocalManager } from "../managers/local.ts";
 import { SSHManager } from "../managers/ssh.ts";
-import { setLocalManagerFactory, setMachinesManagerFactory } from "./cluster/addprocs.ts";
+import { ThreadManager } from "../managers/threads.ts";
+import { setLocalManagerFactory, setMachinesManagerFactory, setThreadManagerFactory } from "./cluster/addprocs.ts";
 import { Main } from "./code/main-scope.ts";
 import * as self from "./mod.ts";
 
@@ -38,6 +39,9 @@ export { registerClass, type ClassCodec } from "./protocol/codec.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
+export { threads, ThreadError } from "./threads/pool.ts";
+export { Atomic, type AtomicKind } from "./threads/atomic.ts";
+export { SharedArray, localindices, indexpids, sdata, type SharedKind, type SharedArrayOptions } from "./threads/shared-array.ts";
 export {
   DistributedError,
   RemoteError,
@@ -56,6 +60,7 @@ export { PACKAGE_VERSION } from "./version.ts";
 export { TopologyError } from "./cluster/links.ts";
 
 setLocalManagerFactory(() => new LocalManager());
+setThreadManagerFactory(() => new ThreadManager());
 setMachinesManagerFactory(
   (machines, o) =>
     new SSHManager(machines, {

@@ -38,6 +38,13 @@ export interface AddprocsOptions {
   dir?: string;
   /** Extra environment variables for the workers. */
   env?: Record<string, string>;
+  /**
+   * For addprocs(n): "processes" (default) starts worker processes; "threads" starts thread
+   * workers, threads of this process that share its memory (SharedArray, Atomic).
+   */
+  manager?: "processes" | "threads";
+  /** Threads in each worker's pool (`threads.nthreads()` there; sets DISTRIBUTED_THREADS for it). */
+  threads?: number;
   /** Cluster topology (only all_to_all and master_worker connect in this release). */
   topology?: "all_to_all" | "master_worker" | "custom";
   /** Connect worker-to-worker lazily, on first use (default true). */
@@ -90,11 +97,17 @@ export type Machine = string | readonly [string, number | "auto"];
 type ManagerFactory = () => ClusterManager;
 type MachinesManagerFactory = (machines: readonly Machine[], options: AddprocsOptions) => ClusterManager;
 let localManagerFactory: ManagerFactory | null = null;
+let threadManagerFactory: ManagerFactory | null = null;
 let machinesManagerFactory: MachinesManagerFactory | null = null;
 
 /** @internal Set by the package entry, so the core does not import managers/. */
 export function setLocalManagerFactory(factory: ManagerFactory): void {
   localManagerFactory = factory;
+}
+
+/** @internal Set by the package entry: the manager behind addprocs(n, { manager: "threads" }). */
+export function setThreadManagerFactory(factory: ManagerFactory): void {
+  threadManagerFactory = factory;
 }
 
 /** @internal Set by the package entry: the SSH manager behind addprocs(machines). */
@@ -125,8 +138,12 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, o
   } else if (typeof what === "number") {
     if (!Number.isInteger(what) || what < 0) throw new RangeError(`addprocs(n): n must be a non-negative integer, got ${what}`);
     if (what === 0) return [];
-    if (localManagerFactory === null) throw new Error("No local manager is registered; import from the package entry point");
-    manager = localManagerFactory();
+    if (options.manager !== undefined && options.manager !== "processes" && options.manager !== "threads") {
+      throw new TypeError(`Option manager must be "processes" or "threads", got ${JSON.stringify(options.manager)}`);
+    }
+    const factory = options.manager === "threads" ? threadManagerFactory : localManagerFactory;
+    if (factory === null) throw new Error("No local manager is registered; import from the package entry point");
+    manager = factory();
     count = what;
   } else if (what !== null && typeof what === "object" && typeof (what as ClusterManager).launch === "function") {
     manager = what as ClusterManager;
@@ -239,6 +256,11 @@ function launchParams(count: number, options: AddprocsOptions): LaunchParams {
   if (options.topology !== undefined && !["all_to_all", "master_worker", "custom"].includes(options.topology)) {
     throw new TypeError(`Option topology must be "all_to_all", "master_worker" or "custom", got ${JSON.stringify(options.topology)}`);
   }
+  const env = { ...(options.env ?? {}) };
+  if (options.threads !== undefined) {
+    if (!(Number.isInteger(options.threads) && options.threads >= 1)) throw new RangeError(`Option threads must be a positive integer (threads per worker), got ${String(options.threads)}`);
+    env.DISTRIBUTED_THREADS = String(options.threads);
+  }
   const params: LaunchParams = {
     count,
     cookie: clusterCookie(),
@@ -246,7 +268,7 @@ function launchParams(count: number, options: AddprocsOptions): LaunchParams {
     exeflags: options.exeflags ?? [],
     dir: options.dir ?? cwd(),
     dirGiven: options.dir !== undefined,
-    env: options.env ?? {},
+    env,
     restrict: options.restrict ?? true,
     timeout,
     entry: workerEntry(),
@@ -261,6 +283,11 @@ function timeoutFromEnv(): number {
   const n = Number(raw);
   if (!(n > 0)) throw new RangeError(`DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** The module a thread worker runs (see src/worker/thread-worker.ts). */
+export function threadWorkerEntry(): URL {
+  return new URL(`../worker/thread-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
 }
 
 /** The worker entry file of this package (the .ts source under Bun/Deno/tsx, else the built .js). */

@@ -11,7 +11,7 @@
  */
 import { ProcessExitedError, WorkerStartError } from "../errors.ts";
 import { MSG, type JoinReply } from "../protocol/messages.ts";
-import { connect, connectSocks5 } from "../runtime/net.ts";
+import { connect, connectSocks5, type ByteStream } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { attachDispatch } from "./dispatch.ts";
@@ -50,12 +50,20 @@ export async function joinWorker(
   timeout.catch(() => {});
 
   try {
-    const address = await Promise.race([addressOf(pid, config), died, timeout]);
-    const dial = config.via !== undefined ? connectSocks5(config.via.socks5, address.host, address.port, remaining()) : connect(address.host, address.port, remaining());
-    const socket = await Promise.race([dial, died, timeout]).catch((err: unknown) => {
-      throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
-    });
-    const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `worker ${pid} (${address.host}:${address.port}${config.via !== undefined ? ` on ${config.hostLabel}, through an ssh tunnel` : ""})` });
+    let address: { host: string; port: number };
+    let socket: ByteStream;
+    if (config.transport !== undefined) {
+      ({ stream: socket, address } = await Promise.race([config.transport(), died, timeout]));
+      forwardOutput(pid, config, () => false);
+    } else {
+      address = await Promise.race([addressOf(pid, config), died, timeout]);
+      const dial = config.via !== undefined ? connectSocks5(config.via.socks5, address.host, address.port, remaining()) : connect(address.host, address.port, remaining());
+      socket = await Promise.race([dial, died, timeout]).catch((err: unknown) => {
+        throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
+      });
+    }
+    const where = config.transport !== undefined ? "a thread of this process" : `${address.host}:${address.port}${config.via !== undefined ? ` on ${config.hostLabel}, through an ssh tunnel` : ""}`;
+    const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `worker ${pid} (${where})` });
     await Promise.race([authenticate(conn, { role: "connector", cookie, myPid: 1, timeoutMs: remaining() }), died, timeout]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
@@ -81,7 +89,7 @@ export async function joinWorker(
     const gone = Promise.all([connClosed, config.exited]).then(() => undefined);
     // The worker learnt its pid only now (its handshake said 0).
     conn.peerPid = pid;
-    peers.add({ pid, conn, manager, config, info, address, state: "running", gone });
+    peers.add({ pid, conn, manager, config, info, address, state: "running", gone, ...(config.sharesMemory === true ? { sharesMemory: true } : {}) });
     conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1]);
     manager.manage(pid, config, "register");
   } finally {

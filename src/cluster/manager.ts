@@ -19,6 +19,7 @@
  * @module
  */
 import type { RuntimeName } from "../runtime/detect.ts";
+import type { ByteStream } from "../runtime/net.ts";
 
 /** A source of text lines (a worker's stdout or stderr). */
 export interface LineSource {
@@ -49,6 +50,13 @@ export interface WorkerConfig {
    * connects through it, and workers on other hosts cannot connect to this one.
    */
   via?: { socks5: { host: string; port: number } };
+  /**
+   * The manager opens the byte stream itself (a thread worker's MessagePort) instead of the
+   * cluster dialing an address; `address` is where the worker listens for other workers.
+   */
+  transport?: () => Promise<{ stream: ByteStream; address: { host: string; port: number } }>;
+  /** The worker shares this process's memory (a thread worker): SharedArrays go by reference. */
+  sharesMemory?: boolean;
   /** topology "custom": this worker's name, and the names of the workers it connects to. */
   ident?: string;
   connectIdents?: string[];

@@ -37,6 +37,8 @@ export interface Peer {
   info?: JoinReply;
   /** Where the peer listens. */
   address?: { host: string; port: number };
+  /** It shares this process's memory (a thread worker, or the master of one): SharedArrays go by reference. */
+  sharesMemory?: boolean;
   /** "exiting" once rmprocs asked it to leave. */
   state: "running" | "exiting";
   /** Resolves when the peer is gone (connection closed, and for launched workers, process ended). */
@@ -114,3 +116,4 @@ class Peers {
 
 /** This process's peers. */
 export const peers: Peers = new Peers();
+

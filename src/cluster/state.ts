@@ -28,6 +28,8 @@ export const state = {
   myid: 1,
   /** Whether this process was started as a worker. */
   isWorker: false,
+  /** This thread's id in the process's thread pool (1..nthreads()); 0 on the process's own thread. */
+  threadid: 0,
   /** Next pid to hand out (master only; pids are never reused). */
   nextPid: 2,
   /** The cluster cookie; created on first use. */

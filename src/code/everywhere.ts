@@ -26,6 +26,7 @@ import { remotecallFetch } from "../remote/calls.ts";
 import { checkFreeNames, noteRemoteNames, registerSystemFunction, resolveSpec, toSpec, type FnSpec } from "./function-spec.ts";
 import { isBindableName, Main } from "./main-scope.ts";
 import { loadModule } from "./modules.ts";
+import { everywhereInThreads } from "../threads/pool.ts";
 import { functionExpression } from "./source.ts";
 
 /** Options of everywhere. */
@@ -61,14 +62,18 @@ export async function everywhere(
   }
   let local: () => unknown;
   let remote: (pid: number) => Promise<unknown>;
+  // This process's thread pool gets the same, now if it runs and whenever its threads start.
+  let inThreads: () => Promise<void>;
   if (typeof what === "string" || what instanceof URL) {
     const url = toFileUrl(what);
     local = () => loadModule(url);
     remote = (pid) => remotecallFetch(loadModuleEverywhere, pid, url);
+    inThreads = () => everywhereInThreads(loadModuleEverywhere, [url]);
   } else if (typeof what === "function") {
     toSpec(what, "everywhere");
     local = () => (what as () => unknown)();
     remote = (pid) => remotecallFetch(what as () => unknown, pid);
+    inThreads = () => everywhereInThreads(what as () => unknown, []);
   } else if (typeof what === "object" && what !== null) {
     const batch = prepareDefinitions(what);
     local = () => {
@@ -76,6 +81,7 @@ export async function everywhere(
       Main.exposeGlobals(Object.keys(what));
     };
     remote = (pid) => remotecallFetch(defineMain, pid, batch.sources, batch.values, batch.specs);
+    inThreads = () => everywhereInThreads(defineMain, [batch.sources, batch.values, batch.specs]);
     noteRemoteNames(Object.keys(what));
   } else {
     throw new TypeError(`everywhere expects a module URL or path, an object of definitions, or a function; got ${what === null ? "null" : typeof what}`);
@@ -84,6 +90,7 @@ export async function everywhere(
     pid === state.myid
       ? Promise.resolve()
           .then(local)
+          .then(inThreads)
           .catch((err: unknown) => {
             throw new RemoteError(state.myid, toWireError(err, state.myid));
           })

@@ -36,6 +36,22 @@ export interface Encoded {
   segments: Uint8Array[];
   /** Handles the value carries (their owners must learn the receiver holds them). */
   handles: HandleNote[];
+  /** Shared memory the value refers to by id: the transport hands these over before the frame. */
+  shared: SharedPair[];
+}
+
+/** Shared memory by id: the receiver registers it (registerSharedBuffers) before decoding. */
+export type SharedPair = [id: string, buffer: SharedArrayBuffer];
+
+/**
+ * Where an encoded value is going: a process that shares this one's memory (a thread worker,
+ * a pool thread, the master of a thread worker) receives shared memory by reference; anywhere
+ * else it cannot go, and `refuse` says why.
+ */
+export interface ShareTarget {
+  sharesMemory: boolean;
+  /** Who it is, for the error: e.g. "worker 3". */
+  describe: string;
 }
 
 /** Where a body's segments live: the whole frame and the offset where segments begin. */
@@ -68,6 +84,55 @@ const EXT_ERROR = 0x32;
 
 let outSegments: Uint8Array[] | null = null;
 let outHandles: HandleNote[] | null = null;
+let outShared: SharedPair[] | null = null;
+let outTarget: ShareTarget | null = null;
+
+const sharedIds = new WeakMap<SharedArrayBuffer, string>();
+const sharedById = new Map<string, SharedArrayBuffer>();
+let nextSharedId = 0;
+const isolateTag = Math.random().toString(36).slice(2, 10);
+
+/**
+ * @internal Called by the encoder of a value on shared memory (SharedArray, Atomic): returns the
+ * memory's id for the wire, or throws a SerializationError-worthy TypeError when the receiver
+ * is a separate process (its memory cannot be mapped here).
+ */
+export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
+  // Not encoding (assertSendable walking a value ahead of the call): nothing to decide yet.
+  if (outShared === null) return "";
+  if (outTarget === null || !outTarget.sharesMemory) {
+    const to = outTarget?.describe ?? "another process";
+    throw new TypeError(
+      `${what} cannot be sent to ${to}: it is a separate process, and Node, Bun and Deno cannot map shared memory between processes. ` +
+        'Share it with thread workers (addprocs(n, { manager: "threads" })) or the thread pool (threads.parallelFor), or send a copy (e.g. its .data.slice()).',
+    );
+  }
+  let id = sharedIds.get(buffer);
+  if (id === undefined) {
+    id = `${isolateTag}:${nextSharedId++}`;
+    sharedIds.set(buffer, id);
+    sharedById.set(id, buffer);
+  }
+  if (!outShared.some(([known]) => known === id)) outShared.push([id, buffer]);
+  return id;
+}
+
+/** @internal Makes shared memory that arrived alongside a message known by its id (before decoding it). */
+export function registerSharedBuffers(pairs: readonly SharedPair[]): void {
+  for (const [id, buffer] of pairs) {
+    if (!sharedById.has(id)) {
+      sharedById.set(id, buffer);
+      sharedIds.set(buffer, id);
+    }
+  }
+}
+
+/** @internal The shared memory with this id (it arrived before the message that names it). */
+export function sharedBufferById(id: string): SharedArrayBuffer {
+  const buffer = sharedById.get(id);
+  if (buffer === undefined) throw new TypeError(`Shared memory ${id} was named by a message but never handed over to this thread`);
+  return buffer;
+}
 
 /** @internal Called by a handle's encoder: the message being encoded carries this handle. */
 export function noteSentHandle(note: HandleNote): void {
@@ -264,22 +329,30 @@ const packr = new Packr({
 
 
 /**
- * Encodes a value. Large binary data is returned in `segments`, not copied into `body`.
+ * Encodes a value. Large binary data is returned in `segments`, not copied into `body` (unless
+ * `inline`). Values on shared memory (SharedArray, Atomic) go by reference in `shared` when
+ * `target` shares this process's memory, and are refused otherwise.
  * Call `assertSendable` first: msgpackr silently drops functions inside objects.
  */
-export function encode(value: unknown): Encoded {
+export function encode(value: unknown, target: ShareTarget | null = null, inline = false): Encoded {
   const segments: Uint8Array[] = [];
   const handles: HandleNote[] = [];
-  outSegments = segments;
+  const shared: SharedPair[] = [];
+  // Inline: everything in the body (a message to a thread is one buffer, not a frame).
+  outSegments = inline ? null : segments;
   outHandles = handles;
+  outShared = shared;
+  outTarget = target;
   outSegmentBytes = 0;
   try {
     // msgpackr never writes again into a region it has returned (it moves past it or starts a
     // new buffer), so the body needs no copy of its own.
-    return { body: packr.pack(value), segments, handles };
+    return { body: packr.pack(value), segments, handles, shared };
   } finally {
     outSegments = null;
     outHandles = null;
+    outShared = null;
+    outTarget = null;
   }
 }
 

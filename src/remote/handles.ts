@@ -81,6 +81,12 @@ function announce(dest: number, handles: HandleNote[]): void {
   }
 }
 Connection.handlesSent = announce;
+// Values on shared memory (SharedArray, Atomic) go by reference to peers that share this
+// process's memory, and are refused with a clear error to any other process.
+Connection.shareTarget = (dest) => ({
+  sharesMemory: peers.get(dest)?.sharesMemory === true,
+  describe: dest === 1 ? "the master" : `worker ${dest}`,
+});
 
 // A process that is gone holds nothing any more.
 peers.onRemoved((pid) => refs.dropClient(pid));

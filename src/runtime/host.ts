@@ -38,6 +38,11 @@ export function env(name: string): string | undefined {
   return process.env[name];
 }
 
+/** Sets an environment variable of this process (of every thread in it, on Node). */
+export function setEnv(name: string, value: string): void {
+  process.env[name] = value;
+}
+
 /** A copy of the whole environment. */
 export function envAll(): Record<string, string> {
   const out: Record<string, string> = {};

@@ -12,8 +12,27 @@
 import net from "node:net";
 import { Buffer } from "node:buffer";
 
-/** The byte stream a Connection runs over. */
+/** A TCP socket. */
 export type Socket = net.Socket;
+
+/**
+ * The byte stream a Connection runs over: a TCP socket, or a MessagePort to a thread
+ * (src/runtime/threads.ts), which can also hand over shared memory by reference.
+ */
+export interface ByteStream {
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "close", listener: () => void): unknown;
+  resume(): unknown;
+  ref(): unknown;
+  unref(): unknown;
+  write(chunk: Uint8Array, callback?: () => void): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+  /** Hands shared memory to the other side before the bytes that follow (MessagePort streams). */
+  share?(pairs: ReadonlyArray<readonly [string, SharedArrayBuffer]>): void;
+}
 
 /** A listening TCP server. */
 export interface Listener {

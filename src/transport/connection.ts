@@ -14,11 +14,11 @@
  * @module
  */
 import { ProtocolError, RemoteError, type WireError } from "../errors.ts";
-import { decode, encode, type Encoded } from "../protocol/codec.ts";
+import { decode, encode, type Encoded, type ShareTarget } from "../protocol/codec.ts";
 import { encodeFrame, FrameReader, type Frame } from "../protocol/frame.ts";
 import { MSG } from "../protocol/messages.ts";
 import { isScratch, releaseScratch } from "../protocol/scratch.ts";
-import type { Socket } from "../runtime/net.ts";
+import type { ByteStream } from "../runtime/net.ts";
 
 /** Options for a Connection. */
 export interface ConnectionOptions {
@@ -35,7 +35,7 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
-const EMPTY: Encoded = { body: new Uint8Array([0xc0]), segments: [], handles: [] };
+const EMPTY: Encoded = { body: new Uint8Array([0xc0]), segments: [], handles: [], shared: [] };
 
 /** Frames accepted before authentication are small: nobody unauthenticated can make us allocate. */
 export const PREAUTH_MAX_FRAME_BYTES = 4096;
@@ -68,7 +68,7 @@ export class Connection {
   closeError: (reason: Error | undefined) => Error = (reason) =>
     new Error(`Connection to ${this.label} closed${reason ? `: ${reason.message}` : ""}`);
 
-  #socket: Socket;
+  #socket: ByteStream;
   #reader: FrameReader;
   #maxFrameBytes: number;
   #pending = new Map<number, Pending>();
@@ -88,8 +88,10 @@ export class Connection {
    * encoded, so their owners can count the receiver as a holder. Set by the reference layer.
    */
   static handlesSent: ((dest: number, handles: Encoded["handles"]) => void) | null = null;
+  /** Set by the cluster: whether process `dest` shares this one's memory (a thread worker). */
+  static shareTarget: ((dest: number) => ShareTarget) | null = null;
 
-  constructor(socket: Socket, options: ConnectionOptions) {
+  constructor(socket: ByteStream, options: ConnectionOptions) {
     this.#socket = socket;
     this.label = options.label;
     this.#maxFrameBytes = options.maxFrameBytes;
@@ -146,6 +148,11 @@ export class Connection {
   /** Sends an already-encoded message. */
   sendEncoded(type: number, id: number, encoded: Encoded): void {
     if (this.#closed) throw this.closeError(undefined);
+    // Shared memory goes first, by reference, so it is known when the frame naming it arrives.
+    if (encoded.shared.length > 0) {
+      if (this.#socket.share === undefined) throw new ProtocolError(`${this.label} cannot receive shared memory`);
+      this.#socket.share(encoded.shared);
+    }
     for (const chunk of encodeFrame(type, id, encoded.body, encoded.segments)) {
       this.#queue.push(chunk);
       this.#queuedBytes += chunk.byteLength;
@@ -284,7 +291,7 @@ export class Connection {
  * owners are told first that `dest` now holds them. Throws before anything is sent.
  */
 export function encodeFor(dest: number, value: unknown): Encoded {
-  const encoded = encode(value);
+  const encoded = encode(value, Connection.shareTarget?.(dest) ?? null);
   if (encoded.handles.length > 0) Connection.handlesSent?.(dest, encoded.handles);
   return encoded;
 }

@@ -29,7 +29,7 @@ import { MSG, type JoinReply, type JoinRequest } from "../protocol/messages.ts";
 import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { parseControl } from "../protocol/launcher-lines.ts";
 import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
-import { listen, type Socket } from "../runtime/net.ts";
+import { listen, type ByteStream } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { peers } from "../cluster/peers.ts";
@@ -99,6 +99,14 @@ export interface ServeOptions {
   leave: (code: number) => void;
   /** Called once the master has connected. */
   onMaster?: () => void;
+  /**
+   * The master's connection, already open (a thread worker's MessagePort): served like an
+   * accepted socket, and sharing this process's memory. The listener then serves only
+   * other workers.
+   */
+  masterStream?: ByteStream;
+  /** Called once listening, before the master stream is served. */
+  onListening?: (address: { host: string; port: number }) => void;
 }
 
 /**
@@ -154,8 +162,8 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
     leave(1);
   }, options.timeout * 1000);
 
-  const onSocket = (socket: Socket): void => {
-    const label = `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+  const onSocket = (socket: ByteStream & { remoteAddress?: string; remotePort?: number }): void => {
+    const label = socket === options.masterStream ? "the master (this process)" : `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `the process at ${label}` });
     authenticate(conn, { role: "listener", cookie, myPid: state.myid, timeoutMs: 10_000 }).then(
       (peerPid) => {
@@ -172,7 +180,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
               return;
             }
             dispatchHooks.onJoin(conn, frame);
-            peers.add({ pid: 1, conn, state: "running", gone: new Promise(() => {}) });
+            peers.add({ pid: 1, conn, state: "running", gone: new Promise(() => {}), ...(socket === options.masterStream ? { sharesMemory: true } : {}) });
             attachDispatch(conn);
           };
           return;
@@ -189,6 +197,8 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
 
   const listener = await listen(options.bind, options.port, onSocket);
   const host = options.bind === "0.0.0.0" || options.bind === "::" ? primaryAddress() : options.bind;
+  options.onListening?.({ host, port: listener.port });
+  if (options.masterStream !== undefined) onSocket(options.masterStream);
   return { host, port: listener.port };
 }
 

@@ -1,0 +1,90 @@
+/**
+ * ThreadManager: workers that are threads of this process (`addprocs(n, { manager: "threads" })`).
+ * Each runs the same worker code as a process worker and speaks the same protocol, over a
+ * MessagePort, so the whole remote-call API works; what processes cannot do, they can: share
+ * memory. A SharedArray or Atomic passed to a thread worker is the same memory, never a copy.
+ *
+ * Thread workers start in milliseconds, are interrupted through their connection, and end
+ * with this process. They listen on loopback for other workers, so worker-to-worker calls and
+ * channels work as between processes.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, distributed, range, capture, SharedArray } from "distributed";
+ * const a = new SharedArray(Float64Array, [10]);
+ * await addprocs(2, { manager: "threads" });
+ * await distributed(range(0, 10), capture({ a }, (i) => { a.data[i] = i; }));
+ * ```
+ * @module
+ */
+import {
+  currentRuntime,
+  interruptOverConnection,
+  newChannel,
+  PortStream,
+  registerSharedBuffers,
+  startThread,
+  threadWorkerEntry,
+  type ClusterManager,
+  type LaunchParams,
+  type ManageOp,
+  type ThreadHandle,
+  type WorkerConfig,
+} from "../src/internal.ts";
+
+/** Options of ThreadManager. */
+export interface ThreadManagerOptions {
+  /** Number of thread workers; default: the count given to addprocs (1 when called with a manager). */
+  count?: number;
+}
+
+/** Starts workers as threads of this process. */
+export class ThreadManager implements ClusterManager {
+  readonly name = "threads";
+  readonly #count: number | undefined;
+
+  constructor(options: ThreadManagerOptions = {}) {
+    if (options.count !== undefined && (!Number.isInteger(options.count) || options.count < 1)) {
+      throw new RangeError(`ThreadManager: count must be a positive integer, got ${options.count}`);
+    }
+    this.#count = options.count;
+  }
+
+  /** Starts the threads; each says where it listens, then the protocol runs over its port. */
+  launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
+    if (params.runtime !== currentRuntime() || params.exename !== undefined || params.exeflags.length > 0) {
+      throw new TypeError("Thread workers run in this process's own runtime: runtime, exename and exeflags do not apply to them");
+    }
+    const count = this.#count ?? params.count;
+    for (let i = 0; i < count; i++) {
+      const { port1, port2 } = newChannel();
+      const thread = startThread(threadWorkerEntry(), { cookie: params.cookie, port: port2, timeout: params.timeout, env: params.env }, [port2]);
+      thread.unref();
+      const hello = new Promise<{ host: string; port: number }>((resolve) => {
+        port1.once("message", (m: { t: string; host: string; port: number }) => resolve({ host: m.host, port: m.port }));
+      });
+      launched({
+        transport: async () => {
+          const address = await hello;
+          return { stream: new PortStream(port1, registerSharedBuffers), address };
+        },
+        exited: thread.exited,
+        sharesMemory: true,
+        command: `a thread of this process (${threadWorkerEntry().pathname})`,
+        hostLabel: "this process",
+        userdata: thread,
+      });
+    }
+    return Promise.resolve();
+  }
+
+  /** No signal reaches one thread: the interrupt travels on its connection. */
+  manage(pid: number, _config: WorkerConfig, op: ManageOp): void {
+    if (op === "interrupt") interruptOverConnection(pid);
+  }
+
+  /** Ends the thread. */
+  async kill(_pid: number, config: WorkerConfig): Promise<void> {
+    await (config.userdata as ThreadHandle).terminate();
+  }
+}

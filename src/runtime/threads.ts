@@ -1,0 +1,162 @@
+/**
+ * Threads: starting one (node:worker_threads, which Node, Bun and Deno all provide), what a
+ * thread knows about itself, and a byte stream over a MessagePort, so that the cluster
+ * protocol runs between a process and its thread workers exactly as over TCP, plus the one
+ * thing TCP cannot do: hand over shared memory by reference.
+ *
+ * @example
+ * ```ts
+ * const { port1, port2 } = newChannel();
+ * const thread = startThread(new URL("./thread-main.js", import.meta.url), { port: port2 }, [port2]);
+ * const stream = new PortStream(port1, (pairs) => registerSharedBuffers(pairs));
+ * ```
+ * @module
+ */
+import { MessageChannel, Worker, isMainThread, parentPort, threadId, workerData, type MessagePort } from "node:worker_threads";
+import type { ByteStream } from "./net.ts";
+
+export type { MessagePort };
+
+/** A thread this one started. */
+export interface ThreadHandle {
+  /** Resolves with a description once the thread has ended ("exit code 0", or its error). */
+  readonly exited: Promise<string>;
+  /** Posts a message (structured clone; SharedArrayBuffers are shared, `transfer` moved). */
+  post(message: unknown, transfer?: readonly Transferable[]): void;
+  /** Messages from the thread. */
+  onMessage(listener: (message: unknown) => void): void;
+  /** Lets this process exit while the thread is idle. */
+  unref(): void;
+  ref(): void;
+  /** Ends the thread at once. */
+  terminate(): Promise<void>;
+}
+
+type Transferable = MessagePort | ArrayBuffer;
+
+/** Starts a thread running the module at `url` with `data` as its workerData. */
+export function startThread(url: URL, data: unknown, transfer: readonly Transferable[] = []): ThreadHandle {
+  const worker = new Worker(url, { workerData: data, transferList: transfer as never });
+  let error: Error | undefined;
+  worker.on("error", (err: Error) => (error = err));
+  const exited = new Promise<string>((resolve) => {
+    worker.once("exit", (code: number) => resolve(error !== undefined ? `failed: ${error.stack ?? error.message}` : `exit code ${code}`));
+  });
+  return {
+    exited,
+    post: (message, list = []) => worker.postMessage(message, list as never),
+    onMessage: (listener) => void worker.on("message", listener),
+    unref: () => worker.unref(),
+    ref: () => worker.ref(),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+/** A new pair of connected ports. */
+export function newChannel(): { port1: MessagePort; port2: MessagePort } {
+  const { port1, port2 } = new MessageChannel();
+  return { port1, port2 };
+}
+
+/** What this thread knows about itself. */
+export interface ThreadContext {
+  isMainThread: boolean;
+  threadId: number;
+  /** The data its starter passed (undefined on the main thread). */
+  data: unknown;
+  /** Its starter's end, for messages (null on the main thread). */
+  parent: MessagePort | null;
+}
+
+/** This thread's context. */
+export function threadContext(): ThreadContext {
+  return { isMainThread, threadId, data: workerData as unknown, parent: (parentPort as MessagePort | null) ?? null };
+}
+
+/** Ends this thread (not the process) with an exit code; on the main thread, ends the process. */
+export function exitThread(code: number): void {
+  process.exit(code);
+}
+
+type StreamMessage = { t: "d"; b: Uint8Array } | { t: "s"; p: Array<[string, SharedArrayBuffer]> } | { t: "e" };
+
+/**
+ * A ByteStream over a MessagePort: bytes are copied into a fresh buffer and moved (never the
+ * whole pooled buffer a view may sit in), shared memory is handed over by reference, and
+ * either side ending closes both.
+ */
+export class PortStream implements ByteStream {
+  readonly #port: MessagePort;
+  readonly #onShare: (pairs: Array<[string, SharedArrayBuffer]>) => void;
+  readonly #data: Array<(chunk: Uint8Array) => void> = [];
+  readonly #close: Array<() => void> = [];
+  #destroyed = false;
+
+  constructor(port: MessagePort, onShare: (pairs: Array<[string, SharedArrayBuffer]>) => void) {
+    this.#port = port;
+    this.#onShare = onShare;
+    port.on("message", (m: StreamMessage) => {
+      if (m.t === "d") for (const cb of this.#data) cb(m.b);
+      else if (m.t === "s") this.#onShare(m.p);
+      else this.destroy();
+    });
+    port.on("close", () => this.destroy());
+  }
+
+  /** Its port. */
+  get port(): MessagePort {
+    return this.#port;
+  }
+
+  on(event: "data" | "error" | "close", listener: ((chunk: Uint8Array) => void) | ((err: Error) => void) | (() => void)): this {
+    if (event === "data") this.#data.push(listener as (chunk: Uint8Array) => void);
+    else if (event === "close") this.#close.push(listener as () => void);
+    return this;
+  }
+
+  resume(): this {
+    return this;
+  }
+
+  ref(): this {
+    (this.#port as { ref?: () => void }).ref?.();
+    return this;
+  }
+
+  unref(): this {
+    (this.#port as { unref?: () => void }).unref?.();
+    return this;
+  }
+
+  write(chunk: Uint8Array, callback?: () => void): boolean {
+    if (this.#destroyed) return false;
+    const copy = chunk.slice();
+    this.#port.postMessage({ t: "d", b: copy } satisfies StreamMessage, [copy.buffer as ArrayBuffer]);
+    callback?.();
+    return true;
+  }
+
+  share(pairs: ReadonlyArray<readonly [string, SharedArrayBuffer]>): void {
+    if (!this.#destroyed) this.#port.postMessage({ t: "s", p: pairs.map(([id, b]) => [id, b]) } satisfies StreamMessage);
+  }
+
+  end(): this {
+    if (!this.#destroyed) this.#port.postMessage({ t: "e" } satisfies StreamMessage);
+    this.destroy();
+    return this;
+  }
+
+  destroy(): this {
+    if (this.#destroyed) return this;
+    this.#destroyed = true;
+    this.#port.close();
+    for (const cb of this.#close.splice(0)) cb();
+    return this;
+  }
+
+  get destroyed(): boolean {
+    return this.#destroyed;
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Atomic: one number on shared memory, updated atomically by every thread or thread worker it
+ * is passed to (Julia's `Threads.Atomic`). Passed by handle: the threads see the same memory.
+ *
+ * Integer kinds use the CPU's atomic instructions (`Atomics`); Float64 updates are a
+ * compare-and-swap loop on the number's bits, as Julia's `Atomic{Float64}` is.
+ *
+ * @example
+ * ```ts
+ * const total = new Atomic(Int32Array);          // 0
+ * await threads.parallelFor(range(0, 10_000), capture({ total }, () => total.add(1)));
+ * total.load();                                   // 10000, every time
+ * const sum = new Atomic(Float64Array, 0.5);
+ * sum.add(0.25);                                  // returns the old value, 0.5
+ * ```
+ * @module
+ */
+import { registerClass, shareBuffer, sharedBufferById } from "../protocol/codec.ts";
+
+/** The typed-array kinds an Atomic can hold. */
+export type AtomicKind = Int32ArrayConstructor | Uint32ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor | Float64ArrayConstructor;
+
+type ValueOf<K extends AtomicKind> = K extends BigInt64ArrayConstructor | BigUint64ArrayConstructor ? bigint : number;
+
+const KINDS = new Map<unknown, string>([
+  [Int32Array, "Int32Array"],
+  [Uint32Array, "Uint32Array"],
+  [BigInt64Array, "BigInt64Array"],
+  [BigUint64Array, "BigUint64Array"],
+  [Float64Array, "Float64Array"],
+]);
+
+/** A number on shared memory with atomic operations. */
+export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
+  /** The shared memory (8 bytes). */
+  readonly buffer: SharedArrayBuffer;
+  /** The kind of number, e.g. Int32Array. */
+  readonly kind: K;
+  readonly #cell: Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+  readonly #float: Float64Array | undefined;
+
+  /** A new atomic number, `initial` (default 0), of the given kind (default Int32Array). */
+  constructor(kind: K = Int32Array as K, initial?: ValueOf<K>, buffer?: SharedArrayBuffer) {
+    if (!KINDS.has(kind)) throw new TypeError(`Atomic: the kind must be Int32Array, Uint32Array, BigInt64Array, BigUint64Array or Float64Array, got ${describe(kind)}`);
+    if (buffer !== undefined && !(buffer instanceof SharedArrayBuffer && buffer.byteLength >= 8)) throw new TypeError("Atomic: buffer must be a SharedArrayBuffer of at least 8 bytes");
+    this.kind = kind;
+    this.buffer = buffer ?? new SharedArrayBuffer(8);
+    if (kind === Float64Array) {
+      this.#cell = new BigInt64Array(this.buffer, 0, 1);
+      this.#float = new Float64Array(this.buffer, 0, 1);
+    } else {
+      this.#cell = new (kind as unknown as new (b: SharedArrayBuffer, o: number, n: number) => Int32Array)(this.buffer, 0, 1);
+      this.#float = undefined;
+    }
+    if (initial !== undefined) this.store(initial);
+  }
+
+  /** The current value. */
+  load(): ValueOf<K> {
+    if (this.#float !== undefined) return bitsToFloat(Atomics.load(this.#cell as BigInt64Array, 0)) as ValueOf<K>;
+    return Atomics.load(this.#cell as Int32Array, 0) as ValueOf<K>;
+  }
+
+  /** Sets the value; returns it. */
+  store(value: ValueOf<K>): ValueOf<K> {
+    this.#check(value);
+    if (this.#float !== undefined) Atomics.store(this.#cell as BigInt64Array, 0, floatToBits(value as number));
+    else Atomics.store(this.#cell as Int32Array, 0, value as number);
+    return value;
+  }
+
+  /** Adds `delta`; returns the value before (Julia's `atomic_add!`). */
+  add(delta: ValueOf<K>): ValueOf<K> {
+    this.#check(delta);
+    if (this.#float !== undefined) return this.#update((x) => x + (delta as number)) as ValueOf<K>;
+    return Atomics.add(this.#cell as Int32Array, 0, delta as number) as ValueOf<K>;
+  }
+
+  /** Subtracts `delta`; returns the value before. */
+  sub(delta: ValueOf<K>): ValueOf<K> {
+    this.#check(delta);
+    if (this.#float !== undefined) return this.#update((x) => x - (delta as number)) as ValueOf<K>;
+    return Atomics.sub(this.#cell as Int32Array, 0, delta as number) as ValueOf<K>;
+  }
+
+  /** Sets the value to `replacement` if it is `expected`; returns the value before either way (Julia's `atomic_cas!`). */
+  cas(expected: ValueOf<K>, replacement: ValueOf<K>): ValueOf<K> {
+    this.#check(expected);
+    this.#check(replacement);
+    if (this.#float !== undefined) {
+      return bitsToFloat(Atomics.compareExchange(this.#cell as BigInt64Array, 0, floatToBits(expected as number), floatToBits(replacement as number))) as ValueOf<K>;
+    }
+    return Atomics.compareExchange(this.#cell as Int32Array, 0, expected as number, replacement as number) as ValueOf<K>;
+  }
+
+  /** Sets the value; returns the value before (Julia's `atomic_xchg!`). */
+  exchange(value: ValueOf<K>): ValueOf<K> {
+    this.#check(value);
+    if (this.#float !== undefined) return bitsToFloat(Atomics.exchange(this.#cell as BigInt64Array, 0, floatToBits(value as number))) as ValueOf<K>;
+    return Atomics.exchange(this.#cell as Int32Array, 0, value as number) as ValueOf<K>;
+  }
+
+  /** Like `load()`, so an Atomic prints and compares by value in templates. */
+  valueOf(): ValueOf<K> {
+    return this.load();
+  }
+
+  toString(): string {
+    return `Atomic<${KINDS.get(this.kind)}>(${String(this.load())})`;
+  }
+
+  #update(f: (x: number) => number): number {
+    const cell = this.#cell as BigInt64Array;
+    for (;;) {
+      const bits = Atomics.load(cell, 0);
+      const old = bitsToFloat(bits);
+      if (Atomics.compareExchange(cell, 0, bits, floatToBits(f(old))) === bits) return old;
+    }
+  }
+
+  #check(value: unknown): void {
+    const big = this.kind === BigInt64Array || this.kind === BigUint64Array;
+    if (big ? typeof value !== "bigint" : typeof value !== "number") {
+      throw new TypeError(`Atomic<${KINDS.get(this.kind)}>: values are ${big ? "bigints" : "numbers"}, got ${typeof value}`);
+    }
+  }
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+function floatToBits(x: number): bigint {
+  scratch.setFloat64(0, x, true);
+  return scratch.getBigInt64(0, true);
+}
+function bitsToFloat(bits: bigint): number {
+  scratch.setBigInt64(0, bits, true);
+  return scratch.getFloat64(0, true);
+}
+
+function describe(kind: unknown): string {
+  return typeof kind === "function" ? kind.name || "an anonymous function" : kind === null ? "null" : typeof kind;
+}
+
+/** @internal The name of an Atomic's kind (for the codec). */
+export function atomicKindName(kind: AtomicKind): string {
+  return KINDS.get(kind)!;
+}
+
+/** @internal The kind for a name (for the codec). */
+export function atomicKindOf(name: string): AtomicKind | undefined {
+  for (const [k, n] of KINDS) if (n === name) return k as AtomicKind;
+  return undefined;
+}
+
+registerClass(Atomic, {
+  name: "distributed.Atomic",
+  encode: (a: Atomic<AtomicKind>) => ({ id: shareBuffer(a.buffer, `An ${a.toString()}`), kind: atomicKindName(a.kind) }),
+  decode: (w: unknown) => {
+    const { id, kind } = w as { id: string; kind: string };
+    const K = atomicKindOf(kind);
+    if (K === undefined) throw new TypeError(`An Atomic of unknown kind ${kind} arrived`);
+    return new Atomic(K, undefined, sharedBufferById(id));
+  },
+});

@@ -1,0 +1,250 @@
+/**
+ * `threads`: a pool of threads in this process (Julia's `Threads`), for CPU-bound loops over
+ * shared memory. Shipped code follows the workers' model: a function travels as a reference
+ * (a module export, a Main name) or as source, with `capture({ ... }, fn)` for values; a
+ * SharedArray or Atomic travels by reference, so every thread writes the same memory.
+ *
+ * The pool starts on first use with `nthreads()` threads: `DISTRIBUTED_THREADS` (set by
+ * `addprocs(n, { threads })` for workers), else `threads.setNthreads(n)`, else one per CPU.
+ * Thread ids are 1..nthreads() in the pool's threads, 0 on the process's own thread (which
+ * waits for the pool without blocking its event loop). Modules and definitions loaded with
+ * everywhere() are loaded in the pool's threads too.
+ *
+ * @example
+ * ```ts
+ * const total = new Atomic(Int32Array);
+ * await threads.parallelFor(range(0, 10_000), capture({ total }, () => total.add(1)));
+ * total.load();                                                   // 10000
+ * const a = new SharedArray(Int32Array, [threads.nthreads() * 2]);
+ * await threads.parallelFor(range(0, a.length), capture({ a }, (i) => { a.data[i] = threads.threadid(); }));
+ * await threads.map((x) => x * x, [1, 2, 3]);                      // [1, 4, 9]
+ * await threads.reduce(range(0, 100), (i) => i, "+");              // 4950
+ * ```
+ * @module
+ */
+import { encodeCall, type CallBody } from "../code/invoke.ts";
+import { state } from "../cluster/state.ts";
+import { toWireError, type WireError } from "../errors.ts";
+import { decode, encode, registerSharedBuffers, type SharedPair } from "../protocol/codec.ts";
+import { cpuCount, env, fromFileUrl } from "../runtime/host.ts";
+import { startThread, type ThreadHandle } from "../runtime/threads.ts";
+import { mapBatch, type BatchResult } from "../parallel/map-batch.ts";
+import { evenBounds, Range } from "../parallel/range.ts";
+import { reduceChunk, reducerFunction, type Reducer } from "../parallel/reduce-chunk.ts";
+
+/** A task for a pool thread, and its answer. */
+export interface PoolRequest {
+  id: number;
+  body: Uint8Array;
+  share: SharedPair[];
+}
+export interface PoolReply {
+  id: number;
+  ok: boolean;
+  body: Uint8Array;
+  share: SharedPair[];
+}
+
+/** A failure inside a pool thread, with the thread's own error as `cause`-like fields. */
+export class ThreadError extends Error {
+  override readonly name = "ThreadError";
+  /** The error as the thread saw it. */
+  readonly remote: WireError;
+  /** The thread it happened in (1..nthreads()). */
+  readonly threadid: number;
+  constructor(threadid: number, remote: WireError, where: string) {
+    super(`${where}: in thread ${threadid}: ${remote.name}: ${remote.message}`);
+    this.remote = remote;
+    this.threadid = threadid;
+  }
+}
+
+interface PoolThread {
+  id: number;
+  handle: ThreadHandle;
+  pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; where: string }>;
+}
+
+let configured: number | undefined;
+let pool: PoolThread[] | null = null;
+let nextTask = 1;
+/** Calls everywhere() made here, replayed in every pool thread as it starts. */
+const replay: CallBody[] = [];
+
+function sizeFromEnv(): number | undefined {
+  const raw = env("DISTRIBUTED_THREADS");
+  if (raw === undefined || raw === "") return undefined;
+  const n = raw === "auto" ? cpuCount() : Number(raw);
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`DISTRIBUTED_THREADS must be a positive integer or "auto", got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function threadEntry(): URL {
+  return new URL(`./pool-thread.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
+}
+
+function startPool(): PoolThread[] {
+  if (pool !== null) return pool;
+  const n = nthreads();
+  const started: PoolThread[] = [];
+  for (let id = 1; id <= n; id++) {
+    const handle = startThread(threadEntry(), { threadid: id, myid: state.myid, replay: replay.map((call) => encodeForThread(call, "everywhere").body) });
+    const thread: PoolThread = { id, handle, pending: new Map() };
+    handle.unref();
+    handle.onMessage((m) => onReply(thread, m as PoolReply));
+    void handle.exited.then((how) => {
+      for (const p of thread.pending.values()) p.reject(new Error(`${p.where}: thread ${id} ended (${how})`));
+      thread.pending.clear();
+      if (pool === started) pool = null;
+    });
+    started.push(thread);
+  }
+  pool = started;
+  return started;
+}
+
+function onReply(thread: PoolThread, reply: PoolReply): void {
+  const pending = thread.pending.get(reply.id);
+  if (pending === undefined) return;
+  thread.pending.delete(reply.id);
+  if (thread.pending.size === 0) thread.handle.unref();
+  registerSharedBuffers(reply.share);
+  let value: unknown;
+  try {
+    value = decode(reply.body);
+  } catch (err) {
+    return pending.reject(err as Error);
+  }
+  if (reply.ok) pending.resolve(value);
+  else pending.reject(new ThreadError(thread.id, value as WireError, pending.where));
+}
+
+function encodeForThread(call: CallBody, where: string): { body: Uint8Array; shared: SharedPair[] } {
+  return encode(call, { sharesMemory: true, describe: `a thread (${where})` }, true);
+}
+
+/** Runs fn(...args) on pool thread `k` (1-based). */
+function runOn(k: number, fn: Function, args: unknown[], where: string): Promise<unknown> {
+  const thread = startPool()[k - 1]!;
+  const { body, shared } = encodeForThread(encodeCall(fn, args, where), where);
+  const id = nextTask++;
+  return new Promise((resolve, reject) => {
+    thread.pending.set(id, { resolve, reject, where });
+    thread.handle.ref();
+    thread.handle.post({ id, body, share: shared } satisfies PoolRequest);
+  });
+}
+
+/** Splits into one contiguous part per thread (Ranges in O(1)), dropping empty parts. */
+function parts<T>(items: Range | readonly T[], n: number): Array<Range | T[]> {
+  if (items instanceof Range) return items.split(n).filter((r) => r.length > 0);
+  return evenBounds(items.length, n)
+    .filter(([a, b]) => b > a)
+    .map(([a, b]) => items.slice(a, b));
+}
+
+function asRange(r: Range | number, where: string): Range {
+  if (typeof r === "number") {
+    if (!(Number.isInteger(r) && r >= 0)) throw new TypeError(`${where}: a count must be a non-negative integer, got ${r}`);
+    return new Range(0, r);
+  }
+  if (!(r instanceof Range)) throw new TypeError(`${where}: the iteration space must be a range (range(0, n)) or a count`);
+  return r;
+}
+
+/** The pool's size (the threads it has or will start). */
+export function nthreads(): number {
+  return pool?.length ?? configured ?? sizeFromEnv() ?? cpuCount();
+}
+
+/** This thread's id: 1..nthreads() in a pool thread, 0 on the process's own thread. */
+export function threadid(): number {
+  return state.threadid;
+}
+
+/** Sets the pool's size (a running pool is stopped and restarts at the next use). */
+export async function setNthreads(n: number): Promise<void> {
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`threads.setNthreads(n): n must be a positive integer, got ${String(n)}`);
+  configured = n;
+  if (pool !== null && pool.length !== n) await close();
+}
+
+/** Stops the pool's threads (it restarts at the next use). */
+export async function close(): Promise<void> {
+  const running = pool;
+  pool = null;
+  if (running !== null) await Promise.all(running.map((t) => t.handle.terminate()));
+}
+
+/**
+ * Runs `body(i)` for every i of the range (or 0..n-1), split statically into one contiguous
+ * part per thread (Julia's `Threads.@threads for`). Resolves when every iteration has run.
+ */
+export async function parallelFor(r: Range | number, body: (i: number) => unknown): Promise<void> {
+  const where = "threads.parallelFor";
+  if (typeof body !== "function") throw new TypeError(`${where}(range, body): body must be a function`);
+  const chunks = parts(asRange(r, where), nthreads());
+  await Promise.all(chunks.map((chunk, k) => runOn(k + 1, reduceChunk, [chunk, body, null], where)));
+}
+
+/**
+ * `f` applied to every item, in order, the items split into one contiguous part per thread.
+ */
+export async function map<T, R>(f: (x: T) => R | Promise<R>, items: readonly T[] | Range): Promise<Awaited<R>[]> {
+  const where = "threads.map";
+  if (typeof f !== "function") throw new TypeError(`${where}(f, items): f must be a function`);
+  if (!(items instanceof Range) && !Array.isArray(items)) throw new TypeError(`${where}(f, items): items must be an array or a range`);
+  const chunks = parts(items as Range | readonly T[], nthreads());
+  const batches = (await Promise.all(chunks.map((chunk, k) => runOn(k + 1, mapBatch, [f, chunk, null], where)))) as BatchResult[];
+  const out: Awaited<R>[] = [];
+  batches.forEach(([results, errors], k) => {
+    if (errors !== null && errors.length > 0) throw new ThreadError(k + 1, errors[0]![1], where);
+    for (const v of results) out.push(v as Awaited<R>);
+  });
+  return out;
+}
+
+/**
+ * Runs `body` over the range on the threads, each reducing its part with `reducer`; the parts
+ * are combined in order. Resolves with undefined for an empty range.
+ */
+export async function reduce<R>(r: Range | number, body: (i: number) => R | Promise<R>, reducer: Reducer<Awaited<R>>): Promise<Awaited<R> | undefined> {
+  const where = "threads.reduce";
+  if (typeof body !== "function") throw new TypeError(`${where}(range, body, reducer): body must be a function`);
+  const op = reducerFunction(reducer);
+  const chunks = parts(asRange(r, where), nthreads());
+  const partials = (await Promise.all(chunks.map((chunk, k) => runOn(k + 1, reduceChunk, [chunk, body, reducer], where)))) as Array<[boolean, Awaited<R>]>;
+  let acc: Awaited<R> | undefined;
+  let has = false;
+  for (const [hasValue, value] of partials) {
+    if (!hasValue) continue;
+    acc = has ? op(acc as Awaited<R>, value) : value;
+    has = true;
+  }
+  return acc;
+}
+
+/** @internal everywhere() on this process: also in the pool's threads, now and when they start. */
+export async function everywhereInThreads(fn: Function, args: unknown[]): Promise<void> {
+  const call = encodeCall(fn, args, "everywhere");
+  replay.push(call);
+  if (pool === null) return;
+  await Promise.all(pool.map((t) => runOn(t.id, fn, args, "everywhere")));
+}
+
+/** @internal A pool thread's reply to a failed task. */
+export function failureReply(id: number, err: unknown): PoolReply {
+  return { id, ok: false, body: encode(toWireError(err, state.myid), null, true).body, share: [] };
+}
+
+/** @internal For the pool thread module: the URL it runs. */
+export function poolThreadPath(): string {
+  return fromFileUrl(threadEntry());
+}
+
+/**
+ * The thread pool, as one object (Julia's `Threads` module): `threads.nthreads()`,
+ * `threads.threadid()`, `threads.parallelFor(range, body)`, `threads.map(f, items)`,
+ * `threads.reduce(range, body, reducer)`, `threads.setNthreads(n)`, `threads.close()`.
+ */
+export const threads = { nthreads, threadid, setNthreads, close, parallelFor, map, reduce };

@@ -1,0 +1,251 @@
+/**
+ * SharedArray: a typed array with a shape on shared memory (Julia's `SharedArray`), seen by
+ * every participant: this process, its thread workers (`addprocs(n, { manager: "threads" })`)
+ * and its thread pool (`threads.parallelFor`). It is passed to them by handle, never copied;
+ * element access is the typed array's own (`S.data[i]`), with `get`/`set` for indices.
+ *
+ * Indices are 0-based and, as in Julia, column-major: element (i, j) of a 3×4 array is
+ * `data[i + 3 * j]`, so the first index varies fastest.
+ *
+ * Worker *processes* cannot take part: Node, Bun and Deno cannot map shared memory between
+ * processes, so sending a SharedArray to one fails with an error that says so (never a silent
+ * copy).
+ *
+ * @example
+ * ```ts
+ * const a = new SharedArray(Float64Array, [10]);                  // zeros
+ * await addprocs(2, { manager: "threads" });
+ * await distributed(range(0, 10), capture({ a }, (i) => { a.data[i] = i; }));
+ * a.data;                                                          // Float64Array [0, 1, ..., 9]
+ * const S = await SharedArray.create(Int32Array, [3, 4], { init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); } });
+ * ```
+ * @module
+ */
+import { registerClass, shareBuffer, sharedBufferById } from "../protocol/codec.ts";
+import { Range } from "../parallel/range.ts";
+import { peers } from "../cluster/peers.ts";
+import { state } from "../cluster/state.ts";
+import { remotecallFetch } from "../remote/calls.ts";
+
+/** Typed arrays a SharedArray can hold. */
+export type SharedKind =
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
+
+type Data<K extends SharedKind> = InstanceType<K>;
+
+const KINDS: Record<string, SharedKind> = {
+  Int8Array,
+  Uint8Array,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+};
+
+/** Options of SharedArray.create. */
+export interface SharedArrayOptions<K extends SharedKind> {
+  /** Run on every participant with the array, e.g. to fill its `localindices`. */
+  init?: (S: SharedArray<K>) => unknown;
+  /** The participating processes (default: this one and every thread worker). */
+  pids?: readonly number[];
+}
+
+/** A typed array with a shape, on memory shared by this process, its thread workers and threads. */
+export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
+  /** The elements, column-major: a plain typed array on a SharedArrayBuffer. */
+  readonly data: Data<K>;
+  /** The dimensions, e.g. [3, 4]. */
+  readonly shape: readonly number[];
+  /** The participating processes (Julia's `procs(S)`). */
+  readonly pids: readonly number[];
+  readonly #strides: number[];
+
+  /** A new array of zeros. */
+  constructor(kind: K, shape: number | readonly number[], options: { pids?: readonly number[] } = {}, data?: Data<K>) {
+    const name = kindName(kind);
+    const dims = typeof shape === "number" ? [shape] : [...shape];
+    if (dims.length === 0 || !dims.every((d) => Number.isInteger(d) && d >= 0)) {
+      throw new TypeError(`SharedArray: the shape must be a non-negative integer or an array of them, e.g. [3, 4]; got ${JSON.stringify(shape)}`);
+    }
+    const length = dims.reduce((a, b) => a * b, 1);
+    if (data !== undefined) {
+      if (!(data.buffer instanceof SharedArrayBuffer) || data.length !== length) throw new TypeError("SharedArray: data must be a typed array of the shape's length on a SharedArrayBuffer");
+      this.data = data;
+    } else {
+      const bytes = length * (kind as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+      this.data = new (KINDS[name] as unknown as new (b: SharedArrayBuffer) => Data<K>)(new SharedArrayBuffer(bytes));
+    }
+    this.shape = Object.freeze(dims);
+    this.pids = Object.freeze([...(options.pids ?? participants())]);
+    this.#strides = [];
+    let stride = 1;
+    for (const d of dims) {
+      this.#strides.push(stride);
+      stride *= d;
+    }
+  }
+
+  /**
+   * A new array, with `init` run on every participant (and awaited) before it is returned.
+   *
+   * @example
+   * ```ts
+   * const S = await SharedArray.create(Int32Array, [3, 4], { init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); } });
+   * ```
+   */
+  static async create<K extends SharedKind>(kind: K, shape: number | readonly number[], options: SharedArrayOptions<K> = {}): Promise<SharedArray<K>> {
+    const S = new SharedArray(kind, shape, options.pids !== undefined ? { pids: options.pids } : {});
+    if (options.init !== undefined) await runOnParticipants(S, options.init as (S: SharedArray<SharedKind>) => unknown);
+    return S;
+  }
+
+  /**
+   * A shared copy of an array (Julia's `SharedArray(A)`); the shape defaults to its length.
+   *
+   * @example
+   * ```ts
+   * SharedArray.from(Float64Array, [1, 2, 3, 4], [2, 2]).get(1, 1); // 4
+   * ```
+   */
+  static from<K extends SharedKind>(kind: K, values: ArrayLike<number> | ArrayLike<bigint>, shape?: readonly number[], options: { pids?: readonly number[] } = {}): SharedArray<K> {
+    const S = new SharedArray(kind, shape ?? [values.length], options);
+    if (values.length !== S.length) throw new RangeError(`SharedArray.from: ${values.length} values do not fill the shape [${S.shape.join(", ")}]`);
+    (S.data as unknown as { set(v: ArrayLike<unknown>): void }).set(values);
+    return S;
+  }
+
+  /** Number of elements. */
+  get length(): number {
+    return this.data.length;
+  }
+
+  /** The shared memory. */
+  get buffer(): SharedArrayBuffer {
+    return this.data.buffer as unknown as SharedArrayBuffer;
+  }
+
+  /** The linear (column-major) index of (i, j, ...); checks bounds. */
+  index(...indices: number[]): number {
+    if (indices.length === 1) {
+      const k = indices[0]!;
+      if (!(k >= 0 && k < this.data.length)) throw new RangeError(`SharedArray: index ${k} is outside 0..${this.data.length - 1}`);
+      return k;
+    }
+    if (indices.length !== this.shape.length) throw new RangeError(`SharedArray: ${indices.length} indices for a ${this.shape.length}-dimensional array`);
+    let k = 0;
+    for (let d = 0; d < indices.length; d++) {
+      const i = indices[d]!;
+      if (!(Number.isInteger(i) && i >= 0 && i < this.shape[d]!)) throw new RangeError(`SharedArray: index ${i} of dimension ${d} is outside 0..${this.shape[d]! - 1}`);
+      k += i * this.#strides[d]!;
+    }
+    return k;
+  }
+
+  /** Element (i, j, ...). */
+  get(...indices: number[]): Data<K>[number] {
+    return this.data[this.index(...indices)] as Data<K>[number];
+  }
+
+  /** Sets element (i, j, ...) to the last argument. */
+  set(...indicesAndValue: [...number[], number | bigint]): void {
+    const value = indicesAndValue.pop()!;
+    (this.data as unknown as Record<number, number | bigint>)[this.index(...(indicesAndValue as number[]))] = value;
+  }
+
+  toString(): string {
+    return `SharedArray<${kindName(this.data.constructor as SharedKind)}>[${this.shape.join("×")}]`;
+  }
+}
+
+/** The participants' default: this process and the workers that share its memory (thread workers). */
+function participants(): number[] {
+  const me = state.myid === 0 ? 1 : state.myid;
+  return [me, ...peers.all().filter((p) => p.sharesMemory === true).map((p) => p.pid)].sort((x, y) => x - y);
+}
+
+/** Runs init on every participant, each with the same array (by reference). */
+async function runOnParticipants(S: SharedArray<SharedKind>, init: (S: SharedArray<SharedKind>) => unknown): Promise<void> {
+  const me = state.myid === 0 ? 1 : state.myid;
+  await Promise.all(S.pids.map((pid) => (pid === me ? Promise.resolve(init(S)) : remotecallFetch(init, pid, S))));
+}
+
+/**
+ * The index of this process among the array's participants, 1-based as in Julia; 0 when it
+ * does not participate.
+ *
+ * @example
+ * ```ts
+ * indexpids(S); // 2 on the second participant
+ * ```
+ */
+export function indexpids(S: SharedArray<SharedKind>): number {
+  return S.pids.indexOf(state.myid === 0 ? 1 : state.myid) + 1;
+}
+
+/**
+ * The linear indices this process is assigned (Julia's `localindices`): the participants
+ * split 0..length-1 into contiguous parts in order; empty for a non-participant.
+ *
+ * @example
+ * ```ts
+ * for (const k of localindices(S)) S.data[k] = myid();
+ * ```
+ */
+export function localindices(S: SharedArray<SharedKind>): Range {
+  const idx = indexpids(S);
+  if (idx === 0) return new Range(0, 0);
+  const n = S.pids.length;
+  const lo = Math.floor(((idx - 1) * S.length) / n);
+  const hi = Math.floor((idx * S.length) / n);
+  return new Range(lo, hi);
+}
+
+/** The plain typed array of a SharedArray (Julia's `sdata`), or the array itself. */
+export function sdata<K extends SharedKind>(S: SharedArray<K>): Data<K> {
+  return S.data;
+}
+
+function kindName(kind: unknown): string {
+  for (const [name, k] of Object.entries(KINDS)) if (k === kind) return name;
+  throw new TypeError(`SharedArray: the element type must be a typed array class such as Float64Array or Int32Array, got ${typeof kind === "function" ? kind.name : String(kind)}`);
+}
+
+interface Wire {
+  id: string;
+  kind: string;
+  offset: number;
+  shape: number[];
+  pids: number[];
+}
+
+registerClass(SharedArray, {
+  name: "distributed.SharedArray",
+  encode: (S: SharedArray<SharedKind>): Wire => ({
+    id: shareBuffer(S.buffer, `A ${S.toString()}`),
+    kind: kindName(S.data.constructor),
+    offset: S.data.byteOffset,
+    shape: [...S.shape],
+    pids: [...S.pids],
+  }),
+  decode: (w: unknown): SharedArray<SharedKind> => {
+    const wire = w as Wire;
+    const Kind = KINDS[wire.kind];
+    if (Kind === undefined) throw new TypeError(`A SharedArray of unknown kind ${wire.kind} arrived`);
+    const length = wire.shape.reduce((a, b) => a * b, 1);
+    const data = new (Kind as unknown as new (b: SharedArrayBuffer, o: number, n: number) => Data<SharedKind>)(sharedBufferById(wire.id), wire.offset, length);
+    return new SharedArray(Kind, wire.shape, { pids: wire.pids }, data);
+  },
+});
