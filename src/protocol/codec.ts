@@ -50,6 +50,8 @@ export type SharedPair = [id: string, buffer: SharedArrayBuffer];
  */
 export interface ShareTarget {
   sharesMemory: boolean;
+  /** It can map a file of this host into its memory (a Bun process or thread here). */
+  canMap?: boolean;
   /** Who it is, for the error: e.g. "worker 3". */
   describe: string;
 }
@@ -103,8 +105,10 @@ export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
   if (outTarget === null || !outTarget.sharesMemory) {
     const to = outTarget?.describe ?? "another process";
     throw new TypeError(
-      `${what} cannot be sent to ${to}: it is a separate process, and Node, Bun and Deno cannot map shared memory between processes. ` +
-        'Share it with thread workers (addprocs(n, { manager: "threads" })) or the thread pool (threads.parallelFor), or send a copy (e.g. its .data.slice()).',
+      `${what} cannot be sent to ${to}: it is a separate process, not sharing this one's memory. ` +
+        'Shared memory reaches this process\'s thread workers (addprocs(n, { manager: "threads" })) and thread pool (threads.parallelFor), ' +
+        "and under Bun, Bun worker processes on this host that exist when the SharedArray is created (Node and Deno cannot map memory between processes). " +
+        "Send a copy (e.g. its .data.slice()) instead.",
     );
   }
   let id = sharedIds.get(buffer);
@@ -115,6 +119,18 @@ export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
   }
   if (!outShared.some(([known]) => known === id)) outShared.push([id, buffer]);
   return id;
+}
+
+/**
+ * @internal Called by the encoder of a value on a mapped file (a SharedArray shared with Bun
+ * worker processes): throws when the receiver cannot map it.
+ */
+export function checkMapTarget(what: string): void {
+  if (outShared === null) return;
+  if (outTarget === null || outTarget.canMap !== true) {
+    const to = outTarget?.describe ?? "another process";
+    throw new TypeError(`${what} lives in a file mapped into memory, and ${to} cannot map it: only Bun processes and threads on this host can.`);
+  }
 }
 
 /** @internal Makes shared memory that arrived alongside a message known by its id (before decoding it). */

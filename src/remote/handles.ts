@@ -13,6 +13,8 @@
  * @module
  */
 import { peers } from "../cluster/peers.ts";
+import { hostname } from "../runtime/host.ts";
+import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { state } from "../cluster/state.ts";
 import type { HandleNote } from "../protocol/codec.ts";
 import { MSG, type RefId } from "../protocol/messages.ts";
@@ -83,10 +85,16 @@ function announce(dest: number, handles: HandleNote[]): void {
 Connection.handlesSent = announce;
 // Values on shared memory (SharedArray, Atomic) go by reference to peers that share this
 // process's memory, and are refused with a clear error to any other process.
-Connection.shareTarget = (dest) => ({
-  sharesMemory: peers.get(dest)?.sharesMemory === true,
-  describe: dest === 1 ? "the master" : `worker ${dest}`,
-});
+Connection.shareTarget = (dest) => {
+  const peer = peers.get(dest);
+  const bun = sharedMappingUnsupported() === null;
+  const sharesMemory = peer?.sharesMemory === true;
+  // A file mapping reaches Bun threads of this process and Bun processes on this host. A
+  // worker knows nothing of its master's runtime: mapped arrays come from it, so it can map.
+  const info = peer?.info;
+  const canMap = bun && (sharesMemory || (info === undefined && dest === 1) || (info?.runtime === "bun" && info.hostname === hostname()));
+  return { sharesMemory, canMap, describe: dest === 1 ? "the master" : `worker ${dest}` };
+};
 
 // A process that is gone holds nothing any more.
 peers.onRemoved((pid) => refs.dropClient(pid));

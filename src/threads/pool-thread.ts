@@ -10,6 +10,7 @@ import { resolveCallable, type CallBody } from "../code/invoke.ts";
 import { state } from "../cluster/state.ts";
 import { setLocalLabel } from "../errors.ts";
 import { decode, encode, registerSharedBuffers } from "../protocol/codec.ts";
+import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { threadContext } from "../runtime/threads.ts";
 import { failureReply, type PoolReply, type PoolRequest } from "./pool.ts";
 
@@ -38,7 +39,7 @@ context.parent!.on("message", (request: PoolRequest) => {
     try {
       registerSharedBuffers(request.share);
       const value = await run(decode(request.body) as CallBody);
-      const out = encode(value, { sharesMemory: true, describe: "the thread that started this one" }, true);
+      const out = encode(value, { sharesMemory: true, canMap: sharedMappingUnsupported() === null, describe: "the thread that started this one" }, true);
       reply = { id: request.id, ok: true, body: out.body, share: out.shared };
     } catch (err) {
       reply = failureReply(request.id, err);

@@ -27,6 +27,7 @@ import { state } from "../cluster/state.ts";
 import { toWireError, type WireError } from "../errors.ts";
 import { decode, encode, registerSharedBuffers, type SharedPair } from "../protocol/codec.ts";
 import { cpuCount, env, fromFileUrl } from "../runtime/host.ts";
+import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { startThread, type ThreadHandle } from "../runtime/threads.ts";
 import { mapBatch, type BatchResult } from "../parallel/map-batch.ts";
 import { evenBounds, Range } from "../parallel/range.ts";
@@ -120,7 +121,7 @@ function onReply(thread: PoolThread, reply: PoolReply): void {
 }
 
 function encodeForThread(call: CallBody, where: string): { body: Uint8Array; shared: SharedPair[] } {
-  return encode(call, { sharesMemory: true, describe: `a thread (${where})` }, true);
+  return encode(call, { sharesMemory: true, canMap: sharedMappingUnsupported() === null, describe: `a thread (${where})` }, true);
 }
 
 /** Runs fn(...args) on pool thread `k` (1-based). */

@@ -21,7 +21,9 @@
  * ```
  * @module
  */
-import { registerClass, shareBuffer, sharedBufferById } from "../protocol/codec.ts";
+import { checkMapTarget, registerClass, shareBuffer, sharedBufferById } from "../protocol/codec.ts";
+import { hostname, onExit } from "../runtime/host.ts";
+import { createSharedMapping, openSharedMapping, removeSharedMapping, sharedMappingUnsupported } from "../runtime/shm.ts";
 import { Range } from "../parallel/range.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
@@ -73,23 +75,42 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
   readonly pids: readonly number[];
   readonly #strides: number[];
 
-  /** A new array of zeros. */
-  constructor(kind: K, shape: number | readonly number[], options: { pids?: readonly number[] } = {}, data?: Data<K>) {
+  /** The /dev/shm file behind it, when it is shared with worker processes (Bun only). */
+  readonly mappedPath: string | undefined;
+
+  /**
+   * A new array of zeros, shared by `pids` (default: this process, its thread workers, and on
+   * Bun its Bun worker processes on this host).
+   */
+  constructor(kind: K, shape: number | readonly number[], options: { pids?: readonly number[] } = {}, received?: { data: Data<K>; mappedPath?: string }) {
     const name = kindName(kind);
     const dims = typeof shape === "number" ? [shape] : [...shape];
     if (dims.length === 0 || !dims.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new TypeError(`SharedArray: the shape must be a non-negative integer or an array of them, e.g. [3, 4]; got ${JSON.stringify(shape)}`);
     }
     const length = dims.reduce((a, b) => a * b, 1);
-    if (data !== undefined) {
-      if (!(data.buffer instanceof SharedArrayBuffer) || data.length !== length) throw new TypeError("SharedArray: data must be a typed array of the shape's length on a SharedArrayBuffer");
-      this.data = data;
+    const pids = [...(options.pids ?? participants())];
+    if (!pids.every((p) => Number.isInteger(p) && p >= 1)) throw new TypeError(`SharedArray: pids must be process ids, got ${JSON.stringify(options.pids)}`);
+    const Kind = KINDS[name] as unknown as new (b: ArrayBufferLike, offset?: number, length?: number) => Data<K>;
+    if (received !== undefined) {
+      if (received.data.length !== length) throw new TypeError("SharedArray: data must be a typed array of the shape's length");
+      this.data = received.data;
+      this.mappedPath = received.mappedPath;
     } else {
       const bytes = length * (kind as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-      this.data = new (KINDS[name] as unknown as new (b: SharedArrayBuffer) => Data<K>)(new SharedArrayBuffer(bytes));
+      if (needsMapping(pids)) {
+        const mapping = createSharedMapping(bytes, myPid());
+        ownedMappings.add(mapping.path);
+        cleanup.register(this, mapping.path);
+        this.data = new Kind(mapping.bytes.buffer, mapping.bytes.byteOffset, length);
+        this.mappedPath = mapping.path;
+      } else {
+        this.data = new Kind(new SharedArrayBuffer(bytes));
+        this.mappedPath = undefined;
+      }
     }
     this.shape = Object.freeze(dims);
-    this.pids = Object.freeze([...(options.pids ?? participants())]);
+    this.pids = Object.freeze(pids);
     this.#strides = [];
     let stride = 1;
     for (const d of dims) {
@@ -132,7 +153,7 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
     return this.data.length;
   }
 
-  /** The shared memory. */
+  /** The shared memory (a SharedArrayBuffer, or for a mapped array the mapping's buffer). */
   get buffer(): SharedArrayBuffer {
     return this.data.buffer as unknown as SharedArrayBuffer;
   }
@@ -170,11 +191,57 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
   }
 }
 
-/** The participants' default: this process and the workers that share its memory (thread workers). */
-function participants(): number[] {
-  const me = state.myid === 0 ? 1 : state.myid;
-  return [me, ...peers.all().filter((p) => p.sharesMemory === true).map((p) => p.pid)].sort((x, y) => x - y);
+function myPid(): number {
+  return state.myid === 0 ? 1 : state.myid;
 }
+
+/**
+ * Why process `pid` cannot map memory this process creates, or null when it can: a Bun
+ * worker process on this host, while this process runs Bun too.
+ */
+function whyNotMappable(pid: number): string | null {
+  const peer = peers.get(pid);
+  if (peer === undefined || peer.info === undefined) return `${pid} is not a worker of this process`;
+  const unsupported = sharedMappingUnsupported();
+  if (unsupported !== null) return `worker ${pid} is a separate process, and ${unsupported}`;
+  if (peer.info.runtime !== "bun") return `worker ${pid} is a separate process running ${peer.info.runtime}, which cannot map memory shared between processes (only Bun can)`;
+  if (peer.info.hostname !== hostname()) return `worker ${pid} runs on another host (${peer.info.hostname})`;
+  return null;
+}
+
+/** Whether the participants include processes that do not share this one's memory (they map a file instead). */
+function needsMapping(pids: readonly number[]): boolean {
+  const others = pids.filter((p) => p !== myPid() && peers.get(p)?.sharesMemory !== true);
+  for (const pid of others) {
+    const why = whyNotMappable(pid);
+    if (why !== null) {
+      throw new TypeError(
+        `SharedArray: ${why}. Participants share memory with this process: its thread workers (addprocs(n, { manager: "threads" })) and thread pool, and on Bun, Bun worker processes on this host.`,
+      );
+    }
+  }
+  return others.length > 0;
+}
+
+/** The participants' default: this process, its thread workers, and the processes that can map its memory. */
+function participants(): number[] {
+  const me = myPid();
+  const others = peers
+    .all()
+    .filter((p) => p.sharesMemory === true || (state.myid === 1 && whyNotMappable(p.pid) === null))
+    .map((p) => p.pid);
+  return [me, ...others].sort((x, y) => x - y);
+}
+
+// Mapped files this process created: removed when their array is collected, and at exit.
+const ownedMappings = new Set<string>();
+const cleanup = new FinalizationRegistry<string>((path) => {
+  ownedMappings.delete(path);
+  removeSharedMapping(path);
+});
+onExit(() => {
+  for (const path of ownedMappings) removeSharedMapping(path);
+});
 
 /** Runs init on every participant, each with the same array (by reference). */
 async function runOnParticipants(S: SharedArray<SharedKind>, init: (S: SharedArray<SharedKind>) => unknown): Promise<void> {
@@ -224,7 +291,9 @@ function kindName(kind: unknown): string {
 }
 
 interface Wire {
-  id: string;
+  /** The SharedArrayBuffer's id (threads), or the mapped file's path (processes). */
+  id?: string;
+  path?: string;
   kind: string;
   offset: number;
   shape: number[];
@@ -233,19 +302,24 @@ interface Wire {
 
 registerClass(SharedArray, {
   name: "distributed.SharedArray",
-  encode: (S: SharedArray<SharedKind>): Wire => ({
-    id: shareBuffer(S.buffer, `A ${S.toString()}`),
-    kind: kindName(S.data.constructor),
-    offset: S.data.byteOffset,
-    shape: [...S.shape],
-    pids: [...S.pids],
-  }),
+  encode: (S: SharedArray<SharedKind>): Wire => {
+    const common = { kind: kindName(S.data.constructor), shape: [...S.shape], pids: [...S.pids] };
+    if (S.mappedPath !== undefined) {
+      checkMapTarget(`A ${S.toString()}`);
+      return { path: S.mappedPath, offset: S.data.byteOffset, ...common };
+    }
+    return { id: shareBuffer(S.buffer, `A ${S.toString()}`), offset: S.data.byteOffset, ...common };
+  },
   decode: (w: unknown): SharedArray<SharedKind> => {
     const wire = w as Wire;
     const Kind = KINDS[wire.kind];
     if (Kind === undefined) throw new TypeError(`A SharedArray of unknown kind ${wire.kind} arrived`);
     const length = wire.shape.reduce((a, b) => a * b, 1);
-    const data = new (Kind as unknown as new (b: SharedArrayBuffer, o: number, n: number) => Data<SharedKind>)(sharedBufferById(wire.id), wire.offset, length);
-    return new SharedArray(Kind, wire.shape, { pids: wire.pids }, data);
+    const make = Kind as unknown as new (b: ArrayBufferLike, o: number, n: number) => Data<SharedKind>;
+    if (wire.path !== undefined) {
+      const bytes = openSharedMapping(wire.path);
+      return new SharedArray(Kind, wire.shape, { pids: wire.pids }, { data: new make(bytes.buffer, bytes.byteOffset + wire.offset, length), mappedPath: wire.path });
+    }
+    return new SharedArray(Kind, wire.shape, { pids: wire.pids }, { data: new make(sharedBufferById(wire.id!), wire.offset, length) });
   },
 });
