@@ -139,7 +139,8 @@ export function spawnProcess(file: string, args: readonly string[], options: Spa
   };
 }
 
-function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+/** Calls `onLine` for every line of a text stream (the last one even without a newline). */
+export function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let partial = "";
   stream.setEncoding("utf8");
   stream.on("data", (chunk: string) => {
