@@ -19,7 +19,7 @@
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { toSpec } from "../code/function-spec.ts";
-import { remotecallFetch } from "../remote/calls.ts";
+import { remotecallFetch, runHere } from "../remote/calls.ts";
 import { evenBounds, Range } from "./range.ts";
 import { reduceChunk, reducerFunction, type Reducer } from "./reduce-chunk.ts";
 
@@ -56,7 +56,8 @@ export async function distributed<T, R>(
   const partials = await Promise.all(
     chunks.map((chunk, i) =>
       pids[i] === state.myid
-        ? reduceChunk(chunk as Iterable<unknown>, body as (x: unknown) => unknown, reduce as Reducer<unknown> | null)
+        ? // After the other chunks' calls have left: this chunk runs alongside them.
+          runHere(() => reduceChunk(chunk as Iterable<unknown>, body as (x: unknown) => unknown, reduce as Reducer<unknown> | null))
         : remotecallFetch(reduceChunk, pids[i]!, chunk as Iterable<unknown>, body as (x: unknown) => unknown, reduce as Reducer<unknown> | null),
     ),
   );

@@ -19,6 +19,7 @@
 import { RemoteError, toWireError } from "../errors.ts";
 import { encodeCall } from "../code/invoke.ts";
 import { MSG } from "../protocol/messages.ts";
+import { Connection } from "../transport/connection.ts";
 import { writeStderr } from "../runtime/host.ts";
 import { peers } from "../cluster/peers.ts";
 import { workers } from "../cluster/queries.ts";
@@ -38,11 +39,21 @@ function checkPid(pid: unknown, where: string): number {
 }
 
 function runLocally(f: AnyFn, args: unknown[]): Promise<unknown> {
-  return Promise.resolve()
-    .then(() => f(...args))
-    .catch((err: unknown) => {
-      throw new RemoteError(state.myid, toWireError(err, state.myid));
-    });
+  return runHere(() => f(...args)).catch((err: unknown) => {
+    throw new RemoteError(state.myid, toWireError(err, state.myid));
+  });
+}
+
+/**
+ * @internal Runs `fn` on this process in a microtask, after the frames queued so far have been
+ * written: calls made to other processes in the same tick then run alongside `fn`, not after it
+ * (`Promise.all(pids.map((p) => remotecallFetch(f, p)))` with this pid among them).
+ */
+export function runHere<T>(fn: () => T): Promise<Awaited<T>> {
+  return Promise.resolve().then(() => {
+    Connection.flushAll();
+    return fn();
+  }) as Promise<Awaited<T>>;
 }
 
 /**

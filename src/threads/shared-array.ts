@@ -27,7 +27,7 @@ import { createSharedMapping, openSharedMapping, removeSharedMapping, sharedMapp
 import { Range } from "../parallel/range.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
-import { remotecallFetch } from "../remote/calls.ts";
+import { remotecallFetch, runHere } from "../remote/calls.ts";
 
 /** Typed arrays a SharedArray can hold. */
 export type SharedKind =
@@ -162,7 +162,7 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
   index(...indices: number[]): number {
     if (indices.length === 1) {
       const k = indices[0]!;
-      if (!(k >= 0 && k < this.data.length)) throw new RangeError(`SharedArray: index ${k} is outside 0..${this.data.length - 1}`);
+      if (!(Number.isInteger(k) && k >= 0 && k < this.data.length)) throw new RangeError(`SharedArray: index ${k} is outside 0..${this.data.length - 1}`);
       return k;
     }
     if (indices.length !== this.shape.length) throw new RangeError(`SharedArray: ${indices.length} indices for a ${this.shape.length}-dimensional array`);
@@ -246,7 +246,8 @@ onExit(() => {
 /** Runs init on every participant, each with the same array (by reference). */
 async function runOnParticipants(S: SharedArray<SharedKind>, init: (S: SharedArray<SharedKind>) => unknown): Promise<void> {
   const me = state.myid === 0 ? 1 : state.myid;
-  await Promise.all(S.pids.map((pid) => (pid === me ? Promise.resolve(init(S)) : remotecallFetch(init, pid, S))));
+  // The local init runs after the remote ones have been sent, so all run at the same time.
+  await Promise.all(S.pids.map((pid) => (pid === me ? runHere(() => init(S)) : remotecallFetch(init, pid, S))));
 }
 
 /**

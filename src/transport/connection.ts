@@ -76,6 +76,8 @@ export class Connection {
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #flushScheduled = false;
+  /** Connections with frames queued but not yet written. */
+  static readonly #unflushed = new Set<Connection>();
   #closed = false;
   #holds = 0;
   #keepAlive: boolean;
@@ -159,6 +161,7 @@ export class Connection {
     }
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
+      Connection.#unflushed.add(this);
       queueMicrotask(() => this.#flush());
     }
   }
@@ -218,8 +221,18 @@ export class Connection {
     this.onClose(reason);
   }
 
+  /**
+   * Writes every connection's queued frames now. Work about to run synchronously on this
+   * process calls it first, so the calls just sent to other processes start at the same time
+   * instead of after that work.
+   */
+  static flushAll(): void {
+    for (const conn of [...Connection.#unflushed]) conn.#flush();
+  }
+
   #flush(): void {
     this.#flushScheduled = false;
+    Connection.#unflushed.delete(this);
     const queue = this.#queue;
     if (queue.length === 0 || this.#socket.destroyed) return;
     this.#queue = [];

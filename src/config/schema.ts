@@ -1,0 +1,147 @@
+/**
+ * The configuration file's shape, and its validation: a bad value is an error naming the file,
+ * the key and what is allowed. Pure: the file is found and read elsewhere
+ * (src/runtime/config-file.ts).
+ *
+ * @example
+ * ```ts
+ * validateConfig({ runtime: "bun", timeout: 120, slurm: { partition: "debug" } }, "distributed.config.json");
+ * validateConfig({ runtime: "python" }, "package.json#distributed");
+ * // ConfigError: package.json#distributed: "runtime" must be one of "node", "bun", "deno"; got "python"
+ * ```
+ * @module
+ */
+import { RUNTIMES, type RuntimeName } from "../runtime/detect.ts";
+
+/** Defaults for addprocs and the CLI, from distributed.config.*, .distributedrc* or package.json's "distributed". */
+export interface DistributedConfig {
+  /** Runtime of the workers. */
+  runtime?: RuntimeName;
+  /** Extra runtime flags for the workers. */
+  exeflags?: string[];
+  /** Cluster topology. */
+  topology?: "all_to_all" | "master_worker" | "custom";
+  /** Seconds for workers to start (addprocs' timeout). */
+  timeout?: number;
+  /** Threads in each process's pool. */
+  threads?: number;
+  /** Workers `distributed run` adds when given no -p, --machine-file or --slurm. */
+  procs?: number;
+  /** Extra environment variables for the workers. */
+  env?: Record<string, string>;
+  /** SSH defaults (addprocs(machines)). */
+  ssh?: {
+    ssh?: string;
+    sshflags?: string[];
+    shell?: "posix" | "csh";
+    tunnel?: boolean;
+    multiplex?: boolean;
+    maxParallel?: number;
+  };
+  /** Slurm defaults (SlurmManager, `distributed slurm submit`). */
+  slurm?: {
+    partition?: string;
+    time?: string;
+    account?: string;
+    qos?: string;
+    nodes?: number;
+    ntasks?: number;
+    ntasksPerNode?: number;
+    cpusPerTask?: number;
+    mem?: string;
+    constraint?: string;
+    sbatchFlags?: string[];
+    srunFlags?: string[];
+    queueTimeout?: number;
+    prologue?: string;
+    epilogue?: string;
+    template?: string;
+  };
+}
+
+/** A configuration value that is not allowed. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  /** The file (and key path inside package.json) the value came from. */
+  readonly file: string;
+  /** The key, dotted for nested ones, e.g. "slurm.time". */
+  readonly key: string;
+  constructor(file: string, key: string, message: string) {
+    super(`${file}: ${message}`);
+    this.file = file;
+    this.key = key;
+  }
+}
+
+type Check = (value: unknown) => boolean;
+interface Rule {
+  allowed: string;
+  check: Check;
+}
+
+const isString: Check = (v) => typeof v === "string" && v !== "";
+const isStrings: Check = (v) => Array.isArray(v) && v.every((x) => typeof x === "string");
+const isPositiveInt: Check = (v) => Number.isInteger(v) && (v as number) >= 1;
+const isPositive: Check = (v) => typeof v === "number" && v > 0 && Number.isFinite(v);
+const isBool: Check = (v) => typeof v === "boolean";
+const oneOf = (...values: string[]): Rule => ({ allowed: `one of ${values.map((x) => JSON.stringify(x)).join(", ")}`, check: (v) => values.includes(v as string) });
+const STRING: Rule = { allowed: "a non-empty string", check: isString };
+const STRINGS: Rule = { allowed: "an array of strings", check: isStrings };
+const COUNT: Rule = { allowed: "a positive integer", check: isPositiveInt };
+const SECONDS: Rule = { allowed: "a positive number of seconds", check: isPositive };
+const BOOL: Rule = { allowed: "true or false", check: isBool };
+
+const TOP: Record<string, Rule | "ssh" | "slurm"> = {
+  runtime: oneOf(...RUNTIMES),
+  exeflags: STRINGS,
+  topology: oneOf("all_to_all", "master_worker", "custom"),
+  timeout: SECONDS,
+  threads: COUNT,
+  procs: COUNT,
+  env: { allowed: "an object of string values", check: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string") },
+  ssh: "ssh",
+  slurm: "slurm",
+};
+const SSH: Record<string, Rule> = { ssh: STRING, sshflags: STRINGS, shell: oneOf("posix", "csh"), tunnel: BOOL, multiplex: BOOL, maxParallel: COUNT };
+const SLURM: Record<string, Rule> = {
+  partition: STRING,
+  time: STRING,
+  account: STRING,
+  qos: STRING,
+  nodes: COUNT,
+  ntasks: COUNT,
+  ntasksPerNode: COUNT,
+  cpusPerTask: COUNT,
+  mem: STRING,
+  constraint: STRING,
+  sbatchFlags: STRINGS,
+  srunFlags: STRINGS,
+  queueTimeout: SECONDS,
+  prologue: { allowed: "a string of shell code", check: (v) => typeof v === "string" },
+  epilogue: { allowed: "a string of shell code", check: (v) => typeof v === "string" },
+  template: STRING,
+};
+
+function checkObject(raw: unknown, rules: Record<string, Rule | "ssh" | "slurm">, file: string, prefix: string): Record<string, unknown> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(file, prefix || "(top)", `${prefix ? `"${prefix}"` : "the configuration"} must be an object, got ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    const rule = rules[key];
+    if (rule === undefined) throw new ConfigError(file, path, `unknown key "${path}"; known keys${prefix ? ` of "${prefix}"` : ""}: ${Object.keys(rules).join(", ")}`);
+    if (rule === "ssh") out[key] = checkObject(value, SSH, file, path);
+    else if (rule === "slurm") out[key] = checkObject(value, SLURM, file, path);
+    else if (value !== undefined) {
+      if (!rule.check(value)) throw new ConfigError(file, path, `"${path}" must be ${rule.allowed}; got ${JSON.stringify(value)}`);
+      out[key] = value;
+    }
+  }
+  return out;
+}
+
+/** Checks a configuration read from `file`; returns it typed, or throws a ConfigError. */
+export function validateConfig(raw: unknown, file: string): DistributedConfig {
+  return checkObject(raw, TOP, file, "") as DistributedConfig;
+}
