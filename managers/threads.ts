@@ -58,8 +58,7 @@ export class ThreadManager implements ClusterManager {
     const count = this.#count ?? params.count;
     for (let i = 0; i < count; i++) {
       const { port1, port2 } = newChannel();
-      // Its output comes back line by line, printed as "From worker N:" like a process's.
-      const thread = startThread(threadWorkerEntry(), { cookie: params.cookie, port: port2, timeout: params.timeout, env: params.env }, [port2], { captureOutput: true });
+      const thread = startThread(threadWorkerEntry(), { cookie: params.cookie, port: port2, timeout: params.timeout, env: params.env }, [port2]);
       thread.unref();
       const hello = new Promise<{ host: string; port: number }>((resolve) => {
         port1.once("message", (m: { t: string; host: string; port: number }) => resolve({ host: m.host, port: m.port }));
@@ -70,8 +69,6 @@ export class ThreadManager implements ClusterManager {
           return { stream: new PortStream(port1, registerSharedBuffers), address };
         },
         exited: thread.exited,
-        ...(thread.onStdoutLine !== undefined ? { stdout: { onLine: thread.onStdoutLine } } : {}),
-        ...(thread.onStderrLine !== undefined ? { stderr: { onLine: thread.onStderrLine } } : {}),
         sharesMemory: true,
         command: `a thread of this process (${threadWorkerEntry().pathname})`,
         hostLabel: "this process",

@@ -139,8 +139,7 @@ export function spawnProcess(file: string, args: readonly string[], options: Spa
   };
 }
 
-/** Calls `onLine` for every line of a text stream (the last one even without a newline). */
-export function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+function splitLines(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let partial = "";
   stream.setEncoding("utf8");
   stream.on("data", (chunk: string) => {

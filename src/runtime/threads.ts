@@ -14,7 +14,6 @@
  */
 import { MessageChannel, Worker, isMainThread, parentPort, threadId, workerData, type MessagePort } from "node:worker_threads";
 import type { ByteStream } from "./net.ts";
-import { splitLines } from "./spawn.ts";
 
 export type { MessagePort };
 
@@ -31,30 +30,13 @@ export interface ThreadHandle {
   ref(): void;
   /** Ends the thread at once. */
   terminate(): Promise<void>;
-  /**
-   * The thread's stdout and stderr lines, when captured (`captureOutput`; Node and Bun do, Deno
-   * writes a thread's output straight to the process's).
-   */
-  onStdoutLine?: (listener: (line: string) => void) => void;
-  onStderrLine?: (listener: (line: string) => void) => void;
 }
 
 type Transferable = MessagePort | ArrayBuffer;
 
 /** Starts a thread running the module at `url` with `data` as its workerData. */
-export function startThread(url: URL, data: unknown, transfer: readonly Transferable[] = [], options: { captureOutput?: boolean } = {}): ThreadHandle {
-  const capture = options.captureOutput === true;
-  const worker = new Worker(url, { workerData: data, transferList: transfer as never, ...(capture ? { stdout: true, stderr: true } : {}) });
-  const lines = (stream: NodeJS.ReadableStream | null | undefined): ((listener: (line: string) => void) => void) | undefined => {
-    if (!capture || stream === null || stream === undefined) return undefined;
-    const listeners: Array<(line: string) => void> = [];
-    splitLines(stream, (line) => {
-      for (const l of listeners) l(line);
-    });
-    return (listener) => void listeners.push(listener);
-  };
-  const onStdoutLine = lines(worker.stdout);
-  const onStderrLine = lines(worker.stderr);
+export function startThread(url: URL, data: unknown, transfer: readonly Transferable[] = []): ThreadHandle {
+  const worker = new Worker(url, { workerData: data, transferList: transfer as never });
   let error: Error | undefined;
   worker.on("error", (err: Error) => (error = err));
   const exited = new Promise<string>((resolve) => {
@@ -69,8 +51,6 @@ export function startThread(url: URL, data: unknown, transfer: readonly Transfer
     terminate: async () => {
       await worker.terminate();
     },
-    ...(onStdoutLine !== undefined ? { onStdoutLine } : {}),
-    ...(onStderrLine !== undefined ? { onStderrLine } : {}),
   };
 }
 
