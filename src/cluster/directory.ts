@@ -53,11 +53,16 @@ function reachable(from: number, to: number): Peer & { address: { host: string; 
 }
 
 function answer(conn: Connection, id: number, work: () => unknown): void {
+  // The asker may be gone by the time the answer is ready: then there is no one to tell.
   Promise.resolve()
     .then(work)
     .then(
-      (value) => conn.respond(id, value ?? null),
-      (err: unknown) => conn.respondError(id, toWireError(err, state.myid)),
+      (value) => {
+        if (!conn.closed) conn.respond(id, value ?? null);
+      },
+      (err: unknown) => {
+        if (!conn.closed) conn.respondError(id, toWireError(err, state.myid));
+      },
     );
 }
 

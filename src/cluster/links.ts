@@ -205,8 +205,12 @@ export function enableWorkerLinks(): void {
 registerHandler(MSG.CONNECT_TO, (conn, frame) => {
   const { pid, host, port } = decode(frame.body) as { pid: number; host: string; port: number };
   ensureConnected(pid, host, port).then(
-    () => conn.respond(frame.id, null),
-    (err: unknown) => conn.respondError(frame.id, toWireError(err, state.myid)),
+    () => {
+      if (!conn.closed) conn.respond(frame.id, null);
+    },
+    (err: unknown) => {
+      if (!conn.closed) conn.respondError(frame.id, toWireError(err, state.myid));
+    },
   );
 });
 

@@ -54,6 +54,10 @@ export interface ShareTarget {
   canMap?: boolean;
   /** Who it is, for the error: e.g. "worker 3". */
   describe: string;
+  /** Its pid, when it is a process of the cluster. */
+  pid?: number;
+  /** Why it does not share this process's memory (default: it is a separate process). */
+  why?: string;
 }
 
 /** Where a body's segments live: the whole frame and the offset where segments begin. */
@@ -105,7 +109,7 @@ export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
   if (outTarget === null || !outTarget.sharesMemory) {
     const to = outTarget?.describe ?? "another process";
     throw new TypeError(
-      `${what} cannot be sent to ${to}: it is a separate process, not sharing this one's memory. ` +
+      `${what} cannot be sent to ${to}: ${outTarget?.why ?? "it is a separate process, not sharing this one's memory"}. ` +
         'Shared memory reaches this process\'s thread workers (addprocs(n, { manager: "threads" })) and thread pool (threads.parallelFor), ' +
         "and under Bun, Bun worker processes on this host that exist when the SharedArray is created (Node and Deno cannot map memory between processes). " +
         "Send a copy (e.g. its .data.slice()) instead.",
@@ -125,8 +129,10 @@ export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
  * @internal Called by the encoder of a value on a mapped file (a SharedArray shared with Bun
  * worker processes): throws when the receiver cannot map it.
  */
-export function checkMapTarget(what: string): void {
+export function checkMapTarget(what: string, participants: readonly number[]): void {
   if (outShared === null) return;
+  // A participant maps it by construction (it was one when the array was made).
+  if (outTarget?.pid !== undefined && participants.includes(outTarget.pid)) return;
   if (outTarget === null || outTarget.canMap !== true) {
     const to = outTarget?.describe ?? "another process";
     throw new TypeError(`${what} lives in a file mapped into memory, and ${to} cannot map it: only Bun processes and threads on this host can.`);

@@ -93,7 +93,9 @@ Connection.shareTarget = (dest) => {
   // worker knows nothing of its master's runtime: mapped arrays come from it, so it can map.
   const info = peer?.info;
   const canMap = bun && (sharesMemory || (info === undefined && dest === 1) || (info?.runtime === "bun" && info.hostname === hostname()));
-  return { sharesMemory, canMap, describe: dest === 1 ? "the master" : `worker ${dest}` };
+  // Between two workers the link is TCP, even for two threads of one process.
+  const why = state.myid !== 1 && dest !== 1 ? "shared memory travels between the master and its workers, not between two workers" : undefined;
+  return { sharesMemory, canMap, pid: dest, describe: dest === 1 ? "the master" : `worker ${dest}`, ...(why !== undefined ? { why } : {}) };
 };
 
 // A process that is gone holds nothing any more.

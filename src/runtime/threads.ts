@@ -13,6 +13,7 @@
  * @module
  */
 import { MessageChannel, Worker, isMainThread, parentPort, threadId, workerData, type MessagePort } from "node:worker_threads";
+import { currentRuntime } from "./detect.ts";
 import type { ByteStream } from "./net.ts";
 
 export type { MessagePort };
@@ -34,9 +35,14 @@ export interface ThreadHandle {
 
 type Transferable = MessagePort | ArrayBuffer;
 
-/** Starts a thread running the module at `url` with `data` as its workerData. */
+/**
+ * Starts a thread running the module at `url` with `data` as its workerData. Node cannot load
+ * a .ts module in a thread by itself (the package runs from source under tsx): the thread then
+ * registers tsx's loader first.
+ */
 export function startThread(url: URL, data: unknown, transfer: readonly Transferable[] = []): ThreadHandle {
-  const worker = new Worker(url, { workerData: data, transferList: transfer as never });
+  const options = { workerData: data, transferList: transfer as never };
+  const worker = currentRuntime() === "node" && url.pathname.endsWith(".ts") ? new Worker(tsxBootstrap(url), { ...options, eval: true }) : new Worker(url, options);
   let error: Error | undefined;
   worker.on("error", (err: Error) => (error = err));
   const exited = new Promise<string>((resolve) => {
@@ -52,6 +58,17 @@ export function startThread(url: URL, data: unknown, transfer: readonly Transfer
       await worker.terminate();
     },
   };
+}
+
+/** A script for an eval thread: register tsx (found from this package), then import `url`. */
+function tsxBootstrap(url: URL): string {
+  let api: string;
+  try {
+    api = import.meta.resolve("tsx/esm/api");
+  } catch {
+    throw new Error(`Cannot start a thread on ${url.pathname}: Node runs .ts files only through tsx, which is not installed here (npm install tsx), or use the built package (dist/)`);
+  }
+  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
 }
 
 /** A new pair of connected ports. */

@@ -306,7 +306,7 @@ registerClass(SharedArray, {
   encode: (S: SharedArray<SharedKind>): Wire => {
     const common = { kind: kindName(S.data.constructor), shape: [...S.shape], pids: [...S.pids] };
     if (S.mappedPath !== undefined) {
-      checkMapTarget(`A ${S.toString()}`);
+      checkMapTarget(`A ${S.toString()}`, S.pids);
       return { path: S.mappedPath, offset: S.data.byteOffset, ...common };
     }
     return { id: shareBuffer(S.buffer, `A ${S.toString()}`), offset: S.data.byteOffset, ...common };
