@@ -13,6 +13,7 @@ export { SSHManager, type SSHManagerOptions } from "./ssh.ts";
 export { parseMachine, parseMachines, parseMachineFile, describeMachine, type MachineEntry, type MachineSpec } from "./ssh/machines.ts";
 export { SlurmManager, type SlurmManagerOptions } from "./slurm.ts";
 export { ThreadManager, type ThreadManagerOptions } from "./threads.ts";
-export type { JobRequest } from "./slurm/script.ts";
+export { renderJobScript, sbatchLines, sbatchWord, type JobRequest, type ScriptParts } from "./slurm/script.ts";
+export { submitJob } from "./slurm/job.ts";
 export { expandHostlist } from "./slurm/hostlist.ts";
 export type { ClusterManager, LaunchParams, ManageOp, WorkerConfig } from "../src/internal.ts";

@@ -120,8 +120,10 @@ export interface ScriptParts {
   sbatch: readonly string[];
   prologue: string;
   epilogue: string;
-  /** Seconds the job waits for the master's workers once it runs. */
-  attachTimeout: number;
+  /** Seconds the job waits for the master's workers once it runs (job.sbatch). */
+  attachTimeout?: number;
+  /** The command the job runs (run.sbatch). */
+  command?: string;
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
@@ -136,7 +138,8 @@ export function renderJobScript(template: string, parts: ScriptParts, templateNa
     sbatch: parts.sbatch.join("\n"),
     prologue: parts.prologue,
     epilogue: parts.epilogue,
-    attach_timeout: String(Math.ceil(parts.attachTimeout)),
+    ...(parts.attachTimeout !== undefined ? { attach_timeout: String(Math.ceil(parts.attachTimeout)) } : {}),
+    ...(parts.command !== undefined ? { command: parts.command } : {}),
   };
   if (!template.startsWith("#!")) throw new TypeError(`${templateName} must start with a #! line (e.g. #!/bin/sh), as sbatch requires`);
   const lines = template.split("\n");

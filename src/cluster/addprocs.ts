@@ -19,6 +19,8 @@ import { WorkerStartError } from "../errors.ts";
 import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/detect.ts";
 import { cwd, env as readEnv, fromFileUrl, writeStderr } from "../runtime/host.ts";
 import { clusterCookie } from "./cookie.ts";
+import { loadConfig } from "../config/load.ts";
+import type { DistributedConfig } from "../config/schema.ts";
 import { installExitHooks } from "./lifecycle.ts";
 import { connectEagerTopology } from "./directory.ts";
 import { joinWorker } from "./join.ts";
@@ -128,8 +130,9 @@ export function addprocs(what: number | readonly Machine[] | ClusterManager, opt
   return run;
 }
 
-async function addprocsNow(what: number | readonly Machine[] | ClusterManager, options: AddprocsOptions): Promise<number[]> {
+async function addprocsNow(what: number | readonly Machine[] | ClusterManager, given: AddprocsOptions): Promise<number[]> {
   if (state.myid !== 1) throw new Error(`addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  const options = withConfig(given, (await loadConfig()).config);
   let manager: ClusterManager;
   let count = 1;
   if (Array.isArray(what)) {
@@ -215,6 +218,27 @@ async function reportPartial(
     writeStderr(`  ${error.message.split("\n").join("\n  ")}\n`);
     options.onFailure?.(error);
   }
+}
+
+/** The options, with the configuration file's values where an option is not given. */
+export function withConfig(options: AddprocsOptions, config: DistributedConfig): AddprocsOptions {
+  const merged: AddprocsOptions = { ...options };
+  const fill = <K extends keyof AddprocsOptions>(key: K, value: AddprocsOptions[K] | undefined): void => {
+    if (merged[key] === undefined && value !== undefined) merged[key] = value;
+  };
+  fill("runtime", config.runtime);
+  fill("exeflags", config.exeflags);
+  fill("topology", config.topology);
+  fill("timeout", config.timeout);
+  fill("threads", config.threads);
+  if (config.env !== undefined) merged.env = { ...config.env, ...options.env };
+  fill("ssh", config.ssh?.ssh);
+  fill("sshflags", config.ssh?.sshflags);
+  fill("shell", config.ssh?.shell);
+  fill("tunnel", config.ssh?.tunnel);
+  fill("multiplex", config.ssh?.multiplex);
+  fill("maxParallel", config.ssh?.maxParallel);
+  return merged;
 }
 
 /** Topology, laziness and heartbeat are cluster-wide; they can change only while there are no workers. */

@@ -1,0 +1,66 @@
+/**
+ * `distributed run`: adds workers (-p N, --machine-file, --slurm, or the config's `procs`),
+ * sizes the thread pools (-t), then runs the script in this process with its own arguments.
+ * Flags win over the configuration file, which wins over the environment.
+ *
+ * @example
+ * ```sh
+ * distributed run -p 4 script.ts --size 100
+ * ```
+ * @module
+ */
+import { addprocs, threads, type AddprocsOptions, type RuntimeName } from "../mod.ts";
+import { parseMachineFile, SlurmManager, SSHManager } from "../../managers/mod.ts";
+import { loadConfig } from "../config/load.ts";
+import { readTextFile } from "../runtime/host.ts";
+import { importScript, setScriptArgv } from "../runtime/script.ts";
+import { UsageError } from "./errors.ts";
+
+/** What `run` was asked for. */
+export interface RunRequest {
+  script: string;
+  args: string[];
+  procs?: number | undefined;
+  machineFile?: string | undefined;
+  slurm: boolean;
+  manager?: "processes" | "threads" | undefined;
+  threads?: number | undefined;
+  runtime?: RuntimeName | undefined;
+  topology?: "all_to_all" | "master_worker" | "custom" | undefined;
+  timeout?: number | undefined;
+}
+
+/** Adds the workers, then imports the script. */
+export async function runCommand(r: RunRequest): Promise<void> {
+  const ways = [r.procs !== undefined, r.machineFile !== undefined, r.slurm].filter(Boolean).length;
+  if (ways > 1) throw new UsageError("give one of -p/--procs, --machine-file and --slurm");
+  for (const [name, v] of [["--procs", r.procs], ["--threads", r.threads]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && (name === "--procs" || v >= 1))) throw new UsageError(`${name} must be a ${name === "--procs" ? "non-negative" : "positive"} integer, got ${String(v)}`);
+  }
+  if (r.timeout !== undefined && !(r.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${String(r.timeout)}`);
+  const { config } = await loadConfig();
+  const nthreads = r.threads ?? config.threads;
+  if (nthreads !== undefined) await threads.setNthreads(nthreads);
+  const options: AddprocsOptions = {
+    ...(r.runtime !== undefined ? { runtime: r.runtime } : {}),
+    ...(r.topology !== undefined ? { topology: r.topology } : {}),
+    ...(r.timeout !== undefined ? { timeout: r.timeout } : {}),
+    ...(nthreads !== undefined ? { threads: nthreads } : {}),
+  };
+  if (r.machineFile !== undefined) {
+    let text: string;
+    try {
+      text = readTextFile(r.machineFile);
+    } catch (err) {
+      throw new UsageError(`cannot read the machine file ${r.machineFile}: ${(err as Error).message}`);
+    }
+    await addprocs(new SSHManager(parseMachineFile(text, r.machineFile)), options);
+  } else if (r.slurm) {
+    await addprocs(new SlurmManager(), options);
+  } else {
+    const procs = r.procs ?? config.procs ?? 0;
+    if (procs > 0) await addprocs(procs, { ...options, ...(r.manager !== undefined ? { manager: r.manager } : {}) });
+  }
+  setScriptArgv(r.script, r.args);
+  await importScript(r.script);
+}

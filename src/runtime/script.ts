@@ -1,0 +1,47 @@
+/**
+ * Running a user's script in this process, as `distributed run` does: its arguments in
+ * process.argv, then an import of the file. Node 20 imports a .ts script through tsx (its
+ * loader is registered first); Bun and Deno import it themselves.
+ *
+ * @example
+ * ```ts
+ * setScriptArgv("/work/job.ts", ["--n", "10"]);
+ * await importScript("/work/job.ts");
+ * ```
+ * @module
+ */
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { existsSync } from "node:fs";
+import { currentRuntime } from "./detect.ts";
+
+/** Makes process.argv what the script would see if run directly: [runtime, script, ...args]. */
+export function setScriptArgv(script: string, args: readonly string[]): void {
+  process.argv.splice(1, process.argv.length - 1, path.resolve(script), ...args);
+}
+
+/** Imports the script at `file` (relative to the working directory). */
+export async function importScript(file: string): Promise<void> {
+  const full = path.resolve(file);
+  if (!existsSync(full)) throw new ScriptNotFoundError(file);
+  const url = pathToFileURL(full).href;
+  if (currentRuntime() === "node" && /\.[mc]?tsx?$/.test(full)) {
+    let api: string;
+    try {
+      api = import.meta.resolve("tsx/esm/api");
+    } catch {
+      throw new Error(`Node runs a TypeScript script (${file}) only through tsx, which is not installed: npm install tsx, or run the CLI with bun or deno`);
+    }
+    const tsx = (await import(api)) as { register: () => unknown };
+    tsx.register();
+  }
+  await import(url);
+}
+
+/** The script to run does not exist. */
+export class ScriptNotFoundError extends Error {
+  override readonly name = "ScriptNotFoundError";
+  constructor(file: string) {
+    super(`No such script: ${file} (looked in ${process.cwd()})`);
+  }
+}
