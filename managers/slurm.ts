@@ -33,6 +33,7 @@
 import {
   WorkerStartError,
   envAll,
+  loadConfig,
   fromFileUrl,
   onExit,
   readTextFile,
@@ -97,7 +98,7 @@ function installExitHook(): void {
 /** Starts workers as the tasks of a Slurm allocation. */
 export class SlurmManager implements ClusterManager {
   readonly name = "slurm";
-  readonly #options: SlurmManagerOptions;
+  #options: SlurmManagerOptions;
   #job: Job | undefined;
 
   constructor(options: SlurmManagerOptions = {}) {
@@ -125,6 +126,8 @@ export class SlurmManager implements ClusterManager {
   /** Finds the allocation: the given job, the one we run in, or a new one (submitted, and waited for). */
   async prepare(params: LaunchParams): Promise<void> {
     installExitHook();
+    const srunFlags = (await loadConfig()).config.slurm?.srunFlags;
+    if (this.#options.srunFlags === undefined && srunFlags !== undefined) this.#options = { ...this.#options, srunFlags };
     const o = this.#options;
     const env = envAll();
     if (o.jobId !== undefined) {
@@ -212,6 +215,11 @@ export class SlurmManager implements ClusterManager {
   }
 
   async #submit(params: LaunchParams): Promise<void> {
+    // The configuration file's slurm defaults, where an option is not given.
+    const defaults = (await loadConfig()).config.slurm ?? {};
+    const given = Object.fromEntries(Object.entries(this.#options).filter(([, v]) => v !== undefined));
+    this.#options = { ...defaults, ...given } as SlurmManagerOptions;
+    sbatchLines(this.#options);
     const o = this.#options;
     const templatePath = o.template ?? defaultTemplatePath();
     let template: string;

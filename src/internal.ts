@@ -28,3 +28,4 @@ export { startThread, newChannel, PortStream, type ThreadHandle } from "./runtim
 export { registerSharedBuffers } from "./protocol/codec.ts";
 export { threadWorkerEntry } from "./cluster/addprocs.ts";
 export { currentRuntime } from "./runtime/detect.ts";
+export { loadConfig, type LoadedConfig } from "./config/load.ts";
