@@ -41,7 +41,7 @@ async function runtimeInfo(runtime: RuntimeName): Promise<RuntimeInfo> {
   const r = await runCommand(path, ["--version"], { env: envAll(), timeoutMs: 15_000 });
   const first = r.stdout.split("\n")[0]?.trim() ?? "";
   if (r.status.code !== 0 || first === "") return { runtime, path, version: null, problem: `${path} --version failed` };
-  return { runtime, path, version: first.replace(/^deno /, "").replace(/ \(.*$/, "") };
+  return { runtime, path, version: first.replace(/^(deno |v)/, "").replace(/ \(.*$/, "") };
 }
 
 /** Prints the information. */
@@ -51,7 +51,7 @@ export async function infoCommand(options: { json: boolean }): Promise<void> {
   const pick = (name: string, fromConfig: unknown, envName: string | undefined, fallback: unknown): Setting => {
     if (fromConfig !== undefined) return { name, value: fromConfig, from: "config" };
     const raw = envName !== undefined ? env(envName) : undefined;
-    if (raw !== undefined && raw !== "") return { name, value: raw, from: "environment" };
+    if (raw !== undefined && raw !== "") return { name, value: raw !== "" && Number.isFinite(Number(raw)) ? Number(raw) : raw, from: "environment" };
     return { name, value: fallback, from: "default" };
   };
   const settings: Setting[] = [

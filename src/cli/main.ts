@@ -35,9 +35,9 @@ function workerOptions<T>(y: Argv<T>) {
 
 /** Parses and runs a command line; resolves with the exit code. */
 export async function main(argv: readonly string[] = scriptArgs()): Promise<number> {
-  let verbose = argv.includes("--verbose");
   // The script's own arguments are not ours: everything after the script goes to it untouched.
   const { ours, scriptArgsGiven } = splitAtScript(argv);
+  let verbose = ours.includes("--verbose");
   const parser = yargs([...ours])
     .scriptName("distributed")
     .version(PACKAGE_VERSION)
@@ -99,7 +99,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
               .option("mem", { type: "string", describe: 'Memory per node, e.g. "4G"' })
               .option("job-name", { type: "string" })
               .option("output", { type: "string", describe: "The job's output file (default distributed-%j.out)" })
-              .option("sbatch-flag", { type: "string", array: true, describe: "Any other sbatch option (repeatable)" })
+              .option("sbatch-flag", { type: "string", array: true, describe: "Any other sbatch option, as --sbatch-flag=--exclusive (repeatable)" })
               .option("prologue", { type: "string", describe: "Shell code run before the master" })
               .option("epilogue", { type: "string", describe: "Shell code run after it" })
               .option("template", { type: "string", describe: "A job-script template of your own (see slurm/templates/run.sbatch)" })
@@ -155,7 +155,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
   } catch (err) {
     const e = err as Error;
     if (e instanceof UsageError || e.name === "YError") {
-      writeStderr(`distributed: ${e.message}\nRun "distributed --help" (or "distributed <command> --help") for usage.\n`);
+      writeStderr(`distributed: ${e.message.replace(/\s*\n\s*/g, " ")}\nRun "distributed --help" (or "distributed <command> --help") for usage.\n`);
       return 2;
     }
     writeStderr(verbose ? `${e.stack ?? e.message}\n` : `distributed: ${e.message}\n`);
@@ -165,7 +165,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
 
 /** Options of `run` and `slurm submit` that take a value (the next word, unless given as --x=v). */
 const VALUE_OPTIONS = new Set([
-  "-p", "--procs", "--machine-file", "-t", "--threads", "--runtime", "--topology", "--timeout", "--manager",
+  "-p", "--procs", "--machine-file", "--machineFile", "-t", "--threads", "--runtime", "--topology", "--timeout", "--manager",
   "-N", "--nodes", "-n", "--ntasks", "--ntasks-per-node", "--cpus-per-task", "--time", "--partition", "--account",
   "--qos", "--mem", "--job-name", "--output", "--sbatch-flag", "--prologue", "--epilogue", "--template",
 ]);
@@ -190,7 +190,11 @@ export function splitAtScript(argv: readonly string[]): { ours: string[]; script
   let i = 1;
   for (; i < argv.length; i++) {
     const word = argv[i]!;
-    if (word === "--") break;
+    if (word === "--") {
+      // `run [options] -- script args`: the script is the word after it.
+      if (i + 1 >= argv.length) break;
+      return { ours: [...argv.slice(0, i), argv[i + 1]!], scriptArgsGiven: argv.slice(i + 2) };
+    }
     if (!word.startsWith("-") || word === "-") {
       const rest = argv.slice(i + 1);
       return { ours: argv.slice(0, i + 1), scriptArgsGiven: rest[0] === "--" ? rest.slice(1) : rest };

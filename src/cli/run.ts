@@ -12,7 +12,7 @@
 import { addprocs, threads, type AddprocsOptions, type RuntimeName } from "../mod.ts";
 import { parseMachineFile, SlurmManager, SSHManager } from "../../managers/mod.ts";
 import { loadConfig } from "../config/load.ts";
-import { readTextFile } from "../runtime/host.ts";
+import { env, readTextFile } from "../runtime/host.ts";
 import { importScript, setScriptArgv } from "../runtime/script.ts";
 import { UsageError } from "./errors.ts";
 
@@ -56,6 +56,7 @@ export async function runCommand(r: RunRequest): Promise<void> {
     }
     await addprocs(new SSHManager(parseMachineFile(text, r.machineFile)), options);
   } else if (r.slurm) {
+    if (!env("SLURM_JOB_ID")) throw new Error("--slurm adds one worker per task of the Slurm job this runs in, but this is not running inside one (SLURM_JOB_ID is not set): run it in a job script, or submit one with `distributed slurm submit`");
     await addprocs(new SlurmManager(), options);
   } else {
     const procs = r.procs ?? config.procs ?? 0;

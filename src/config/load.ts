@@ -10,7 +10,7 @@
  * @module
  */
 import { cwd, env } from "../runtime/host.ts";
-import { findConfigFile, readConfigFile } from "../runtime/config-file.ts";
+import { findConfigFile, forgetConfigFiles, readConfigFile } from "../runtime/config-file.ts";
 import { validateConfig, type DistributedConfig } from "./schema.ts";
 
 /** The configuration in effect and where it came from. */
@@ -41,4 +41,5 @@ export function loadConfig(dir: string = cwd()): Promise<LoadedConfig> {
 /** Forgets what was loaded (tests; a script that changes directory and wants the new file). */
 export function forgetConfig(): void {
   cache.clear();
+  forgetConfigFiles();
 }

@@ -44,7 +44,7 @@ export interface DistributedConfig {
     time?: string;
     account?: string;
     qos?: string;
-    nodes?: number;
+    nodes?: number | string;
     ntasks?: number;
     ntasksPerNode?: number;
     cpusPerTask?: number;
@@ -97,7 +97,7 @@ const TOP: Record<string, Rule | "ssh" | "slurm"> = {
   topology: oneOf("all_to_all", "master_worker", "custom"),
   timeout: SECONDS,
   threads: COUNT,
-  procs: COUNT,
+  procs: { allowed: "a non-negative integer", check: (v) => Number.isInteger(v) && (v as number) >= 0 },
   env: { allowed: "an object of string values", check: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string") },
   ssh: "ssh",
   slurm: "slurm",
@@ -108,7 +108,7 @@ const SLURM: Record<string, Rule> = {
   time: STRING,
   account: STRING,
   qos: STRING,
-  nodes: COUNT,
+  nodes: { allowed: 'a positive integer or a range like "2-4"', check: (v) => isPositiveInt(v) || (typeof v === "string" && /^[1-9]\d*(-[1-9]\d*)?$/.test(v)) },
   ntasks: COUNT,
   ntasksPerNode: COUNT,
   cpusPerTask: COUNT,
@@ -131,10 +131,11 @@ function checkObject(raw: unknown, rules: Record<string, Rule | "ssh" | "slurm">
     const path = prefix ? `${prefix}.${key}` : key;
     const rule = rules[key];
     if (rule === undefined) throw new ConfigError(file, path, `unknown key "${path}"; known keys${prefix ? ` of "${prefix}"` : ""}: ${Object.keys(rules).join(", ")}`);
+    if (value === undefined) continue;
     if (rule === "ssh") out[key] = checkObject(value, SSH, file, path);
     else if (rule === "slurm") out[key] = checkObject(value, SLURM, file, path);
-    else if (value !== undefined) {
-      if (!rule.check(value)) throw new ConfigError(file, path, `"${path}" must be ${rule.allowed}; got ${JSON.stringify(value)}`);
+    else {
+      if (!rule.check(value)) throw new ConfigError(file, path, `"${path}" must be ${rule.allowed}; got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
       out[key] = value;
     }
   }

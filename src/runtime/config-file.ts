@@ -74,3 +74,8 @@ export async function readConfigFile(file: string): Promise<{ file: string; valu
   if (result === null) throw new Error(`${file}: no configuration in it`);
   return { file: result.filepath.endsWith("package.json") ? `${result.filepath}#${NAME}` : result.filepath, value: result.config as unknown };
 }
+
+/** Forgets every configuration read so far (cosmiconfig caches what it found). */
+export function forgetConfigFiles(): void {
+  explorer = undefined;
+}
