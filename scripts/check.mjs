@@ -3,8 +3,10 @@
 //   - only src/runtime/ touches host APIs (node:*, Bun.*, Deno.*); src/protocol/ does no I/O
 //   - managers/ reach the core only through src/internal.ts
 //   - nothing imports test/, bench/ or scripts/; no import cycles in src/ and managers/
+//   - docs/api.md is what scripts/api-docs.mjs makes from the doc comments (run `npm run docs`)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { checkApiDocs } from "./api-docs.mjs";
 
 const root = path.resolve(new URL("..", import.meta.url).pathname);
 const problems = [];
@@ -66,6 +68,9 @@ function visit(file) {
   state.set(file, 2);
 }
 for (const file of graph.keys()) if (!state.has(file)) visit(file);
+
+const staleDocs = checkApiDocs();
+if (staleDocs !== null) problems.push(staleDocs);
 
 if (problems.length > 0) {
   console.error(`check: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`);
