@@ -16,4 +16,4 @@ export { ThreadManager, type ThreadManagerOptions } from "./threads.ts";
 export { renderJobScript, sbatchLines, sbatchWord, type JobRequest, type ScriptParts } from "./slurm/script.ts";
 export { submitJob } from "./slurm/job.ts";
 export { expandHostlist } from "./slurm/hostlist.ts";
-export type { ClusterManager, LaunchParams, ManageOp, WorkerConfig } from "../src/internal.ts";
+export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig } from "../src/internal.ts";

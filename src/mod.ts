@@ -40,6 +40,8 @@ export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
 export { threads, ThreadError } from "./threads/pool.ts";
+export { ConfigError, type DistributedConfig } from "./config/schema.ts";
+export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { Atomic, type AtomicKind } from "./threads/atomic.ts";
 export { SharedArray, localindices, indexpids, sdata, type SharedKind, type SharedArrayOptions } from "./threads/shared-array.ts";
 export {

@@ -36,6 +36,7 @@ import {
   interruptOverConnection,
   joinPath,
   listen,
+  loadConfig,
   newCookie,
   readOrCreatePrivateFile,
   runCommand,
@@ -75,7 +76,7 @@ export interface InitResult {
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   const env = envAll();
   const plan = spmdPlan(env);
-  const timeout = options.timeout ?? (env.DISTRIBUTED_WORKER_TIMEOUT !== undefined ? Number(env.DISTRIBUTED_WORKER_TIMEOUT) : 60);
+  const timeout = options.timeout ?? (await loadConfig()).config.timeout ?? (env.DISTRIBUTED_WORKER_TIMEOUT !== undefined ? Number(env.DISTRIBUTED_WORKER_TIMEOUT) : 60);
   if (!(timeout > 0)) throw new RangeError(`init: timeout must be a positive number of seconds, got ${String(timeout)}`);
   if (plan === undefined) {
     const local = options.local ?? 0;

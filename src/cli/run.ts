@@ -54,7 +54,8 @@ export async function runCommand(r: RunRequest): Promise<void> {
     } catch (err) {
       throw new UsageError(`cannot read the machine file ${r.machineFile}: ${(err as Error).message}`);
     }
-    await addprocs(new SSHManager(parseMachineFile(text, r.machineFile)), options);
+    const ssh = config.ssh ?? {};
+    await addprocs(new SSHManager(parseMachineFile(text, r.machineFile), Object.fromEntries(Object.entries(ssh).filter(([, v]) => v !== undefined))), options);
   } else if (r.slurm) {
     if (!env("SLURM_JOB_ID")) throw new Error("--slurm adds one worker per task of the Slurm job this runs in, but this is not running inside one (SLURM_JOB_ID is not set): run it in a job script, or submit one with `distributed slurm submit`");
     await addprocs(new SlurmManager(), options);

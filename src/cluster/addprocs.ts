@@ -47,7 +47,7 @@ export interface AddprocsOptions {
   manager?: "processes" | "threads";
   /** Threads in each worker's pool (`threads.nthreads()` there; sets DISTRIBUTED_THREADS for it). */
   threads?: number;
-  /** Cluster topology (only all_to_all and master_worker connect in this release). */
+  /** Cluster topology: all_to_all (default), master_worker, or custom (the manager's ident/connectIdents). */
   topology?: "all_to_all" | "master_worker" | "custom";
   /** Connect worker-to-worker lazily, on first use (default true). */
   lazy?: boolean;
@@ -132,7 +132,9 @@ export function addprocs(what: number | readonly Machine[] | ClusterManager, opt
 
 async function addprocsNow(what: number | readonly Machine[] | ClusterManager, given: AddprocsOptions): Promise<number[]> {
   if (state.myid !== 1) throw new Error(`addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
-  const options = withConfig(given, (await loadConfig()).config);
+  const { config } = await loadConfig();
+  // Thread workers run this process's runtime: the config's runtime and flags are for processes.
+  const options = withConfig(given, given.manager === "threads" ? { ...config, runtime: undefined, exeflags: undefined } : config);
   let manager: ClusterManager;
   let count = 1;
   if (Array.isArray(what)) {

@@ -35,8 +35,10 @@ export interface EverywhereOptions {
   procs?: readonly number[];
 }
 
+// On a worker, what everywhere() does reaches that worker's thread pool too.
 const loadModuleEverywhere = async (url: string): Promise<null> => {
   await loadModule(url);
+  if (state.myid !== 1) await everywhereInThreads(loadModuleEverywhere, [url]);
   return null;
 };
 registerSystemFunction("loadModule", loadModuleEverywhere);
@@ -47,9 +49,17 @@ const defineMain = async (sources: Record<string, string>, values: Record<string
   Main.defineValues(resolved);
   Main.defineSources(sources);
   Main.exposeGlobals([...Object.keys(resolved), ...Object.keys(sources)]);
+  if (state.myid !== 1) await everywhereInThreads(defineMain, [sources, values, specs]);
   return null;
 };
 registerSystemFunction("defineMain", defineMain);
+
+const runEverywhere = async (fn: () => unknown): Promise<unknown> => {
+  const value = await fn();
+  if (state.myid !== 1) await everywhereInThreads(fn, []);
+  return value;
+};
+registerSystemFunction("runEverywhere", runEverywhere);
 
 /** Runs on every process (see the module doc for the three forms). */
 export async function everywhere(
@@ -72,7 +82,7 @@ export async function everywhere(
   } else if (typeof what === "function") {
     toSpec(what, "everywhere");
     local = () => (what as () => unknown)();
-    remote = (pid) => remotecallFetch(what as () => unknown, pid);
+    remote = (pid) => remotecallFetch(runEverywhere, pid, what as () => unknown);
     inThreads = () => everywhereInThreads(what as () => unknown, []);
   } else if (typeof what === "object" && what !== null) {
     const batch = prepareDefinitions(what);

@@ -112,7 +112,7 @@ export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
       `${what} cannot be sent to ${to}: ${outTarget?.why ?? "it is a separate process, not sharing this one's memory"}. ` +
         'Shared memory reaches this process\'s thread workers (addprocs(n, { manager: "threads" })) and thread pool (threads.parallelFor), ' +
         "and under Bun, Bun worker processes on this host that exist when the SharedArray is created (Node and Deno cannot map memory between processes). " +
-        "Send a copy (e.g. its .data.slice()) instead.",
+        "Send a copy of its values instead.",
     );
   }
   let id = sharedIds.get(buffer);

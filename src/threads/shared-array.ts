@@ -7,9 +7,10 @@
  * Indices are 0-based and, as in Julia, column-major: element (i, j) of a 3×4 array is
  * `data[i + 3 * j]`, so the first index varies fastest.
  *
- * Worker *processes* cannot take part: Node, Bun and Deno cannot map shared memory between
- * processes, so sending a SharedArray to one fails with an error that says so (never a silent
- * copy).
+ * Worker *processes* take part only under Bun, which can map a file into memory (a /dev/shm
+ * file, for the Bun workers on this host that exist when the array is made). Node and Deno
+ * cannot map memory between processes: sending a SharedArray to one of their worker processes
+ * fails with an error that says so (never a silent copy).
  *
  * @example
  * ```ts
