@@ -60,14 +60,16 @@ export class ThreadManager implements ClusterManager {
       const { port1, port2 } = newChannel();
       const thread = startThread(threadWorkerEntry(), { cookie: params.cookie, port: port2, timeout: params.timeout, env: params.env }, [port2]);
       thread.unref();
+      // The thread's first message says where it listens; the stream is everything else.
+      let stream!: PortStream;
       const hello = new Promise<{ host: string; port: number }>((resolve) => {
-        port1.once("message", (m: { t: string; host: string; port: number }) => resolve({ host: m.host, port: m.port }));
+        stream = new PortStream(port1, registerSharedBuffers, (m) => {
+          const { host, port } = m as { host: string; port: number };
+          resolve({ host, port });
+        });
       });
       launched({
-        transport: async () => {
-          const address = await hello;
-          return { stream: new PortStream(port1, registerSharedBuffers), address };
-        },
+        transport: async () => ({ stream, address: await hello }),
         exited: thread.exited,
         sharesMemory: true,
         command: `a thread of this process (${threadWorkerEntry().pathname})`,

@@ -82,6 +82,8 @@ export class Future<T = unknown> {
     }
   }
 
+  #released = false;
+
   get #key(): string {
     return refKey(this.whence, this.id);
   }
@@ -90,6 +92,7 @@ export class Future<T = unknown> {
   fetch(): Promise<T> {
     const cached = this.#cached;
     if (cached !== undefined) return cached.ok ? Promise.resolve(cached.value as T) : Promise.reject(new RemoteError(cached.pid, cached.error));
+    if (this.#released && this.#fetching === undefined) return Promise.reject(releasedError("fetch"));
     this.#fetching ??= this.#load();
     return this.#fetching;
   }
@@ -126,6 +129,7 @@ export class Future<T = unknown> {
   /** Waits until the value is ready (without moving it here); resolves to this Future. */
   async wait(): Promise<this> {
     if (this.#cached !== undefined) return this;
+    if (this.#released) throw releasedError("wait");
     if (this.where === state.myid) {
       const key = this.#key;
       await whileHeld(() => refs.whenReady(key));
@@ -138,6 +142,7 @@ export class Future<T = unknown> {
   /** Whether the value is ready. */
   async isready(): Promise<boolean> {
     if (this.#cached !== undefined) return true;
+    if (this.#released) throw releasedError("isready");
     if (this.where === state.myid) return (refs.get(this.#key)?.state ?? 0) !== 0;
     return (await peers.connectionTo(this.where).request(MSG.REF_READY, [[this.whence, this.id]])) as boolean;
   }
@@ -145,6 +150,7 @@ export class Future<T = unknown> {
   /** Sets the value; a Future can be set only once (a second put rejects). */
   async put(value: T): Promise<this> {
     if (this.#cached !== undefined) throw alreadySet(this);
+    if (this.#released) throw releasedError("put");
     if (this.where === state.myid) {
       if (!refs.settle(this.#key, true, value)) throw alreadySet(this);
       return this;
@@ -159,6 +165,7 @@ export class Future<T = unknown> {
    * unaffected: its receiver holds its own reference.
    */
   release(): void {
+    this.#released = true;
     releaseHandle(this);
   }
 
@@ -203,3 +210,7 @@ registerClass(Future, {
     return f;
   },
 });
+
+function releasedError(op: string): Error {
+  return new Error(`Future.${op}(): this Future was released with release(), so its value may be gone; fetch it before releasing it`);
+}

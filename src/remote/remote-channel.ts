@@ -83,7 +83,10 @@ export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
     }
   }
 
+  #released = false;
+
   async #op(op: ChannelOp, arg?: unknown): Promise<unknown> {
+    if (this.#released) throw new Error(`RemoteChannel.${op}(): this handle was released with release(); use another handle to the channel`);
     // Here, only another process may complete the operation: stay alive meanwhile.
     if (this.where === state.myid) return whileHeld(() => runChannelOp(refKey(this.whence, this.id), op, arg));
     try {
@@ -148,6 +151,7 @@ export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
 
   /** Drops this handle now (the owner frees the channel when no process holds one). */
   release(): void {
+    this.#released = true;
     releaseHandle(this);
   }
 

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { MessageChannel, Worker, isMainThread, parentPort, threadId, workerData, type MessagePort } from "node:worker_threads";
+import { MessageChannel, Worker, isMainThread, threadId, workerData, type MessagePort } from "node:worker_threads";
 import { currentRuntime } from "./detect.ts";
 import type { ByteStream } from "./net.ts";
 
@@ -36,28 +36,44 @@ export interface ThreadHandle {
 type Transferable = MessagePort | ArrayBuffer;
 
 /**
- * Starts a thread running the module at `url` with `data` as its workerData. Node cannot load
- * a .ts module in a thread by itself (the package runs from source under tsx): the thread then
- * registers tsx's loader first.
+ * Starts a thread running the module at `url` with `data` (see threadContext()). Messages go
+ * over a port of their own, read with addEventListener: Deno's `.on("message")` inspects every
+ * element of a message (8 ms for 64 KiB, measured), its EventTarget side does not. Node cannot
+ * load a .ts module in a thread by itself (the package runs from source under tsx): the thread
+ * then registers tsx's loader first.
  */
 export function startThread(url: URL, data: unknown, transfer: readonly Transferable[] = []): ThreadHandle {
-  const options = { workerData: data, transferList: transfer as never };
+  const { port1, port2 } = new MessageChannel();
+  const options = { workerData: { data, port: port2 }, transferList: [port2, ...transfer] as never };
   const worker = currentRuntime() === "node" && url.pathname.endsWith(".ts") ? new Worker(tsxBootstrap(url), { ...options, eval: true }) : new Worker(url, options);
   let error: Error | undefined;
   worker.on("error", (err: Error) => (error = err));
   const exited = new Promise<string>((resolve) => {
     worker.once("exit", (code: number) => resolve(error !== undefined ? `failed: ${error.stack ?? error.message}` : `exit code ${code}`));
   });
+  void exited.then(() => port1.close());
   return {
     exited,
-    post: (message, list = []) => worker.postMessage(message, list as never),
-    onMessage: (listener) => void worker.on("message", listener),
-    unref: () => worker.unref(),
-    ref: () => worker.ref(),
+    post: (message, list = []) => port1.postMessage(message, list as never),
+    onMessage: (listener) => onPortMessage(port1, listener),
+    unref: () => {
+      worker.unref();
+      port1.unref();
+    },
+    ref: () => {
+      worker.ref();
+      port1.ref();
+    },
     terminate: async () => {
       await worker.terminate();
     },
   };
+}
+
+/** Calls `listener` with every message on `port` (its EventTarget side; see startThread). */
+export function onPortMessage(port: MessagePort, listener: (message: never) => void): void {
+  port.addEventListener("message", (event) => listener((event as MessageEvent).data as never));
+  port.start();
 }
 
 /** A script for an eval thread: register tsx (found from this package), then import `url`. */
@@ -83,13 +99,14 @@ export interface ThreadContext {
   threadId: number;
   /** The data its starter passed (undefined on the main thread). */
   data: unknown;
-  /** Its starter's end, for messages (null on the main thread). */
+  /** Its starter's port, for messages (null on the main thread); read it with onPortMessage. */
   parent: MessagePort | null;
 }
 
-/** This thread's context. */
+/** This thread's context: the data and the port its starter (startThread) gave it. */
 export function threadContext(): ThreadContext {
-  return { isMainThread, threadId, data: workerData as unknown, parent: (parentPort as MessagePort | null) ?? null };
+  const given = workerData as { data: unknown; port: MessagePort } | null | undefined;
+  return { isMainThread, threadId, data: given?.data, parent: given?.port ?? null };
 }
 
 /** Ends this thread (not the process) with an exit code; on the main thread, ends the process. */
@@ -111,13 +128,18 @@ export class PortStream implements ByteStream {
   readonly #close: Array<() => void> = [];
   #destroyed = false;
 
-  constructor(port: MessagePort, onShare: (pairs: Array<[string, SharedArrayBuffer]>) => void) {
+  /**
+   * A stream over `port`. Shared memory that arrives goes to `onShare`; any message that is not
+   * part of the stream (e.g. a thread's first word) to `onOther`.
+   */
+  constructor(port: MessagePort, onShare: (pairs: Array<[string, SharedArrayBuffer]>) => void, onOther?: (message: unknown) => void) {
     this.#port = port;
     this.#onShare = onShare;
-    port.on("message", (m: StreamMessage) => {
+    onPortMessage(port, (m: StreamMessage | { t?: undefined }) => {
       if (m.t === "d") for (const cb of this.#data) cb(m.b);
       else if (m.t === "s") this.#onShare(m.p);
-      else this.destroy();
+      else if (m.t === "e") this.destroy();
+      else onOther?.(m);
     });
     port.on("close", () => this.destroy());
   }

@@ -11,7 +11,7 @@ import { state } from "../cluster/state.ts";
 import { setLocalLabel } from "../errors.ts";
 import { decode, encode, registerSharedBuffers } from "../protocol/codec.ts";
 import { sharedMappingUnsupported } from "../runtime/shm.ts";
-import { threadContext } from "../runtime/threads.ts";
+import { onPortMessage, threadContext } from "../runtime/threads.ts";
 import { failureReply, type PoolReply, type PoolRequest } from "./pool.ts";
 
 const context = threadContext();
@@ -33,7 +33,7 @@ let queue: Promise<unknown> = (async () => {
   for (const body of replay) await run(decode(body) as CallBody);
 })();
 
-context.parent!.on("message", (request: PoolRequest) => {
+onPortMessage(context.parent!, (request: PoolRequest) => {
   queue = queue.then(async () => {
     let reply: PoolReply;
     try {
