@@ -1,0 +1,107 @@
+// The examples of seeds 001 and 002 (examples/seed001, examples/seed002), run as a user runs
+// them: `node dist/examples/seed001/X.js`, `bun examples/seed001/X.ts`,
+// `deno run -A examples/seed001/X.ts`, each with its defaults and exiting by itself. Every
+// example's output must match its .expected file (test/helpers/expected-output.ts); timings
+// are matched by patterns there and reported here. The three runtimes run at the same time,
+// each runtime's examples one after another.
+import { spawn } from "node:child_process";
+import path from "node:path";
+import t from "tap";
+import { compareOutput, expectedFor } from "../helpers/expected-output.ts";
+import { ROOT, runtimeArgs, runtimeExe } from "../helpers/processes.ts";
+
+const RUNTIMES = ["node", "bun", "deno"] as const;
+const EXAMPLES = [
+  "seed001/01-workers",
+  "seed001/02-spawn-fetch",
+  "seed001/03-code-availability",
+  "seed001/04-data-movement",
+  "seed001/05-globals",
+  "seed001/06-channels",
+  "seed001/07-distributed",
+  "seed001/08-pmap",
+  "seed001/09-darrays",
+  "seed001/10-cluster-managers",
+  "seed002/which-tool",
+] as const;
+
+interface Run {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+// 10-cluster-managers starts SSH or Slurm workers only when asked to by these: here it must
+// take its local path whatever the environment of the test run.
+const env = { ...process.env };
+delete env.DISTRIBUTED_EXAMPLE_HOSTS;
+delete env.SLURM_JOB_ID;
+
+/** Runs examples/NAME under `runtime` (node: the build in dist; bun and deno: the source). */
+function runExample(runtime: string, name: string, timeoutMs = 120_000): Promise<Run> {
+  const file = runtime === "node" ? path.join(ROOT, "dist", "examples", `${name}.js`) : path.join(ROOT, "examples", `${name}.ts`);
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file), { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // An example that does not exit by itself is a failure: it is killed after the timeout.
+    const timer = setTimeout(() => {
+      stderr += `\n(killed: did not exit within ${timeoutMs} ms)`;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, stdout, stderr: `${stderr}\n${String(err)}`, ms: Date.now() - start });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
+    });
+  });
+}
+
+// Each runtime's examples in sequence; the runtimes side by side.
+const runs = new Map<string, Promise<Run>>();
+for (const runtime of RUNTIMES) {
+  let previous: Promise<unknown> = Promise.resolve();
+  for (const name of EXAMPLES) {
+    const run = previous.then(() => runExample(runtime, name));
+    runs.set(`${runtime} ${name}`, run);
+    previous = run;
+  }
+}
+
+for (const runtime of RUNTIMES) {
+  for (const name of EXAMPLES) {
+    t.test(`${runtime}: examples/${name}`, async (t) => {
+      const run = await runs.get(`${runtime} ${name}`)!;
+      t.equal(run.code, 0, `exit code 0${run.stderr ? `; stderr:\n${run.stderr}` : ""}`);
+      const source = path.join(ROOT, "examples", `${name}.ts`);
+      const problems = compareOutput(run.stdout, expectedFor(source));
+      t.same(problems, [], `output matches examples/${name}.expected${problems.length > 0 ? `\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}` : ""}`);
+      const timings = run.stdout.split("\n").filter((l) => /\d\.\d+ ms|\d\.\d+x\b/.test(l)).map((l) => l.trim());
+      t.comment(`${runtime} ${name}: ${run.ms} ms${timings.length > 0 ? `\n  ${timings.join("\n  ")}` : ""}`);
+      if (name === "seed001/02-spawn-fetch") {
+        // The @sync block's three lines, in any order in the .expected (they are 200 ms apart,
+        // which a loaded machine may blur): each once, and all before "Done!".
+        const block = run.stdout.slice(0, run.stdout.indexOf("Done!"));
+        for (const text of ["Hello", " class!", "Today is reverse day!"]) {
+          t.equal(block.split("\n").filter((l) => l.endsWith(`:\t${text}`)).length, 1, `"${text}" printed once by a worker, before "Done!"`);
+        }
+      }
+      if (name === "seed001/04-data-movement") {
+        // Element-wise on 1000×1000 matrices, method1 moves 16 MB more than method2: it must
+        // take longer (best of 20 runs each). The seed's 100×100 pair is compute-bound here
+        // (no BLAS), so its ratio is only reported.
+        const ratios = [...run.stdout.matchAll(/takes ([\d.]+)x its time/g)].map((m) => Number(m[1]));
+        t.equal(ratios.length, 2, "both pairs were timed");
+        t.ok(ratios[1]! > 1, `element-wise: method2 is faster (method1 takes ${ratios[1]}x its time)`);
+      }
+    });
+  }
+}
