@@ -133,8 +133,8 @@ export class UndefinedNameError extends ReferenceError {
     const one = names[0];
     super(
       `${where}: the shipped function uses ${list}, which ${names.length > 1 ? "are" : "is"} not defined on the workers. ` +
-        `Pass the value as an argument, capture it with capture({ ${names.join(", ")} }, fn), ` +
-        `or define it on every process with everywhere({ ${one} }) or everywhere(moduleUrl)`,
+        `For a value: pass it as an argument or capture it with capture({ ${names.join(", ")} }, fn). ` +
+        `For a function or class: define it on every process with everywhere({ ${one} }), or load its module with everywhere(moduleUrl)`,
     );
     this.name = "UndefinedNameError";
     this.names = names;

@@ -81,7 +81,7 @@ t.test("a function using undefined names throws UndefinedNameError at the call s
   t.match(e.message, /^remotecall: /, "names the API called");
   t.match(e.message, /`total`, `other`/, "names the identifiers");
   t.match(e.message, /are not defined on the workers/);
-  t.match(e.message, /Pass the value as an argument/, "fix 1: argument");
+  t.match(e.message, /For a value: pass it as an argument/, "fix 1: argument");
   t.match(e.message, /capture\(\{ total, other \}, fn\)/, "fix 2: capture");
   t.match(e.message, /everywhere\(\{ total \}\)/, "fix 3: everywhere");
   t.end();
