@@ -23,8 +23,15 @@ interface BunMmap {
   mmap(path: string, options?: { shared?: boolean }): Uint8Array;
 }
 
-/** Why this runtime cannot map memory shared with other processes, or null when it can. */
+let unsupported: string | null | undefined;
+
+/** Why this runtime cannot map memory shared with other processes, or null when it can (found once). */
 export function sharedMappingUnsupported(): string | null {
+  if (unsupported === undefined) unsupported = findWhyUnsupported();
+  return unsupported;
+}
+
+function findWhyUnsupported(): string | null {
   const runtime = currentRuntime();
   if (runtime !== "bun") return `${runtime === "node" ? "Node" : "Deno"} cannot map memory shared between processes (only Bun can, with Bun.mmap)`;
   if (!existsSync(SHM_DIR)) return `${SHM_DIR} does not exist on this host`;

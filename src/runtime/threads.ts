@@ -171,7 +171,9 @@ export class PortStream implements ByteStream {
 
   write(chunk: Uint8Array, callback?: () => void): boolean {
     if (this.#destroyed) return false;
-    const copy = chunk.slice();
+    // A fresh buffer of exactly these bytes: `chunk` may be a view into a large pooled buffer (a
+    // Node Buffer's slice() is still a view), which must be neither copied whole nor moved.
+    const copy = new Uint8Array(chunk);
     this.#port.postMessage({ t: "d", b: copy } satisfies StreamMessage, [copy.buffer as ArrayBuffer]);
     callback?.();
     return true;

@@ -40,7 +40,7 @@ onPortMessage(context.parent!, (request: PoolRequest) => {
       registerSharedBuffers(request.share);
       const value = await run(decode(request.body) as CallBody);
       const out = encode(value, { sharesMemory: true, canMap: sharedMappingUnsupported() === null, describe: "the thread that started this one" }, true);
-      reply = { id: request.id, ok: true, body: out.body, share: out.shared };
+      reply = { id: request.id, ok: true, body: new Uint8Array(out.body), share: out.shared };
     } catch (err) {
       reply = failureReply(request.id, err);
     }

@@ -69,6 +69,8 @@ interface PoolThread {
 let configured: number | undefined;
 let pool: PoolThread[] | null = null;
 let nextTask = 1;
+/** Where the next call's first part goes: calls of one or few parts spread over the threads. */
+let nextStart = 0;
 /** Calls everywhere() made here, replayed in every pool thread as it starts. */
 const replay: CallBody[] = [];
 
@@ -127,13 +129,33 @@ function encodeForThread(call: CallBody, where: string): { body: Uint8Array; sha
 /** Runs fn(...args) on pool thread `k` (1-based). */
 function runOn(k: number, fn: Function, args: unknown[], where: string): Promise<unknown> {
   const thread = startPool()[k - 1]!;
-  const { body, shared } = encodeForThread(encodeCall(fn, args, where), where);
+  const encoded = encodeForThread(encodeCall(fn, args, where), where);
+  // Its own buffer: the encoder's body is a view into a large reused one, which postMessage
+  // would copy whole (8 KiB and more per message, measured).
+  const body = new Uint8Array(encoded.body);
+  const shared = encoded.shared;
   const id = nextTask++;
   return new Promise((resolve, reject) => {
     thread.pending.set(id, { resolve, reject, where });
     thread.handle.ref();
     thread.handle.post({ id, body, share: shared } satisfies PoolRequest);
   });
+}
+
+/** The pool thread (1-based) for part `k` of a call whose parts start at `start`. */
+function threadFor(start: number, k: number): number {
+  return ((start + k) % nthreads()) + 1;
+}
+
+/**
+ * Where a call of `count` parts starts: thread 1 for a full split (part k on thread k, as
+ * Julia's static schedule), else the next thread in turn, so small calls spread out.
+ */
+function takeStart(count: number): number {
+  if (count >= nthreads()) return 0;
+  const start = nextStart;
+  nextStart = (nextStart + 1) % nthreads();
+  return start;
 }
 
 /** Splits into one contiguous part per thread (Ranges in O(1)), dropping empty parts. */
@@ -185,7 +207,8 @@ export async function parallelFor(r: Range | number, body: (i: number) => unknow
   const where = "threads.parallelFor";
   if (typeof body !== "function") throw new TypeError(`${where}(range, body): body must be a function`);
   const chunks = parts(asRange(r, where), nthreads());
-  await Promise.all(chunks.map((chunk, k) => runOn(k + 1, reduceChunk, [chunk, body, null], where)));
+  const start = takeStart(chunks.length);
+  await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), reduceChunk, [chunk, body, null], where)));
 }
 
 /**
@@ -196,10 +219,11 @@ export async function map<T, R>(f: (x: T) => R | Promise<R>, items: readonly T[]
   if (typeof f !== "function") throw new TypeError(`${where}(f, items): f must be a function`);
   if (!(items instanceof Range) && !Array.isArray(items)) throw new TypeError(`${where}(f, items): items must be an array or a range`);
   const chunks = parts(items as Range | readonly T[], nthreads());
-  const batches = (await Promise.all(chunks.map((chunk, k) => runOn(k + 1, mapBatch, [f, chunk, null], where)))) as BatchResult[];
+  const start = takeStart(chunks.length);
+  const batches = (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), mapBatch, [f, chunk, null], where)))) as BatchResult[];
   const out: Awaited<R>[] = [];
   batches.forEach(([results, errors], k) => {
-    if (errors !== null && errors.length > 0) throw new ThreadError(k + 1, errors[0]![1], where);
+    if (errors !== null && errors.length > 0) throw new ThreadError(threadFor(start, k), errors[0]![1], where);
     for (const v of results) out.push(v as Awaited<R>);
   });
   return out;
@@ -214,7 +238,8 @@ export async function reduce<R>(r: Range | number, body: (i: number) => R | Prom
   if (typeof body !== "function") throw new TypeError(`${where}(range, body, reducer): body must be a function`);
   const op = reducerFunction(reducer);
   const chunks = parts(asRange(r, where), nthreads());
-  const partials = (await Promise.all(chunks.map((chunk, k) => runOn(k + 1, reduceChunk, [chunk, body, reducer], where)))) as Array<[boolean, Awaited<R>]>;
+  const start = takeStart(chunks.length);
+  const partials = (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), reduceChunk, [chunk, body, reducer], where)))) as Array<[boolean, Awaited<R>]>;
   let acc: Awaited<R> | undefined;
   let has = false;
   for (const [hasValue, value] of partials) {
@@ -235,7 +260,7 @@ export async function everywhereInThreads(fn: Function, args: unknown[]): Promis
 
 /** @internal A pool thread's reply to a failed task. */
 export function failureReply(id: number, err: unknown): PoolReply {
-  return { id, ok: false, body: encode(toWireError(err, state.myid), null, true).body, share: [] };
+  return { id, ok: false, body: new Uint8Array(encode(toWireError(err, state.myid), null, true).body), share: [] };
 }
 
 /** @internal For the pool thread module: the URL it runs. */
