@@ -19,7 +19,11 @@ const NAME = "distributed";
 
 const importModule: Loader = async (file) => {
   const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  return mod.default ?? mod;
+  let value: unknown = mod.default ?? mod;
+  // A module compiled to CommonJS by a loader arrives as { default: { default: config } }.
+  const inner = value as { default?: unknown; __esModule?: unknown } | null;
+  if (inner !== null && typeof inner === "object" && "default" in inner && Object.keys(inner).every((k) => k === "default" || k === "__esModule")) value = inner.default;
+  return value as never;
 };
 
 const SEARCH_PLACES = [

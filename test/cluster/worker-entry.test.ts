@@ -59,6 +59,6 @@ t.test("the distributed bin: --version, worker, and an unknown command", async (
   t.match(worker.stdout.trim(), ADDRESS_LINE, "`distributed worker` starts a worker that prints its address");
   t.equal(worker.status, 1, "and exits when no master comes");
   const unknown = spawnSync(process.execPath, [bin, "bogus"], { encoding: "utf8" });
-  t.equal(unknown.status, 2);
-  t.match(unknown.stdout, /Usage:/);
+  t.equal(unknown.status, 2, "an unknown command is a usage error");
+  t.match(unknown.stderr, /^distributed: Unknown argument: bogus\nRun "distributed --help"/, "named, with where to find the usage");
 });
