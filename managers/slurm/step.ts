@@ -15,36 +15,25 @@
  * ```
  * @module
  */
-import { describeExit, spawnProcess, type ChildHandle, type LineSource } from "../../src/internal.ts";
+import { describeExit, spawnProcess, type ChildHandle } from "../../src/internal.ts";
+import { LineTail, outputSlot, type OutputSlot } from "../output-slot.ts";
 import { parseLabelledLine, parseTaskReport, WORKER_EXIT_LINE } from "./output.ts";
 
-const TAIL_LINES = 30;
-
 /** One task of the step, as the cluster sees it through WorkerConfig. */
-export interface StepTask {
+export interface StepTask extends OutputSlot {
   readonly index: number;
   readonly step: SrunStep;
-  readonly stdout: LineSource;
-  readonly stderr: LineSource;
-  /** Resolves with how the task ended. */
-  readonly exited: Promise<string>;
-  readonly done: boolean;
-  stderrTail(): string;
-}
-
-interface Slot extends StepTask {
-  emit(stream: "out" | "err", line: string): void;
-  finish(detail: string): void;
 }
 
 /** An srun process and the tasks it runs. */
 export class SrunStep {
   readonly child: ChildHandle;
-  readonly #slots: Slot[] = [];
-  readonly #tail: string[] = [];
+  readonly #slots: StepTask[] = [];
+  readonly #tail = new LineTail();
 
   constructor(argv: readonly string[], env: Record<string, string>, tasks: number) {
-    for (let i = 0; i < tasks; i++) this.#slots.push(makeSlot(this, i));
+    // Object.assign onto the slot keeps its `done` getter live (a spread would copy its value).
+    for (let i = 0; i < tasks; i++) this.#slots.push(Object.assign(outputSlotOf(this), { index: i, step: this }));
     this.child = spawnProcess(argv[0]!, argv.slice(1), { env });
     this.child.unref();
     this.child.onStdoutLine((line) => {
@@ -94,56 +83,20 @@ export class SrunStep {
 
   /** srun's own messages and stray lines, last ones. */
   tail(): string {
-    return this.#tail.join("\n");
+    return this.#tail.text();
   }
 
   /** The last non-empty line srun wrote (its error, usually). */
   lastMessage(): string {
-    return this.#tail.filter((l) => l.trim() !== "").at(-1) ?? "";
+    return this.#tail.last();
   }
 
   #remember(line: string): void {
     this.#tail.push(line);
-    if (this.#tail.length > TAIL_LINES) this.#tail.shift();
   }
 }
 
-function makeSlot(step: SrunStep, index: number): Slot {
-  const listeners = { out: [] as Array<(l: string) => void>, err: [] as Array<(l: string) => void> };
-  // Lines that come before the cluster attaches its listeners are kept, not lost.
-  const early = { out: [] as string[], err: [] as string[] };
-  const tail: string[] = [];
-  let done = false;
-  let resolveExited!: (detail: string) => void;
-  const exited = new Promise<string>((r) => (resolveExited = r));
-  const source = (stream: "out" | "err"): LineSource => ({
-    onLine(cb) {
-      listeners[stream].push(cb);
-      for (const line of early[stream].splice(0)) cb(line);
-    },
-  });
-  return {
-    index,
-    step,
-    stdout: source("out"),
-    stderr: source("err"),
-    exited,
-    get done() {
-      return done;
-    },
-    stderrTail: () => [...tail, ...(step.tail() ? [`(srun) ${step.lastMessage()}`] : [])].join("\n"),
-    emit(stream, line) {
-      if (stream === "err") {
-        tail.push(line);
-        if (tail.length > TAIL_LINES) tail.shift();
-      }
-      if (listeners[stream].length === 0) early[stream].push(line);
-      for (const cb of listeners[stream]) cb(line);
-    },
-    finish(detail) {
-      if (done) return;
-      done = true;
-      resolveExited(detail);
-    },
-  };
+/** A task's output slot; its stderr tail ends with srun's last message. */
+function outputSlotOf(step: SrunStep): OutputSlot {
+  return outputSlot(() => (step.tail() ? `(srun) ${step.lastMessage()}` : ""));
 }

@@ -12,28 +12,14 @@
  * ```
  * @module
  */
-import { describeExit, formatControl, parseLauncherLine, spawnProcess, type ChildHandle, type ExitStatus, type LauncherControl, type LauncherHeader, type LineSource } from "../../src/internal.ts";
-
-const TAIL_LINES = 20;
+import { describeExit, formatControl, parseLauncherLine, spawnProcess, type ChildHandle, type ExitStatus, type LauncherControl, type LauncherHeader } from "../../src/internal.ts";
+import { LineTail, outputSlot, type OutputSlot } from "../output-slot.ts";
 
 /** One worker of the session, as the cluster sees it through WorkerConfig. */
-export interface RemoteWorker {
+export interface RemoteWorker extends OutputSlot {
   readonly index: number;
   readonly session: HostSession;
-  readonly stdout: LineSource;
-  readonly stderr: LineSource;
-  /** Resolves with how the worker ended (or how the session did). */
-  readonly exited: Promise<string>;
-  readonly done: boolean;
   ospid?: number;
-  stderrTail(): string;
-}
-
-interface Slot extends RemoteWorker {
-  tail: string[];
-  /** Passes a line to the listeners, or keeps it until the first listener comes (the cluster attaches only after the header). */
-  emit(stream: "out" | "err", line: string): void;
-  finish(detail: string): void;
 }
 
 /** An ssh process running the launcher on one host. */
@@ -41,8 +27,8 @@ export class HostSession {
   readonly child: ChildHandle;
   /** Resolves with the launcher's header; rejects with the ssh exit status if the session ends first. */
   readonly header: Promise<LauncherHeader>;
-  readonly #slots = new Map<number, Slot>();
-  readonly #tail: string[] = [];
+  readonly #slots = new Map<number, RemoteWorker>();
+  readonly #tail = new LineTail();
   #headerSeen = false;
 
   constructor(argv: readonly string[], env: Record<string, string>) {
@@ -66,11 +52,8 @@ export class HostSession {
       const slot = this.#slot(parsed.index);
       if (parsed.kind === "pid") slot.ospid = Number(parsed.text);
       else if (parsed.kind === "out") slot.emit("out", parsed.text);
-      else if (parsed.kind === "err") {
-        slot.tail.push(parsed.text);
-        if (slot.tail.length > TAIL_LINES) slot.tail.shift();
-        slot.emit("err", parsed.text);
-      } else slot.finish(parsed.text);
+      else if (parsed.kind === "err") slot.emit("err", parsed.text);
+      else slot.finish(parsed.text);
     });
     this.child.onStderrLine((line) => this.#remember(line));
     void this.child.exited.then((status) => {
@@ -102,55 +85,29 @@ export class HostSession {
 
   /** The session's own stderr (ssh's messages, the launcher's) and stray output, last lines. */
   tail(): string {
-    return this.#tail.join("\n");
+    return this.#tail.text();
   }
 
   /** The last non-empty line ssh or the launcher wrote. */
   lastMessage(): string {
-    return this.#tail.filter((l) => l.trim() !== "").at(-1) ?? "";
+    return this.#tail.last();
   }
 
   #remember(line: string): void {
     this.#tail.push(line);
-    if (this.#tail.length > TAIL_LINES) this.#tail.shift();
   }
 
-  #slot(index: number): Slot {
+  #slot(index: number): RemoteWorker {
     let slot = this.#slots.get(index);
     if (slot !== undefined) return slot;
-    let finish!: (detail: string) => void;
-    const exited = new Promise<string>((resolve) => (finish = resolve));
-    const listeners = { out: [] as Array<(line: string) => void>, err: [] as Array<(line: string) => void> };
-    const early = { out: [] as string[], err: [] as string[] };
-    const listen = (stream: "out" | "err", cb: (line: string) => void): void => {
-      listeners[stream].push(cb);
-      for (const line of early[stream].splice(0)) cb(line);
-    };
-    const tail: string[] = [];
-    let done = false;
-    const session = this;
-    slot = {
-      index,
-      session,
-      tail,
-      exited,
-      get done() {
-        return done;
+    // When the last worker has ended, the launcher has nothing left to do: close its stdin.
+    const base = outputSlot(
+      () => this.tail(),
+      () => {
+        if (this.allDone()) this.child.endStdin();
       },
-      emit: (stream, line) => {
-        if (listeners[stream].length === 0) early[stream].push(line);
-        else for (const cb of listeners[stream]) cb(line);
-      },
-      stdout: { onLine: (cb) => listen("out", cb) },
-      stderr: { onLine: (cb) => listen("err", cb) },
-      stderrTail: () => [...tail, ...(session.tail() ? [session.tail()] : [])].join("\n"),
-      finish: (detail) => {
-        if (done) return;
-        done = true;
-        finish(detail);
-        if (session.allDone()) session.child.endStdin();
-      },
-    };
+    );
+    slot = Object.assign(base, { index, session: this as HostSession }) as RemoteWorker;
     this.#slots.set(index, slot);
     return slot;
   }

@@ -70,3 +70,26 @@ stop_pids() {
   say "still running after SIGKILL:$left"
   return 1
 }
+
+# test_hosts_main COMMAND CHECK_FN DESCRIPTION_FILE STATE_DIR_HINT: the start|stop|status
+# dispatch both scripts share. They define do_start, do_stop, nothing_to_stop, $lock and say.
+test_hosts_main() {
+  local cmd=$1 check=$2 description=$3 hint=$4
+  case "$cmd" in
+    start) do_start ;;
+    stop)
+      nothing_to_stop && exit 0
+      [ "$(id -u)" -eq 0 ] || { say "stop needs root"; exit 1; }
+      exec 9>"$lock"
+      flock -w 60 9 || { say "another start/stop holds $lock"; exit 1; }
+      do_stop
+      ;;
+    status)
+      if "$check"; then echo "$description"; else exit 1; fi
+      ;;
+    *)
+      echo "usage: $0 start|stop|status   (state in \${$hint})" >&2
+      exit 2
+      ;;
+  esac
+}

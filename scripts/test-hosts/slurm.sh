@@ -534,21 +534,4 @@ do_start() {
   echo "$dir/cluster.json"
 }
 
-cmd=${1:-}
-case "$cmd" in
-  start) do_start ;;
-  stop)
-    nothing_to_stop && exit 0
-    [ "$(id -u)" -eq 0 ] || { say "stop needs root"; exit 1; }
-    exec 9>"$lock"
-    flock -w 60 9 || { say "another start/stop holds $lock"; exit 1; }
-    do_stop
-    ;;
-  status)
-    if check_cluster; then echo "$dir/cluster.json"; else exit 1; fi
-    ;;
-  *)
-    echo "usage: $0 start|stop|status   (state in \${DISTRIBUTED_SLURM_DIR:-/tmp/distributed-slurm})" >&2
-    exit 2
-    ;;
-esac
+test_hosts_main "${1:-}" check_cluster "$dir/cluster.json" 'DISTRIBUTED_SLURM_DIR:-/tmp/distributed-slurm'

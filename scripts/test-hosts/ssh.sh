@@ -407,21 +407,4 @@ do_start() {
   echo "$dir/hosts.json"
 }
 
-cmd=${1:-}
-case "$cmd" in
-  start) do_start ;;
-  stop)
-    nothing_to_stop && exit 0
-    [ "$(id -u)" -eq 0 ] || { say "stop needs root"; exit 1; }
-    exec 9>"$lock"
-    flock -w 60 9 || { say "another start/stop holds $lock"; exit 1; }
-    do_stop
-    ;;
-  status)
-    if check_hosts; then echo "$dir/hosts.json"; else exit 1; fi
-    ;;
-  *)
-    echo "usage: $0 start|stop|status   (state in \${DISTRIBUTED_SSH_DIR:-/tmp/distributed-ssh-hosts})" >&2
-    exit 2
-    ;;
-esac
+test_hosts_main "${1:-}" check_hosts "$dir/hosts.json" 'DISTRIBUTED_SSH_DIR:-/tmp/distributed-ssh-hosts'

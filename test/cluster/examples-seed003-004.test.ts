@@ -1,5 +1,5 @@
-// The examples of seeds 003 and 004 (examples/seed003, examples/seed004) and the thread
-// examples they share (examples/threads), run as a user runs them: `node dist/examples/D/X.js`,
+// The examples of seeds 003 and 004 (examples/seed003, examples/seed004), the thread examples
+// they share (examples/threads), and seed 000's main job (examples/pi), run as a user runs them: `node dist/examples/D/X.js`,
 // `bun examples/D/X.ts`, `deno run -A examples/D/X.ts`, each with small sizes, each exiting by
 // itself with code 0, printing what examples/D/X.expected says (literal lines, `re:`
 // patterns for timings and random values, `...` for a block of varying length) and nothing on
@@ -23,6 +23,7 @@ interface Example {
 }
 
 const EXAMPLES: Example[] = [
+  { dir: "pi", name: "main", args: ["2e7", "2"] },
   { dir: "seed003", name: "01-tasks-channels", args: [] },
   { dir: "seed003", name: "02-threads", args: ["2"] },
   { dir: "seed003", name: "03-remote-calls", args: [] },
