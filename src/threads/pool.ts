@@ -136,8 +136,9 @@ function runOn(k: number, fn: Function, args: unknown[], where: string): Promise
   const shared = encoded.shared;
   const id = nextTask++;
   return new Promise((resolve, reject) => {
+    // Referenced while it has work (so the process waits for the answers), not in between.
+    if (thread.pending.size === 0) thread.handle.ref();
     thread.pending.set(id, { resolve, reject, where });
-    thread.handle.ref();
     thread.handle.post({ id, body, share: shared } satisfies PoolRequest);
   });
 }
