@@ -61,13 +61,18 @@ export function runHere<T>(fn: () => T): Promise<Awaited<T>> {
  * `pid` until fetched.
  */
 export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
+  return remotecallAs("remotecall", f, pid, args);
+}
+
+/** remotecall, naming `where` (the API the user called) in its errors. */
+function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Future<Awaited<ReturnType<F>>> {
   if (isPool(pid)) {
     // The worker returns to the pool when the call has finished.
     const pool = pid;
     const w = pool.takeNow();
     let future: Future<Awaited<ReturnType<F>>>;
     try {
-      future = remotecall(f, w, ...args);
+      future = remotecallAs(where, f, w, args);
     } catch (err) {
       pool.put(w);
       throw err;
@@ -78,7 +83,7 @@ export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...a
     );
     return future;
   }
-  checkPid(pid, "remotecall");
+  checkPid(pid, where);
   if (pid === state.myid) {
     const future = new Future<Awaited<ReturnType<F>>>();
     const key = refKey(future.whence, future.id);
@@ -89,7 +94,7 @@ export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...a
     return future;
   }
   const conn = peers.connectionTo(pid);
-  const body = encodeCall(f, args, "remotecall");
+  const body = encodeCall(f, args, where);
   const future = Future.attach<Awaited<ReturnType<F>>>(pid, state.myid, newRefId(), true);
   conn.send(MSG.CALL, 0, [body[0], body[1], [future.whence, future.id]]);
   return future;
@@ -97,12 +102,17 @@ export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...a
 
 /** Calls `f(...args)` on `pid` and resolves with its value (one round trip). */
 export function remotecallFetch<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
-  if (isPool(pid)) return onPool(pid, (w, pool) => (pool instanceof CachingPool ? viaCache(pool, f, w, args) : remotecallFetch(f, w, ...args)));
+  return remotecallFetchAs("remotecallFetch", f, pid, args);
+}
+
+/** remotecallFetch, naming `where` (the API the user called) in its errors. */
+function remotecallFetchAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Promise<Awaited<ReturnType<F>>> {
+  if (isPool(pid)) return onPool(pid, (w, pool) => (pool instanceof CachingPool ? viaCache(pool, f, w, args) : remotecallFetchAs(where, f, w, args)));
   try {
-    checkPid(pid, "remotecallFetch");
+    checkPid(pid, where);
     if (pid === state.myid) return runLocally(f, args) as Promise<Awaited<ReturnType<F>>>;
     const conn = peers.connectionTo(pid);
-    return conn.request(MSG.CALL_FETCH, encodeCall(f, args, "remotecallFetch")) as Promise<Awaited<ReturnType<F>>>;
+    return conn.request(MSG.CALL_FETCH, encodeCall(f, args, where)) as Promise<Awaited<ReturnType<F>>>;
   } catch (err) {
     return Promise.reject(err);
   }
@@ -160,12 +170,12 @@ export function nextWorker(): number {
 /** Julia's `@spawnat p expr`: remotecall on `p`, or on the next worker in turn with "any". */
 export function spawnat<F extends AnyFn>(p: number | "any", f: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
   if (p !== "any") checkPid(p, "spawnat");
-  return remotecall(f, p === "any" ? nextWorker() : p, ...args);
+  return remotecallAs("spawnat", f, p === "any" ? nextWorker() : p, args);
 }
 
 /** Julia's `@fetchfrom p expr`: remotecallFetch with the pid first. */
 export function fetchfrom<F extends AnyFn>(p: number, f: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
-  return remotecallFetch(f, p, ...args);
+  return remotecallFetchAs("fetchfrom", f, p, args);
 }
 
 

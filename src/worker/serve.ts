@@ -47,12 +47,15 @@ interface WorkerArgs {
 
 function parseArgs(argv: string[]): WorkerArgs {
   const args: WorkerArgs = { timeout: 60, bind: "127.0.0.1", port: 0, lifeline: false, control: undefined };
-  for (const arg of argv) {
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i]!;
     if (arg === "--worker") continue;
     if (arg === "--lifeline") {
       args.lifeline = true;
       continue;
     }
+    // `--timeout 60` as well as `--timeout=60` (by hand, people type both).
+    if (/^--(timeout|bind|port|control)$/.test(arg) && i + 1 < argv.length) arg = `${arg}=${argv[++i]!}`;
     const m = /^--(timeout|bind|port|control)=(.+)$/.exec(arg);
     if (m === null) throw new TypeError(`Unknown worker argument ${JSON.stringify(arg)}; expected --worker, --timeout=SECONDS, --bind=HOST, --port=PORT, --lifeline, --control=ENV_VAR`);
     if (m[1] === "timeout") args.timeout = Number(m[2]);

@@ -58,6 +58,8 @@ t.test("the distributed bin: --version, worker, and an unknown command", async (
   const worker = spawnSync(process.execPath, [bin, "worker", "--timeout=1"], { input: "cookie-value-1234\n", encoding: "utf8", timeout: 10_000 });
   t.match(worker.stdout.trim(), ADDRESS_LINE, "`distributed worker` starts a worker that prints its address");
   t.equal(worker.status, 1, "and exits when no master comes");
+  const spaced = spawnSync(process.execPath, [bin, "worker", "--timeout", "1", "--bind", "127.0.0.1"], { input: "cookie-value-1234\n", encoding: "utf8", timeout: 10_000 });
+  t.match(spaced.stdout.trim(), ADDRESS_LINE, "options also take their value as the next word (--timeout 1)");
   const unknown = spawnSync(process.execPath, [bin, "bogus"], { encoding: "utf8" });
   t.equal(unknown.status, 2, "an unknown command is a usage error");
   t.match(unknown.stderr, /^distributed: Unknown argument: bogus\nRun "distributed --help"/, "named, with where to find the usage");

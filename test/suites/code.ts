@@ -1,6 +1,6 @@
 // Shared suite: code movement (DESIGN.md "Code movement"), against workers of one runtime.
 import type tap from "tap";
-import { capture, everywhere, myid, remotecallFetch, remotecall, UndefinedNameError, SerializationError, workers } from "../../src/mod.ts";
+import { capture, everywhere, fetchfrom, myid, remotecallFetch, remotecall, spawnat, UndefinedNameError, SerializationError, workers } from "../../src/mod.ts";
 import { Main } from "../../src/code/main-scope.ts";
 import { Point, partialPi, SCALE, whereAmI } from "../fixtures/pimod.ts";
 
@@ -75,6 +75,11 @@ export function codeSuite(t: TAP, runtime: string, pids: number[]): void {
     t.match((thrown as Error).message, /capture\(\{ secret \}/);
     t.match((thrown as Error).message, /everywhere/);
     await t.rejects(remotecallFetch((x: number) => x + secret + notDefinedAnywhere, pids[0]!, 1), { name: "UndefinedNameError", names: ["secret", "notDefinedAnywhere"] });
+    // Each API names itself, not the call it is built on.
+    t.match((thrown as Error).message, /^remotecall: /);
+    t.throws(() => spawnat(pids[0]!, () => secret), /^spawnat: the shipped function uses `secret`/);
+    await t.rejects(fetchfrom(pids[0]!, () => secret), /^fetchfrom: the shipped function uses `secret`/);
+    await t.rejects(remotecallFetch(() => secret, pids[0]!), /^remotecallFetch: the shipped function uses `secret`/);
     t.equal(await remotecallFetch(() => "still fine", pids[0]!), "still fine", "the connection is still usable");
   });
 
