@@ -1,6 +1,6 @@
 /**
  * What bench/threads.ts ships to threads: one small module that imports nothing from the
- * package, loaded three ways.
+ * package (seed 000's series comes from examples/pi/series.ts), loaded three ways.
  *
  * - With everywhere(url), on every process and in the thread pool: `partialPi` (seed 000's pi
  *   series over a range of terms) and `inc` are then in Main and travel by reference.
@@ -19,24 +19,10 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { partialPi } from "../examples/pi/series.ts";
 
-/** The terms a range covers (a Range, or any object with its three fields). */
-export interface Terms {
-  start: number;
-  step: number;
-  length: number;
-}
-
-/** The partial sum of the pi series over the terms `r` covers, times 4. */
-export function partialPi(r: Terms): number {
-  const { start, step, length } = r;
-  let sum = 0;
-  for (let k = 0; k < length; k++) {
-    const i = start + k * step;
-    sum += (i % 2 === 0 ? 1 : -1) / (2 * i + 1);
-  }
-  return 4 * sum;
-}
+// Seed 000's series, the same function the main job uses (its only import is a type).
+export { partialPi };
 
 /** The tiny task: x + 1. */
 export function inc(x: number): number {

@@ -10,8 +10,8 @@
  */
 import type { Range } from "distributed";
 
-/** The partial sum of the series over the terms `r` covers, times 4. */
-export function partialPi(r: Range): number {
+/** The partial sum of the series over the terms `r` covers (a Range, or its three fields), times 4. */
+export function partialPi(r: Pick<Range, "start" | "step" | "length">): number {
   const { start, step, length } = r;
   let sum = 0;
   for (let k = 0; k < length; k++) {

@@ -22,6 +22,7 @@
  */
 import { addprocs, everywhere, myid, pmap, range, rmprocs } from "distributed";
 import { matrix, rand, svdvals } from "./linalg.ts";
+import { best } from "./timing.ts";
 
 const n = Number(process.argv[2] ?? 80);
 if (!Number.isInteger(n) || n < 2) {
@@ -62,15 +63,6 @@ await workerOutput();
 console.log(`pmap with println(myid()): ${done.length} matrices, on workers ${list([...new Set(done.map(([p]) => p!))].sort((a, b) => a - b))}`);
 
 // @btime map($svdvals, $M); @btime pmap($svdvals, $M)
-async function best(f: () => unknown): Promise<number> {
-  let ms = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    await f();
-    ms = Math.min(ms, performance.now() - t);
-  }
-  return ms;
-}
 const mapMs = await best(() => M.map(svdvals));
 const pmapMs = await best(() => pmap(svdvals, M));
 console.log(`map(svdvals, M)   ${mapMs.toFixed(1)} ms`);

@@ -28,6 +28,7 @@
  */
 import { addprocs, everywhere, fetchfrom, pmap, range, rmprocs, workers, type Range } from "distributed";
 import { rand, svdvals, type Matrix } from "./linalg.ts";
+import { best } from "./timing.ts";
 
 const n = Number(process.argv[2] ?? 80);
 if (!Number.isInteger(n) || n < 2) {
@@ -89,15 +90,6 @@ const viaMap = M.map(svdvals);
 const viaD = await dmap(svdvals, D);
 console.log(`map(svdvals, D) == map(svdvals, M): ${JSON.stringify(viaD) === JSON.stringify(viaMap)}`);
 
-async function best(f: () => unknown): Promise<number> {
-  let ms = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    await f();
-    ms = Math.min(ms, performance.now() - t);
-  }
-  return ms;
-}
 const mapMs = await best(() => M.map(svdvals));
 const dMs = await best(() => dmap(svdvals, D));
 const pmapMs = await best(() => pmap(svdvals, M));

@@ -93,3 +93,32 @@ test_hosts_main() {
       ;;
   esac
 }
+
+# pids_from_files MATCH FILE...: the pids in these pid files whose process still runs with
+# MATCH in its command line (a pid file can outlive its process, and pids are reused).
+pids_from_files() {
+  local match=$1 f p
+  shift
+  for f in "$@"; do
+    [ -f "$f" ] || continue
+    p=$(cat "$f" 2>/dev/null) || continue
+    [[ "$p" =~ ^[0-9]+$ ]] || continue
+    tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$match" && echo "$p"
+  done
+  return 0
+}
+
+# marked_pids NAME=VALUE: every process whose environment holds exactly this variable.
+marked_pids() {
+  grep -lzxF -- "$1" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true
+}
+
+# netns_pids PREFIX NAME...: the processes in the network namespaces PREFIX-NAME that exist.
+netns_pids() {
+  local prefix=$1 n
+  shift
+  for n in "$@"; do
+    if [ -e "/run/netns/$prefix-$n" ]; then ip netns pids "$prefix-$n" 2>/dev/null || true; fi
+  done
+  return 0
+}

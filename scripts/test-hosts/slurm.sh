@@ -152,21 +152,16 @@ check_cluster() {
 # ---------------------------------------------------------------- stop
 # What this state directory's cluster started.
 our_pids() {
-  local f p daemons="" l rest n
+  local f p daemons l
   # Daemons from the pid files (munged's, slurmctld's and the slurmds', and the ones start
   # recorded), if still running with this directory in their command line.
-  for f in "$dir"/*.pid "$dir"/munge/*.pid; do
-    [ -f "$f" ] || continue
-    p=$(cat "$f" 2>/dev/null) || continue
-    [[ "$p" =~ ^[0-9]+$ ]] || continue
-    tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$dir/" && daemons="$daemons $p"
-  done
+  daemons=$(pids_from_files "$dir/" "$dir"/*.pid "$dir"/munge/*.pid | tr '\n' ' ')
   # Their descendants (slurmctld's slurmscriptd; anything a daemon runs and waits for).
   for p in $daemons; do echo "$p"; done
   [ -n "$daemons" ] && descendants_of $daemons
   # Everything carrying the instance marker: the daemons, tasks (the TaskProlog adds it), also
   # tasks that left their job (double fork, setsid).
-  grep -lzxF -- "DISTRIBUTED_SLURM_INSTANCE=$dir" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true
+  marked_pids "DISTRIBUTED_SLURM_INSTANCE=$dir"
   # slurmstepd writes its title over its environment, and slurmd forks it twice (its parent is
   # init): dn0's are found by the log file they hold open, slurmd-dn0.log in this directory.
   for f in $(grep -lz '^slurmstepd' /proc/[0-9]*/cmdline 2>/dev/null); do
@@ -177,10 +172,7 @@ our_pids() {
   done
   # Whatever still lives in our namespaces (they exist only for this cluster).
   owns_network || return 0
-  for n in "${ns_nodes[@]}"; do
-    if [ -e "/run/netns/dtslurm-$n" ]; then ip netns pids "dtslurm-$n" 2>/dev/null || true; fi
-  done
-  return 0
+  netns_pids dtslurm "${ns_nodes[@]}"
 }
 
 # Up to 1 s, then SIGKILL (the state is thrown away anyway). slurmstepd ignores SIGTERM: with

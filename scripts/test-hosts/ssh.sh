@@ -103,16 +103,11 @@ check_hosts() {
 # process title over its environment block, so /proc/PID/environ of sshd processes (listeners
 # and per-connection processes) no longer shows DISTRIBUTED_SSH_INSTANCE; session processes do.
 our_pids() {
-  local f p h daemons="" l rest
+  local f p daemons
   # Listeners: from the pid files, if still running this directory's config, and any process
   # whose title is the command start runs (sshd keeps it in its title), e.g. after a crashed
   # run lost its pid files.
-  for f in "$dir"/*.pid; do
-    [ -f "$f" ] || continue
-    p=$(cat "$f" 2>/dev/null) || continue
-    [[ "$p" =~ ^[0-9]+$ ]] || continue
-    tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$dir/sshd-" && daemons="$daemons $p"
-  done
+  daemons=$(pids_from_files "$dir/sshd-" "$dir"/*.pid | tr '\n' ' ')
   for f in $(grep -lzE -- "^sshd: $(re "$sshd -D -f $dir/sshd-")" /proc/[0-9]*/cmdline 2>/dev/null); do
     p=${f#/proc/}; daemons="$daemons ${p%/cmdline}"
   done
@@ -121,12 +116,9 @@ our_pids() {
   [ -n "$daemons" ] && descendants_of $daemons
   # Everything carrying the instance marker: session processes, also those that left their
   # session (double fork, setsid).
-  grep -lzxF -- "DISTRIBUTED_SSH_INSTANCE=$dir" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true
+  marked_pids "DISTRIBUTED_SSH_INSTANCE=$dir"
   # Whatever still lives in our namespaces (they exist only for these hosts).
-  for h in "${ns_hosts[@]}"; do
-    if [ -e "/run/netns/dtssh-$h" ]; then ip netns pids "dtssh-$h" 2>/dev/null || true; fi
-  done
-  return 0
+  netns_pids dtssh "${ns_hosts[@]}"
 }
 
 # Up to 3 s, then SIGKILL.

@@ -85,6 +85,8 @@ function announce(dest: number, handles: HandleNote[]): void {
 Connection.handlesSent = announce;
 // Values on shared memory (SharedArray, Atomic) go by reference to peers that share this
 // process's memory, and are refused with a clear error to any other process.
+let thisHost: string | undefined;
+// Asked for every message sent: nothing here may cost more than a lookup.
 Connection.shareTarget = (dest) => {
   const peer = peers.get(dest);
   const bun = sharedMappingUnsupported() === null;
@@ -92,7 +94,7 @@ Connection.shareTarget = (dest) => {
   // A file mapping reaches Bun threads of this process and Bun processes on this host. A
   // worker knows nothing of its master's runtime: mapped arrays come from it, so it can map.
   const info = peer?.info;
-  const canMap = bun && (sharesMemory || (info === undefined && dest === 1) || (info?.runtime === "bun" && info.hostname === hostname()));
+  const canMap = bun && (sharesMemory || (info === undefined && dest === 1) || (info?.runtime === "bun" && info.hostname === (thisHost ??= hostname())));
   // Between two workers the link is TCP, even for two threads of one process.
   const why = state.myid !== 1 && dest !== 1 ? "shared memory travels between the master and its workers, not between two workers" : undefined;
   return { sharesMemory, canMap, pid: dest, describe: dest === 1 ? "the master" : `worker ${dest}`, ...(why !== undefined ? { why } : {}) };

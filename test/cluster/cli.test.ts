@@ -6,11 +6,11 @@
 // (the job script, config defaults, --template); and on the Slurm test cluster a submitted job
 // that runs the script with one worker per task, and `run --slurm` refused outside a job.
 import t, { type Test } from "tap";
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ROOT, runtimeExe } from "../helpers/processes.ts";
+import { ROOT, runScriptInTime, runtimeExe } from "../helpers/processes.ts";
 import { slurmCluster, slurmEnv } from "../helpers/slurm-cluster.ts";
 
 const execFileP = promisify(execFile);
@@ -49,24 +49,7 @@ function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.Process
 
 /** Runs `distributed ARGS` under a runtime and waits for it. */
 function cli(runtime: Runtime, args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; fullEnv?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  const argv = runtime === "deno" ? ["run", "-A", CLI, ...args] : [CLI, ...args];
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
-    const child = spawn(runtimeExe(runtime), argv, { cwd: options.cwd ?? ROOT, env: options.fullEnv ?? baseEnv(options.env), stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${runtime} distributed ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runScriptInTime(runtime, CLI, args, { cwd: options.cwd ?? ROOT, env: options.fullEnv ?? baseEnv(options.env), timeoutMs: options.timeoutMs ?? 60_000 });
 }
 
 /** What test/fixtures/cli-report.ts prints. */

@@ -4,11 +4,10 @@
 // example's output must match its .expected file (test/helpers/expected-output.ts); timings
 // are matched by patterns there and reported here. The three runtimes run at the same time,
 // each runtime's examples one after another.
-import { spawn } from "node:child_process";
 import path from "node:path";
 import t from "tap";
 import { compareOutput, expectedFor } from "../helpers/expected-output.ts";
-import { ROOT, runtimeArgs, runtimeExe } from "../helpers/processes.ts";
+import { exampleFile, ROOT, runScript, type ScriptRun } from "../helpers/processes.ts";
 
 const RUNTIMES = ["node", "bun", "deno"] as const;
 const EXAMPLES = [
@@ -25,48 +24,21 @@ const EXAMPLES = [
   "seed002/which-tool",
 ] as const;
 
-interface Run {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 // 10-cluster-managers starts SSH or Slurm workers only when asked to by these: here it must
 // take its local path whatever the environment of the test run.
 const env = { ...process.env };
 delete env.DISTRIBUTED_EXAMPLE_HOSTS;
 delete env.SLURM_JOB_ID;
 
-/** Runs examples/NAME under `runtime` (node: the build in dist; bun and deno: the source). */
-function runExample(runtime: string, name: string, timeoutMs = 120_000): Promise<Run> {
-  const file = runtime === "node" ? path.join(ROOT, "dist", "examples", `${name}.js`) : path.join(ROOT, "examples", `${name}.ts`);
-  const start = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file), { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    // An example that does not exit by itself is a failure: it is killed after the timeout.
-    const timer = setTimeout(() => {
-      stderr += `\n(killed: did not exit within ${timeoutMs} ms)`;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      resolve({ code: null, signal: null, stdout, stderr: `${stderr}\n${String(err)}`, ms: Date.now() - start });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
-    });
-  });
+/** Runs examples/NAME under `runtime`; one that does not exit by itself is killed, and says so. */
+async function runExample(runtime: string, name: string, timeoutMs = 120_000): Promise<ScriptRun> {
+  const run = await runScript(runtime, exampleFile(runtime, name), [], { env, timeoutMs });
+  if (run.timedOut) run.stderr += `\n(killed: did not exit within ${timeoutMs} ms)`;
+  return run;
 }
 
 // Each runtime's examples in sequence; the runtimes side by side.
-const runs = new Map<string, Promise<Run>>();
+const runs = new Map<string, Promise<ScriptRun>>();
 for (const runtime of RUNTIMES) {
   let previous: Promise<unknown> = Promise.resolve();
   for (const name of EXAMPLES) {

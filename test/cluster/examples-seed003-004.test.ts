@@ -7,11 +7,10 @@
 //
 // The three runtimes run at the same time; within a runtime the examples run one after another
 // (each starts its own workers, and the machine may have two cores).
-import { spawn } from "node:child_process";
 import path from "node:path";
 import t from "tap";
 import { compareOutput, expectedFor } from "../helpers/expected-output.ts";
-import { ROOT, runtimeArgs, runtimeExe } from "../helpers/processes.ts";
+import { exampleFile, ROOT, runScript, type ScriptRun } from "../helpers/processes.ts";
 
 const RUNTIMES = ["node", "bun", "deno"] as const;
 
@@ -42,43 +41,15 @@ const EXAMPLES: Example[] = [
   { dir: "threads", name: "advection", args: ["48", "6", "1"] },
 ];
 
-interface Run {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs one example under `runtime` (node: the build in dist; bun and deno: the source). */
-function runExample(runtime: string, ex: Example, timeoutMs = 120_000): Promise<Run> {
-  const file = runtime === "node" ? path.join(ROOT, "dist", "examples", ex.dir, `${ex.name}.js`) : path.join(ROOT, "examples", ex.dir, `${ex.name}.ts`);
-  const start = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, ex.args), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    // An example that does not exit by itself is a failure: it is killed after the timeout
-    // (and reported with signal SIGKILL).
-    const timer = setTimeout(() => {
-      stderr += `\n(killed: did not exit within ${timeoutMs} ms)`;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      resolve({ code: null, signal: null, stdout, stderr: `${stderr}\n${err.message}`, ms: Date.now() - start });
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
-    });
-  });
+/** Runs one example under `runtime`; one that does not exit by itself is killed, and says so. */
+async function runExample(runtime: string, ex: Example, timeoutMs = 120_000): Promise<ScriptRun> {
+  const run = await runScript(runtime, exampleFile(runtime, `${ex.dir}/${ex.name}`), ex.args, { timeoutMs });
+  if (run.timedOut) run.stderr += `\n(killed: did not exit within ${timeoutMs} ms)`;
+  return run;
 }
 
 // Start everything now: one chain per runtime, the chains side by side.
-const runs = new Map<string, Promise<Run>>();
+const runs = new Map<string, Promise<ScriptRun>>();
 for (const runtime of RUNTIMES) {
   let chain: Promise<unknown> = Promise.resolve();
   for (const ex of EXAMPLES) {

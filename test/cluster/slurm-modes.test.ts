@@ -146,7 +146,8 @@ if (cluster !== undefined) {
     t.match(err?.stderr ?? "", "init: task 0 refused task 2: error different cookie");
   });
 
-  t.test("SPMD with ports reserved by Slurm (srun --resv-ports)", { skip: cluster.mpiResvPorts ? false : "the test cluster has no MpiParams=ports" }, async (t) => {
+  t.test("SPMD with ports reserved by Slurm (srun --resv-ports)", async (t) => {
+    t.equal(cluster.mpiResvPorts, true, "the test cluster reserves ports (MpiParams=ports)");
     const { stdout } = await run("srun", ["-p", "debug", "-N2", "-n3", "--resv-ports=1", ...fixtureCommand("node", "spmd")], {
       env: { ...process.env, DISTRIBUTED_COOKIE: "resv-ports-cookie" },
       timeout: 90_000,

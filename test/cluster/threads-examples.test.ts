@@ -1,42 +1,14 @@
 // The examples in examples/threads, run as a user runs them: `node dist/examples/threads/X.js`,
 // `bun examples/threads/X.ts`, `deno run -A examples/threads/X.ts`, each with small sizes, each
 // exiting by itself. Their printed results are checked; their timings are only reported.
-import { spawn } from "node:child_process";
-import path from "node:path";
 import t, { type Test } from "tap";
-import { ROOT, runtimeArgs, runtimeExe } from "../helpers/processes.ts";
+import { exampleFile, runScriptInTime, type ScriptRun } from "../helpers/processes.ts";
 
 const RUNTIMES = ["node", "bun", "deno"] as const;
 
-interface Run {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs examples/threads/NAME under `runtime` (node: the build in dist; bun and deno: the source). */
-function runExample(runtime: string, name: string, args: string[], timeoutMs = 90_000): Promise<Run> {
-  const file = runtime === "node" ? path.join(ROOT, "dist", "examples", "threads", `${name}.js`) : path.join(ROOT, "examples", "threads", `${name}.ts`);
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    // An example that does not exit by itself is a failure: it is killed after the timeout.
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`${runtime} ${name} ${args.join(" ")} did not exit within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, timeoutMs);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
-    });
-  });
+/** Runs examples/threads/NAME under `runtime`; one that does not exit by itself fails. */
+function runExample(runtime: string, name: string, args: string[], timeoutMs = 90_000): Promise<ScriptRun> {
+  return runScriptInTime(runtime, exampleFile(runtime, `threads/${name}`), args, { timeoutMs });
 }
 
 /** The captures of `re` in the output, or a failure naming what was missing. */

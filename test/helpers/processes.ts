@@ -63,25 +63,63 @@ export function startMaster(runtime: string, name: string, args: string[] = []):
   return spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Runs a compiled fixture script (dist/test/fixtures/NAME.js) as a master under `runtime`. */
-export function runMaster(runtime: string, name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000, cwd = ROOT): Promise<MasterRun> {
-  // tsx runs the TypeScript source; the others run the compiled fixture.
-  const file = runtime === "tsx" ? path.join(ROOT, "dist", "test", "fixtures", `${name}.ts`) : path.join(ROOT, "dist", "test", "fixtures", `${name}.js`);
+/** How runScript runs a script. */
+export interface RunOptions {
+  cwd?: string;
+  /** The whole environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
+
+/** A finished run; `timedOut` when it was killed for running past its time. */
+export interface ScriptRun extends MasterRun {
+  timedOut: boolean;
+}
+
+/**
+ * Runs `file` under `runtime` with `args` (deno: `run -A`), collecting its output. Resolves
+ * when it has ended; past the timeout it is killed (SIGKILL) and reported with `timedOut`.
+ */
+export function runScript(runtime: string, file: string, args: readonly string[] = [], options: RunOptions = {}): Promise<ScriptRun> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, args), { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return new Promise((resolve) => {
+    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, [...args]), { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
+    let timedOut = false;
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
+      timedOut = true;
       child.kill("SIGKILL");
-      reject(new Error(`${runtime} ${name} did not finish within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     }, timeoutMs);
-    child.on("error", reject);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      resolve({ code: null, signal: null, stdout, stderr: `${stderr}\n${String(err)}`, ms: Date.now() - start, timedOut });
+    });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - start });
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - start, timedOut });
     });
   });
+}
+
+/** The same, rejecting (with the output so far) when the script does not end in time. */
+export async function runScriptInTime(runtime: string, file: string, args: readonly string[] = [], options: RunOptions = {}): Promise<ScriptRun> {
+  const run = await runScript(runtime, file, args, options);
+  if (run.timedOut) throw new Error(`${runtime} ${path.relative(ROOT, file)} ${args.join(" ")} did not finish within ${options.timeoutMs ?? 60_000} ms\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  return run;
+}
+
+/** An example as a user runs it: node the build in dist/examples, bun and deno the source. */
+export function exampleFile(runtime: string, name: string): string {
+  return runtime === "node" ? path.join(ROOT, "dist", "examples", `${name}.js`) : path.join(ROOT, "examples", `${name}.ts`);
+}
+
+/** Runs a compiled fixture script (dist/test/fixtures/NAME.js) as a master under `runtime`. */
+export function runMaster(runtime: string, name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000, cwd = ROOT): Promise<MasterRun> {
+  // tsx runs the TypeScript source; the others run the compiled fixture.
+  const file = path.join(ROOT, "dist", "test", "fixtures", `${name}.${runtime === "tsx" ? "ts" : "js"}`);
+  return runScriptInTime(runtime, file, args, { cwd, env: { ...process.env, ...env }, timeoutMs });
 }

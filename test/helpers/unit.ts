@@ -34,3 +34,15 @@ export function prng(seed: number): () => number {
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** The assertions throwsExactly needs (any tap Test has them). */
+export interface EqualAsserts {
+  equal(found: unknown, wanted: unknown, message: string): unknown;
+}
+
+/** Asserts that `fn` throws exactly this class (not a subclass) with exactly this message. */
+export function throwsExactly(t: EqualAsserts, fn: () => unknown, Type: typeof Error | typeof TypeError | typeof RangeError, message: string): void {
+  const err = caught(fn);
+  t.equal((err as Error | undefined)?.constructor, Type, `${Type.name}: ${message}`);
+  t.equal((err as Error | undefined)?.message, message, "the message");
+}

@@ -1,21 +1,9 @@
 import t from "tap";
 import { describeMachine, destination, parseMachine, parseMachineFile, parseMachines, type MachineEntry, type MachineSpec } from "../../managers/ssh/machines.ts";
-import { caught } from "../helpers/unit.ts";
+import { throwsExactly } from "../helpers/unit.ts";
 
 const FORM = "(expected [count*][user@]host[:port] [bind_addr[:port]])";
 const PAIR = `(expected ["[user@]host[:port] [bind_addr[:port]]", count])`;
-
-/** The assertions the helper below needs (any tap Test has them). */
-interface Asserts {
-  equal(found: unknown, wanted: unknown, message: string): unknown;
-}
-
-/** Asserts that `fn` throws exactly this class with exactly this message. */
-function throwsExactly(t: Asserts, fn: () => unknown, Type: typeof TypeError | typeof RangeError, message: string): void {
-  const err = caught(fn);
-  t.equal((err as Error | undefined)?.constructor, Type, `${Type.name}: ${message}`);
-  t.equal((err as Error | undefined)?.message, message, "the message");
-}
 
 t.test("host strings: names, users, ports, IPv4", (t) => {
   t.same(parseMachine("node1"), { host: "node1", count: 1, source: "node1" });

@@ -3,19 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import t from "tap";
 import { renderJobScript, sbatchLines, type JobRequest, type ScriptParts } from "../../managers/slurm/script.ts";
-import { caught } from "../helpers/unit.ts";
-
-/** The assertions the helper below needs (any tap Test has them). */
-interface Asserts {
-  equal(found: unknown, wanted: unknown, message: string): unknown;
-}
-
-/** Asserts that `fn` throws exactly this class with exactly this message. */
-function throwsExactly(t: Asserts, fn: () => unknown, Type: typeof TypeError | typeof RangeError, message: string): void {
-  const err = caught(fn);
-  t.equal((err as Error | undefined)?.constructor, Type, `${Type.name}: ${message}`);
-  t.equal((err as Error | undefined)?.message, message, "the message");
-}
+import { caught, throwsExactly } from "../helpers/unit.ts";
 
 /**
  * The arguments sbatch reads from one `#SBATCH` line: Slurm's _get_argument (src/sbatch/opt.c)

@@ -1,18 +1,6 @@
 import t from "tap";
 import { formatRegistration, parseRegistration, spmdPlan, type Registration } from "../../managers/slurm/spmd-plan.ts";
-import { caught, prng } from "../helpers/unit.ts";
-
-/** The assertions the helper below needs (any tap Test has them). */
-interface Asserts {
-  equal(found: unknown, wanted: unknown, message: string): unknown;
-}
-
-/** Asserts that `fn` throws exactly this class with exactly this message. */
-function throwsExactly(t: Asserts, fn: () => unknown, Type: typeof Error | typeof TypeError | typeof RangeError, message: string): void {
-  const err = caught(fn);
-  t.equal((err as Error | undefined)?.constructor, Type, `${Type.name}: ${message}`);
-  t.equal((err as Error | undefined)?.message, message, "the message");
-}
+import { prng, throwsExactly } from "../helpers/unit.ts";
 
 /** What srun sets in a task of a 4-task step 0 of job 41 on dn[1-2] (no reserved ports). */
 function step(over: Record<string, string | undefined> = {}): Record<string, string | undefined> {
