@@ -236,3 +236,20 @@ export class ChannelClosedError extends DistributedError {
     this.operation = operation;
   }
 }
+
+/**
+ * addprocs asked for a cluster-wide setting (topology, lazy) that differs from the one the
+ * existing workers use. Nothing was started.
+ *
+ * @example
+ * ```ts
+ * await addprocs(2, { topology: "master_worker" });
+ * const err = await addprocs(1, { topology: "all_to_all" }).catch((e) => e);
+ * err.code; // "ERR_CLUSTER_OPTIONS"
+ * ```
+ */
+export class ClusterOptionsError extends DistributedError {
+  constructor(message: string) {
+    super("ERR_CLUSTER_OPTIONS", message);
+  }
+}

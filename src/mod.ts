@@ -56,6 +56,7 @@ export {
   InterruptError,
   RuntimeNotFoundError,
   ChannelClosedError,
+  ClusterOptionsError,
   type WireError,
 } from "./errors.ts";
 export { PACKAGE_VERSION } from "./version.ts";

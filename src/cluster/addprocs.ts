@@ -15,14 +15,14 @@
  * ```
  * @module
  */
-import { WorkerStartError } from "../errors.ts";
+import { ClusterOptionsError, WorkerStartError } from "../errors.ts";
 import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/detect.ts";
 import { cwd, env as readEnv, fromFileUrl, writeStderr } from "../runtime/host.ts";
 import { clusterCookie } from "./cookie.ts";
 import { loadConfig } from "../config/load.ts";
 import type { DistributedConfig } from "../config/schema.ts";
 import { installExitHooks } from "./lifecycle.ts";
-import { connectEagerTopology } from "./directory.ts";
+import { announceMembers, connectEagerTopology } from "./directory.ts";
 import { joinWorker } from "./join.ts";
 import type { ClusterManager, LaunchParams, WorkerConfig } from "./manager.ts";
 import { peers } from "./peers.ts";
@@ -67,6 +67,14 @@ export interface AddprocsOptions {
    * it above your longest synchronous call.
    */
   heartbeatTimeout?: number;
+  /**
+   * Seconds after which a worker whose host stopped acknowledging our bytes (crashed,
+   * unplugged, partitioned away) is declared dead: its pending calls fail with
+   * ProcessExitedError and pmap requeues its items (default 30; env DISTRIBUTED_HOST_TIMEOUT;
+   * 0: never). Read from the kernel's TCP state (Linux), so a worker busy in a long call is
+   * never mistaken for a lost host; workers leave when the master's host is lost the same way.
+   */
+  hostTimeout?: number;
   /**
    * Keep the workers that came up when others fail (default false: any failure stops them
    * all and rejects). Each failure is printed as a warning and passed to `onFailure`; the call
@@ -202,6 +210,7 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, g
   if (failures.length > 0) await reportPartial(failures, launched, up, manager, options);
   const pids = up.map((l) => l.pid).sort((a, b) => a - b);
   await connectEagerTopology(pids);
+  announceMembers();
   return pids;
 }
 
@@ -243,24 +252,42 @@ export function withConfig(options: AddprocsOptions, config: DistributedConfig):
   return merged;
 }
 
-/** Topology, laziness and heartbeat are cluster-wide; they can change only while there are no workers. */
+/**
+ * Topology and laziness belong to the cluster of the moment, as in Julia: the first addprocs
+ * after the cluster was emptied sets them (an option not given takes its default, never what
+ * an earlier cluster used); while workers exist, an option that differs is refused naming both
+ * values, and an option not given takes the cluster's. Heartbeat settings apply from now on.
+ */
 function applyClusterOptions(options: AddprocsOptions): void {
-  const topology = options.topology ?? state.topology;
-  const lazy = topology === "all_to_all" ? (options.lazy ?? state.lazy) : false;
-  if (peers.all().length > 0 && (topology !== state.topology || lazy !== state.lazy)) {
-    throw new Error(
-      `The cluster already has workers with topology ${state.topology}${state.topology === "all_to_all" ? ` (lazy: ${state.lazy})` : ""}; ` +
-        "topology and lazy cannot change while workers exist (remove them with rmprocs first)",
-    );
-  }
   if (options.lazy !== undefined && typeof options.lazy !== "boolean") throw new TypeError(`Option lazy must be a boolean, got ${JSON.stringify(options.lazy)}`);
-  for (const key of ["heartbeatInterval", "heartbeatTimeout"] as const) {
+  for (const key of ["heartbeatInterval", "heartbeatTimeout", "hostTimeout"] as const) {
     const v = options[key];
     if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new RangeError(`Option ${key} must be a number of seconds >= 0, got ${String(v)}`);
   }
+  const empty = peers.all().length === 0;
+  const topology = options.topology ?? (empty ? "all_to_all" : state.topology);
+  // Only all_to_all connects lazily; the other topologies ignore lazy, as Julia's do.
+  const lazy = topology === "all_to_all" ? (options.lazy ?? (empty ? true : state.lazy)) : false;
+  if (!empty && topology !== state.topology) {
+    throw new ClusterOptionsError(
+      `The cluster's workers use topology ${state.topology}; this addprocs asks for topology ${topology}. ` +
+        "A topology belongs to the whole cluster: add these workers with the same topology, or remove the others with rmprocs(workers()) first",
+    );
+  }
+  if (!empty && lazy !== state.lazy) {
+    throw new ClusterOptionsError(
+      `The cluster's workers were added with lazy: ${state.lazy}; this addprocs asks for lazy: ${lazy}. ` +
+        "lazy belongs to the whole cluster: add these workers with the same lazy value, or remove the others with rmprocs(workers()) first",
+    );
+  }
   state.topology = topology;
   state.lazy = lazy;
-  state.heartbeat = [options.heartbeatInterval !== undefined ? options.heartbeatInterval * 1000 : state.heartbeat[0], options.heartbeatTimeout !== undefined ? options.heartbeatTimeout * 1000 : state.heartbeat[1]];
+  const [interval, timeout, host] = state.heartbeat;
+  state.heartbeat = [
+    options.heartbeatInterval !== undefined ? options.heartbeatInterval * 1000 : interval,
+    options.heartbeatTimeout !== undefined ? options.heartbeatTimeout * 1000 : timeout,
+    options.hostTimeout !== undefined ? options.hostTimeout * 1000 : host,
+  ];
 }
 
 async function stopLaunched(pid: number, config: WorkerConfig, manager: ClusterManager): Promise<void> {

@@ -80,6 +80,19 @@ registerHandler(MSG.CONNECT_BACK, (conn, frame) => {
   });
 });
 
+/**
+ * Master: tells every worker who the workers are, so that workers(), nworkers() and nprocs()
+ * agree everywhere whatever the topology (connections are not membership). Sent before
+ * addprocs resolves, so a call made after it sees the new membership.
+ */
+export function announceMembers(): void {
+  if (state.myid !== 1) return;
+  const workers = peers.pids();
+  for (const peer of peers.all()) {
+    if (!peer.conn.closed) peer.conn.send(MSG.MEMBERS, 0, { workers });
+  }
+}
+
 /** Master: tells every worker that `pid` is gone, so they stop waiting on it and drop its references. */
 export function announceGone(pid: number, detail: string): void {
   if (state.myid !== 1) return;

@@ -218,8 +218,7 @@ function onRefRequest(conn: Connection, frame: Frame): void {
     return conn.respondError(frame.id, toWireError(alreadySet({ where: state.myid, whence: ref[0], id: ref[1] }), state.myid));
   }
   const onReady = (entry: RefEntry): void => {
-    if (frame.type === MSG.REF_WAIT) return reply(conn, frame.id, null);
-    if (entry.state === 1) reply(conn, frame.id, entry.value);
+    if (entry.state === 1) reply(conn, frame.id, frame.type === MSG.REF_WAIT ? null : entry.value);
     else if (!conn.closed) conn.respondError(frame.id, entry.value as WireError);
     // The value is on its way to the fetcher, who holds it from now on.
     if (rest[0] === true) refs.removeClient(key, conn.peerPid);

@@ -70,14 +70,20 @@ export async function joinWorker(
     });
     attachDispatch(conn);
     let exitDetail = "connection lost";
-    conn.closeError = () => new ProcessExitedError(pid, exitDetail);
+    // Why the connection broke (a lost host, a heartbeat timeout) is the detail, unless the
+    // process's exit says more.
+    const noteReason = (reason: Error | undefined): string => {
+      if (reason !== undefined && exitDetail === "connection lost") exitDetail = `connection lost: ${reason.message}`;
+      return exitDetail;
+    };
+    conn.closeError = (reason) => new ProcessExitedError(pid, noteReason(reason));
     const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat }), died, timeout]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
     })) as JoinReply;
     const connClosed = new Promise<void>((resolve) => {
-      conn.onClose = () => {
-        peers.remove(pid, exitDetail);
+      conn.onClose = (reason) => {
+        peers.remove(pid, noteReason(reason));
         manager.manage(pid, config, "deregister");
         resolve();
       };
@@ -90,7 +96,7 @@ export async function joinWorker(
     // The worker learnt its pid only now (its handshake said 0).
     conn.peerPid = pid;
     peers.add({ pid, conn, manager, config, info, address, state: "running", gone, ...(config.sharesMemory === true ? { sharesMemory: true } : {}) });
-    conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1]);
+    conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1], state.heartbeat[2]);
     manager.manage(pid, config, "register");
   } finally {
     clearTimeout(timer);

@@ -109,9 +109,10 @@ const incoming = new Map<number, Array<(conn: Connection) => void>>();
 /** Registers an authenticated worker-to-worker connection and serves it. */
 function register(pid: number, conn: Connection): void {
   attachDispatch(conn);
-  conn.closeError = () => new ProcessExitedError(pid, peers.goneDetail(pid) ?? "connection lost");
-  conn.onClose = () => peers.remove(pid, "connection lost");
-  conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1]);
+  const lost = (reason: Error | undefined): string => (reason !== undefined ? `connection lost: ${reason.message}` : "connection lost");
+  conn.closeError = (reason) => new ProcessExitedError(pid, peers.goneDetail(pid) ?? lost(reason));
+  conn.onClose = (reason) => peers.remove(pid, lost(reason));
+  conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1], state.heartbeat[2]);
   peers.add({ pid, conn, state: "running", gone: new Promise(() => {}) });
   pending.get(pid)?.resolve(conn);
   pending.delete(pid);
@@ -214,8 +215,13 @@ registerHandler(MSG.CONNECT_TO, (conn, frame) => {
   );
 });
 
+registerHandler(MSG.MEMBERS, (_conn, frame) => {
+  state.members = (decode(frame.body) as { workers: number[] }).workers;
+});
+
 registerHandler(MSG.PEER_GONE, (_conn, frame) => {
   const { pid, detail } = decode(frame.body) as { pid: number; detail: string };
+  if (state.members !== null) state.members = state.members.filter((p) => p !== pid);
   const peer = peers.get(pid);
   if (peer !== undefined) peer.conn.close(new Error(detail));
   else peers.markGone(pid, detail);

@@ -19,9 +19,13 @@ export function myid(): number {
   return state.myid;
 }
 
-/** All pids this process knows, master included, ascending. */
+/**
+ * All pids of the cluster, master included, ascending. On a worker this is the membership the
+ * master announced (the same list as on the master, whatever the topology), not only the
+ * processes this worker happens to be connected to.
+ */
 export function procs(): number[] {
-  const all = new Set<number>([1, state.myid, ...peers.pids()]);
+  const all = new Set<number>([1, state.myid, ...(state.members ?? peers.pids())]);
   return [...all].sort((a, b) => a - b);
 }
 

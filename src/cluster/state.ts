@@ -38,13 +38,18 @@ export const state = {
   maxFrameBytes: maxFrameFromEnv(),
   /** Cluster topology. */
   topology: "all_to_all" as "all_to_all" | "master_worker" | "custom",
+  /** On a worker: the cluster's worker pids as the master last told them (null on the master). */
+  members: null as number[] | null,
   /** all_to_all: connect worker pairs on first use (true) or when they join (false). */
   lazy: true,
-  /** Heartbeat interval and silence timeout in ms (timeout 0: never declare a peer dead by silence). */
+  /**
+   * Heartbeat interval, silence timeout (a hung process) and host timeout (a host that stopped
+   * acknowledging our bytes), in ms; a timeout of 0 turns that check off.
+   */
   heartbeat: heartbeatFromEnv(),
 };
 
-function heartbeatFromEnv(): [number, number] {
+function heartbeatFromEnv(): [number, number, number] {
   const seconds = (name: string, fallback: number): number => {
     const raw = env(name);
     if (raw === undefined) return fallback;
@@ -52,5 +57,9 @@ function heartbeatFromEnv(): [number, number] {
     if (!(n >= 0)) throw new RangeError(`${name} must be a number of seconds >= 0, got ${JSON.stringify(raw)}`);
     return n;
   };
-  return [seconds("DISTRIBUTED_HEARTBEAT_INTERVAL", 5) * 1000, seconds("DISTRIBUTED_HEARTBEAT_TIMEOUT", 300) * 1000];
+  return [
+    seconds("DISTRIBUTED_HEARTBEAT_INTERVAL", 5) * 1000,
+    seconds("DISTRIBUTED_HEARTBEAT_TIMEOUT", 300) * 1000,
+    seconds("DISTRIBUTED_HOST_TIMEOUT", 30) * 1000,
+  ];
 }

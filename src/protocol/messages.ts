@@ -62,6 +62,8 @@ export const MSG = {
   PEER_GONE: 28,
   /** notify master -> worker: interrupt the running calls (for workers no signal reaches) */
   INTERRUPT: 29,
+  /** notify master -> worker: `{ workers }`: the cluster's worker pids, after each addprocs */
+  MEMBERS: 32,
   /** response: the value */
   RESULT_OK: 30,
   /** response: a WireError */
@@ -79,8 +81,8 @@ export interface JoinRequest {
   pid: number;
   /** Cluster topology, for worker-to-worker connections. */
   topology: string;
-  /** Heartbeat interval and silence timeout, in ms (timeout 0: never declare a peer dead by silence). */
-  heartbeat: [interval: number, timeout: number];
+  /** Heartbeat interval, silence timeout and host timeout, in ms (a timeout of 0: that check is off). */
+  heartbeat: [interval: number, timeout: number, hostTimeout: number];
 }
 
 /** What a worker answers to JoinRequest. */

@@ -126,13 +126,21 @@ export class Future<T = unknown> {
     }
   }
 
-  /** Waits until the value is ready (without moving it here); resolves to this Future. */
+  /**
+   * Waits until the value is ready (without moving it here) and resolves to this Future; rejects
+   * with the RemoteError if the call that was to produce it threw, as Julia's `wait` does.
+   */
   async wait(): Promise<this> {
-    if (this.#cached !== undefined) return this;
+    const cached = this.#cached;
+    if (cached !== undefined) {
+      if (cached.ok) return this;
+      throw new RemoteError(cached.pid, cached.error);
+    }
     if (this.#released) throw releasedError("wait");
     if (this.where === state.myid) {
       const key = this.#key;
-      await whileHeld(() => refs.whenReady(key));
+      const entry: RefEntry = await whileHeld(() => refs.whenReady(key));
+      if (entry.state !== 1) throw new RemoteError((entry.value as WireError).pid ?? state.myid, entry.value as WireError);
       return this;
     }
     await peers.connectionTo(this.where).request(MSG.REF_WAIT, [[this.whence, this.id]]);

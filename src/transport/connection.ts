@@ -19,6 +19,7 @@ import { encodeFrame, FrameReader, type Frame } from "../protocol/frame.ts";
 import { MSG } from "../protocol/messages.ts";
 import { isScratch, releaseScratch } from "../protocol/scratch.ts";
 import type { ByteStream } from "../runtime/net.ts";
+import { peerHostUnreachable } from "../runtime/tcp-state.ts";
 
 /** Options for a Connection. */
 export interface ConnectionOptions {
@@ -129,21 +130,35 @@ export class Connection {
   }
 
   /**
-   * Sends PING when idle for `intervalMs`, and closes the connection when nothing at all has
-   * arrived for `timeoutMs` (0: never; the peer may be busy in a long synchronous call, which
-   * cannot answer). Timers never keep the process alive.
+   * Sends PING when idle for `intervalMs`, and closes the connection when the peer is gone:
+   * - nothing heard for `hostTimeoutMs` and the peer's host no longer acknowledges our bytes
+   *   (the kernel's view, see src/runtime/tcp-state.ts): a crashed, unplugged or partitioned
+   *   host. A busy peer's kernel still acknowledges, so this never fires on a long call;
+   * - nothing heard at all for `timeoutMs`: a hung or stopped process (the peer may also be
+   *   busy in a long synchronous call, which cannot answer, so this one is long by default).
+   * A timeout of 0 turns its check off. When this process itself was too busy to run the
+   * timer, the silence is its own doing and is forgiven. Timers never keep the process alive.
    */
-  startHeartbeat(intervalMs: number, timeoutMs: number): void {
+  startHeartbeat(intervalMs: number, timeoutMs: number, hostTimeoutMs = 0): void {
     clearInterval(this.#heartbeat);
     if (!(intervalMs > 0)) return;
+    const checks = [intervalMs, timeoutMs > 0 ? timeoutMs / 2 : intervalMs, hostTimeoutMs > 0 ? hostTimeoutMs / 4 : intervalMs];
+    const tick = Math.max(10, Math.min(...checks));
+    let lastTick = Date.now();
     this.#heartbeat = setInterval(() => {
       const now = Date.now();
-      if (timeoutMs > 0 && now - this.#lastReceived > timeoutMs) {
-        this.close(new Error(`nothing heard from ${this.label} for ${now - this.#lastReceived} ms (heartbeat timeout ${timeoutMs} ms)`));
+      // This process was blocked (a long synchronous section): bytes may be waiting unread.
+      if (now - lastTick > tick * 3 + 1000) this.#lastReceived = Math.max(this.#lastReceived, now - tick);
+      lastTick = now;
+      const silent = now - this.#lastReceived;
+      if (hostTimeoutMs > 0 && silent > hostTimeoutMs && peerHostUnreachable(this.#socket) === true) {
+        this.close(new Error(`the host of ${this.label} stopped acknowledging: nothing heard for ${silent} ms and our bytes go unacknowledged (host timeout ${hostTimeoutMs} ms)`));
+      } else if (timeoutMs > 0 && silent > timeoutMs) {
+        this.close(new Error(`nothing heard from ${this.label} for ${silent} ms (heartbeat timeout ${timeoutMs} ms)`));
       } else if (now - this.#lastSent >= intervalMs && !this.#closed) {
         this.sendEncoded(MSG.PING, 0, EMPTY);
       }
-    }, Math.max(10, Math.min(intervalMs, timeoutMs > 0 ? timeoutMs / 2 : intervalMs)));
+    }, tick);
     (this.#heartbeat as { unref?: () => void }).unref?.();
   }
 

@@ -142,11 +142,12 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
     const join = decode(frame.body) as JoinRequest;
     state.myid = join.pid;
     state.topology = join.topology as typeof state.topology;
-    state.heartbeat = join.heartbeat;
+    state.heartbeat = [join.heartbeat[0], join.heartbeat[1], join.heartbeat[2] ?? 0];
     state.cookie = cookie;
-    // Pings keep the master informed; a silent master is never declared dead from here (it
-    // may be running a long serial section): its process exiting closes the socket instead.
-    conn.startHeartbeat(join.heartbeat[0], 0);
+    // Pings keep the master informed. A silent master is not declared dead from here (it may
+    // be running a long serial section: its process exiting closes the socket instead), but a
+    // master whose host stopped acknowledging is gone, and this worker leaves with it.
+    conn.startHeartbeat(join.heartbeat[0], 0, state.heartbeat[2]);
     setLocalLabel(`worker ${join.pid}`);
     const reply: JoinReply = {
       ospid: osPid(),

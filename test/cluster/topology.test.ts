@@ -2,7 +2,7 @@
 // workers exist, so each case adds its own workers and removes them after.
 import t from "tap";
 import { execFileSync } from "node:child_process";
-import { addprocs, Channel, myid, ProcessExitedError, RemoteChannel, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import { addprocs, Channel, ClusterOptionsError, myid, nprocs, nworkers, ProcessExitedError, RemoteChannel, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
 import { LocalManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 
@@ -53,7 +53,7 @@ for (const runtime of RUNTIMES) {
     t.equal(await rc.take(), 7, "the master uses a channel on a worker");
     const chanErr = await remotecallFetch((ch: RemoteChannel<number>) => ch.put(1), y, rc).catch((e: unknown) => e);
     t.equal((chanErr as RemoteError).remote.code, "ERR_TOPOLOGY", "another worker cannot use it");
-    await t.rejects(addprocs(1, { runtime, topology: "all_to_all" }), /cannot change while workers exist/);
+    await t.rejects(addprocs(1, { runtime, topology: "all_to_all" }), { code: "ERR_CLUSTER_OPTIONS", message: /use topology master_worker; this addprocs asks for topology all_to_all/ });
     await rmprocs([x, y]);
   });
 
@@ -85,6 +85,55 @@ for (const runtime of RUNTIMES) {
     t.equal((chanErr as RemoteError).remote.code, "ERR_TOPOLOGY", "but not one on c");
     await rmprocs([a, b, c]);
   });
+
+  t.test(`${runtime}: topology belongs to the cluster of the moment`, async (t) => {
+    t.teardown(() => rmprocs(workers()));
+    const mw = (await addprocs(2, { runtime, topology: "master_worker" })) as [number, number];
+    const refused = await addprocs(1, { runtime, topology: "all_to_all" }).catch((e: unknown) => e);
+    t.type(refused, ClusterOptionsError, "a different topology while workers exist");
+    t.match((refused as Error).message, /topology master_worker.*topology all_to_all/, "naming both");
+    t.same(workers(), mw, "and nothing was added");
+    const more = await addprocs(1, { runtime });
+    t.equal(more.length, 1, "an addprocs that names no topology joins the cluster's");
+    const err = await remotecallFetch((to: number) => remotecallFetch(() => 1, to), mw[0], more[0]!).catch((e: unknown) => e);
+    t.equal((err as RemoteError).remote?.code, "ERR_TOPOLOGY", "and gets its rules");
+    await rmprocs(workers());
+    const [a, b] = (await addprocs(2, { runtime })) as [number, number];
+    t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), a, b), b, "emptied: the default all_to_all applies again");
+    await rmprocs([a, b]);
+    const eager = (await addprocs(3, { runtime, lazy: false })) as number[];
+    for (const p of eager) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 3, `worker ${p}: lazy: false connects every pair after a master_worker cluster`);
+    await rmprocs(eager);
+  });
+
+  t.test(`${runtime}: lazy belongs to the cluster too`, async (t) => {
+    t.teardown(() => rmprocs(workers()));
+    const first = (await addprocs(2, { runtime, lazy: false })) as number[];
+    const refused = await addprocs(1, { runtime, lazy: true }).catch((e: unknown) => e);
+    t.type(refused, ClusterOptionsError, "a different lazy while workers exist");
+    t.match((refused as Error).message, /lazy: false; this addprocs asks for lazy: true/, "naming both");
+    const [third] = await addprocs(1, { runtime });
+    t.equal(tcpConnections(peers.get(third!)!.info!.ospid), 3, "no lazy given: the cluster's lazy: false, so the newcomer connects to both");
+    await rmprocs(workers());
+    const lazy = (await addprocs(2, { runtime })) as number[];
+    for (const p of lazy) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 1, `emptied: lazy is true again, worker ${p} has only the master`);
+    await rmprocs([...first, ...lazy].filter((p) => workers().includes(p)));
+  });
+
+  for (const topology of ["master_worker", "all_to_all"] as const) {
+    t.test(`${runtime}: every worker knows the membership (${topology})`, async (t) => {
+      t.teardown(() => rmprocs(workers()));
+      const pids = await addprocs(3, { runtime, topology });
+      const view = (p: number): Promise<unknown> => remotecallFetch(() => [workers(), nprocs(), nworkers()], p);
+      for (const p of pids) t.same(await view(p), [workers(), nprocs(), nworkers()], `worker ${p} agrees with the master`);
+      await rmprocs([pids[1]!]);
+      for (const p of [pids[0]!, pids[2]!]) t.same(await view(p), [[pids[0], pids[2]], 3, 2], `worker ${p} after rmprocs of ${pids[1]}`);
+      const [added] = await addprocs(1, { runtime, topology });
+      for (const p of [pids[0]!, pids[2]!, added!]) t.same(await view(p), [[pids[0], pids[2], added], 4, 3], `worker ${p} after addprocs`);
+      await rmprocs([pids[0]!]);
+      t.same(await view(added!), [[pids[2], added], 3, 2], "and after another rmprocs");
+    });
+  }
 
   t.test(`${runtime}: a hung worker is declared dead by the heartbeat, with no call of ours in flight to it`, async (t) => {
     const [h, other] = (await addprocs(2, { runtime, topology: "all_to_all", lazy: true, heartbeatInterval: 0.2, heartbeatTimeout: 1.5 })) as [number, number];

@@ -56,6 +56,37 @@ export function callsSuite(t: TAP, runtime: string, pids: number[]): void {
     t.equal(await f.fetch(), "done");
   });
 
+  t.test("waiting surfaces a remote failure: remotecallWait and Future.wait reject with the RemoteError", async (t) => {
+    const boom = (): never => {
+      throw new Error("boom in the call");
+    };
+    // A call on another process.
+    const waited = await remotecallWait(boom, pids[0]!).catch((e: unknown) => e);
+    t.type(waited, RemoteError, "remotecallWait to a worker");
+    t.match((waited as RemoteError).message, /boom in the call/);
+    t.equal((waited as RemoteError).pid, pids[0]);
+    const f = remotecall(boom, pids[1]!);
+    const fw = await f.wait().catch((e: unknown) => e);
+    t.type(fw, RemoteError, "Future.wait on a worker's failed call");
+    t.equal((fw as RemoteError).pid, pids[1]);
+    await t.rejects(f.fetch(), RemoteError, "fetch still rejects after wait");
+    // A call on the calling process itself: on the master, and on a worker of this runtime.
+    await t.rejects(remotecallWait(boom, myid()), RemoteError, "remotecallWait to myid() on the master");
+    await t.rejects(remotecall(boom, myid()).wait(), RemoteError, "Future.wait to myid() on the master");
+    const onWorker = await remotecallFetch(async () => {
+      const outcome = async (p: Promise<unknown>): Promise<string> => p.then(() => "resolved", (e: Error) => `${e.name}: ${e.message.split("\n").pop()}`);
+      const bad = (): never => {
+        throw new Error("boom on self");
+      };
+      return [await outcome(remotecallWait(bad, myid())), await outcome(remotecall(bad, myid()).wait()), await outcome(remotecall(bad, 1).wait())];
+    }, pids[0]!);
+    t.same(onWorker, ["RemoteError: Error: boom on self", "RemoteError: Error: boom on self", "RemoteError: Error: boom on self"], "on a worker: self and master calls");
+    // A successful wait still resolves to the Future, and nothing is left unhandled.
+    const ok = remotecall(() => 5, pids[0]!);
+    t.equal(await ok.wait(), ok);
+    t.equal(await ok.fetch(), 5);
+  });
+
   t.test("Future.wait and isready on a pending call", async (t) => {
     const f = remotecall(() => new Promise((r) => setTimeout(() => r(7), 150)), pids[0]!);
     t.equal(await f.isready(), false);
