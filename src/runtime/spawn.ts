@@ -66,13 +66,20 @@ export function describeExit(status: ExitStatus): string {
  */
 export async function terminate(child: ChildHandle, graceMs: number): Promise<void> {
   if (child.status !== undefined) return;
-  child.kill("SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const done = await Promise.race([child.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
-  clearTimeout(timer);
-  if (!done) {
-    child.kill("SIGKILL");
-    await child.exited;
+  // The child and its pipes are unref'd: without this, a process awaiting the stop could exit
+  // with the stop half done (seen on a loaded machine, where a child takes seconds to die).
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    child.kill("SIGTERM");
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const done = await Promise.race([child.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+    clearTimeout(timer);
+    if (!done) {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  } finally {
+    clearInterval(keepAlive);
   }
 }
 

@@ -14,11 +14,12 @@ t.test("an executable that does not exist", async (t) => {
 });
 
 t.test("a worker that dies at start fails at once with its stderr", async (t) => {
-  const started = Date.now();
-  const err = await addprocs(2, { exeflags: ["-e", "console.error('cannot start: no licence'); process.exit(3)"], timeout: 30 }).catch((e: unknown) => e);
+  // A timeout far beyond any start-up, so that only the exit can end the call: its message
+  // says which ended it, whatever the machine's load.
+  const err = await addprocs(2, { exeflags: ["-e", "console.error('cannot start: no licence'); process.exit(3)"], timeout: 600 }).catch((e: unknown) => e);
   t.type(err, WorkerStartError);
-  t.ok(Date.now() - started < 10_000, "not by the timeout");
-  t.match((err as Error).message, /exit code 3/);
+  t.notMatch((err as Error).message, /within the timeout/, "not by the timeout");
+  t.match((err as Error).message, /the process exited \(exit code 3\) before it was connected/);
   t.match((err as WorkerStartError).stderrTail, /cannot start: no licence/);
   t.match((err as Error).message, /1 more failure\(s\) in this addprocs; every worker it started was stopped/);
   t.same(workers(), [1]);
@@ -31,7 +32,7 @@ t.test("a worker that never prints its address is bounded by timeout and stopped
   t.type(err, WorkerStartError);
   t.match((err as Error).message, /not connected within the timeout of 2 s/);
   t.match((err as Error).message, /DISTRIBUTED_WORKER_TIMEOUT/);
-  t.ok(took >= 1900 && took < 8000, `took ${took} ms`);
+  t.ok(took >= 1900, `took ${took} ms: not before the timeout`);
   t.same(workers(), [1]);
 });
 

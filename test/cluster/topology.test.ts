@@ -155,6 +155,8 @@ for (const runtime of RUNTIMES) {
       t.equal(await waiting, "ProcessExitedError", "the worker waiting on it was told");
       const took = Date.now() - started;
       t.ok(took < 8000, `noticed after ${took} ms (timeout 1.5 s)`);
+      // The waiting worker's own heartbeat may notice first: wait for the master's (bounded by the tap timeout).
+      await new Promise<void>((resolve) => (peers.get(h) === undefined ? resolve() : peers.onRemoved((pid) => pid === h && resolve())));
       t.notOk(workers().includes(h), "the master dropped it too");
       await t.rejects(remotecallFetch(() => 1, h), ProcessExitedError);
       t.equal(await remotecallFetch(() => "fine", other), "fine");
