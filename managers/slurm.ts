@@ -190,7 +190,7 @@ export class SlurmManager implements ClusterManager {
     return Promise.resolve();
   }
 
-  /** Interrupts go to exactly one task: a control line on the step's stdin. */
+  /** Interrupts go to exactly one task: a control line on the step's stdin, on which that task raises SIGINT on itself. */
   manage(_pid: number, config: WorkerConfig, op: ManageOp): void {
     const task = config.userdata as StepTask;
     if (op === "interrupt" && !task.done) task.step.control("interrupt", task.index);

@@ -2,7 +2,8 @@
 // from this machine as from a login node (mode 2). For each worker runtime: a job on the three
 // namespaced nodes, one worker per task on distinct hosts, the SLURM variables visible to
 // workers, output forwarded with the worker's pid, pmap across nodes, a channel between workers
-// on different nodes, interrupt reaching one task, and rmprocs ending the job.
+// on different nodes, interrupt reaching one task (its SIGINT listeners run), and rmprocs ending
+// the job.
 import t from "tap";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -24,6 +25,7 @@ import {
 } from "../../src/mod.ts";
 import { SlurmManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
+import { checkInterrupt, listenForSigint, sigintCounts } from "../helpers/interrupt.ts";
 import { alive, waitUntil } from "../helpers/processes.ts";
 import { slurmCluster } from "../helpers/slurm-cluster.ts";
 
@@ -76,6 +78,11 @@ if (cluster !== undefined) {
       }, last, rc);
       const drained = await remotecallFetch(async (ch: RemoteChannel<string>) => [gethostname(), await ch.take(), await ch.take(), await ch.take()], first, rc);
       t.same(drained, [seen[0]![1], `${seen[5]![1]}:0`, `${seen[5]![1]}:1`, `${seen[5]![1]}:2`], "a channel between workers on different nodes");
+
+      // interrupt: a control line on srun's stdin, on which task 1 alone raises SIGINT on itself.
+      await Promise.all([pids[0]!, pids[1]!].map(listenForSigint));
+      await checkInterrupt(t, pids[1]!, runtime);
+      t.same(await sigintCounts(pids[0]!), { process: 0, deno: runtime === "deno" ? 0 : null }, "another task saw no SIGINT");
 
       const ospids = pids.map((p) => peers.get(p)!.info!.ospid);
       await rmprocs(pids);

@@ -22,6 +22,7 @@ interface Result {
   myid?: number;
   tasks: Array<{ pid: number; host: string; procid: string; job: string }>;
   squares: number[];
+  interrupt?: { error: string; count: number; after: string };
 }
 
 const cluster = slurmCluster(t);
@@ -93,6 +94,7 @@ if (cluster !== undefined) {
       t.equal(r.master, "dn1");
       t.same([...new Set(r.tasks.map((x) => x.host))].sort(), ["dn1", "dn2", "dn3"], "workers on the three nodes");
       t.same(r.squares, squares);
+      t.same(r.interrupt, { error: "InterruptError", count: 1, after: "still serving" }, "interrupt reaches a task over its connection: its SIGINT listener runs, its call fails, it survives");
     });
   }
 
