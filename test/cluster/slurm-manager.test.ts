@@ -87,8 +87,8 @@ if (cluster !== undefined) {
       const ospids = pids.map((p) => peers.get(p)!.info!.ospid);
       await rmprocs(pids);
       t.same(workers(), [1]);
-      await waitUntil(() => ospids.every((o) => !alive(o)), 10_000, "the tasks to exit");
-      await waitUntil(() => finished(jobId), 15_000, `job ${jobId} to end`);
+      await waitUntil(() => ospids.every((o) => !alive(o)), 60_000, "the tasks to exit");
+      await waitUntil(() => finished(jobId), 60_000, `job ${jobId} to end`);
       t.pass("rmprocs ended every task and the job");
       const out = path.join(dir, `distributed-${jobId}.out`);
       t.ok(existsSync(out), "the job wrote its output file in the working directory");
@@ -108,7 +108,7 @@ if (cluster !== undefined) {
     }) as typeof process.stdout.write;
     try {
       await remotecallFetch(() => console.log(`hello from task ${process.env.SLURM_PROCID}`), pids[1]!);
-      await waitUntil(() => lines.some((l) => l.includes("hello from task 1")), 5000, "the forwarded line");
+      await waitUntil(() => lines.some((l) => l.includes("hello from task 1")), 30_000, "the forwarded line");
     } finally {
       process.stdout.write = write;
     }
@@ -123,7 +123,7 @@ if (cluster !== undefined) {
     const err = await b.catch((e: unknown) => e);
     t.type(err, RemoteError);
     t.equal((err as RemoteError).remote.name, "InterruptError", "the interrupted task's call fails with InterruptError");
-    t.ok(Date.now() - started < 5000, "promptly");
+    t.ok(Date.now() - started < 10_000, "promptly");
     interrupt(pids[0]!);
     t.equal(((await a.catch((e: unknown) => e)) as RemoteError).remote.name, "InterruptError");
     t.equal(await remotecallFetch(() => "still serving", pids[1]!), "still serving");

@@ -184,7 +184,7 @@ if (cluster !== undefined) {
     t.ok(id, stdout);
     t.match(stdout, "3 workers on dn1, dn2, dn3");
     t.match(stdout, /pmap {4}pi = 3\.14159/);
-    const until = Date.now() + 15_000;
+    const until = Date.now() + 60_000;
     while (["PENDING", "RUNNING", "CONFIGURING", "COMPLETING"].includes(jobState(id!)) && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
     t.match(jobState(id!), /^(CANCELLED|COMPLETED)$/, "the job ended with the script");
   });
