@@ -7,9 +7,10 @@
  * 2. Outside any job (a login node, a laptop with Slurm's commands): a job submitted with
  *    sbatch from a template (slurm/templates/job.sbatch) with #SBATCH lines made from the
  *    options. addprocs waits until it runs (`queueTimeout`; the wait is not part of addprocs'
- *    `timeout`), then starts the workers in it. The job ends when its workers end: rmprocs,
- *    the master's exit or its death (the job's script sees the workers' step gone), or the
- *    master's exit hook cancels it.
+ *    `timeout`), then starts the workers in it, and marks the job's comment once they run
+ *    (`distributed:workers-started`). The job ends when its workers end: rmprocs, the
+ *    master's exit or its death (the job's script sees the workers' step gone, or the mark
+ *    with no step left), or the master's exit hook cancels it.
  * 3. `jobId`: an existing allocation, e.g. from `salloc --no-shell`.
  * SPMD start-up, where srun starts the script itself on every task, is `init()` (spmd.ts).
  *
@@ -44,7 +45,7 @@ import {
   type ManageOp,
   type WorkerConfig,
 } from "../src/internal.ts";
-import { cancelJob, cancelJobSync, JobNotRunningError, submitJob, waitUntilRunning } from "./slurm/job.ts";
+import { cancelJob, cancelJobSync, JobNotRunningError, markWorkersStarted, submitJob, waitUntilRunning } from "./slurm/job.ts";
 import { renderJobScript, sbatchLines, type JobRequest } from "./slurm/script.ts";
 import { srunArgv, tasksOfAllocation } from "./slurm/srun.ts";
 import { SrunStep, type StepTask } from "./slurm/step.ts";
@@ -78,6 +79,8 @@ interface Job {
   owned: boolean;
   /** Tasks in the allocation (srun's default step size). */
   tasks: number | undefined;
+  /** The comment it was submitted with (kept when the workers' start is marked there). */
+  comment: string;
 }
 
 const ownedJobs = new Set<string>();
@@ -131,7 +134,7 @@ export class SlurmManager implements ClusterManager {
     const o = this.#options;
     const env = envAll();
     if (o.jobId !== undefined) {
-      this.#job = { id: String(o.jobId), owned: false, tasks: await this.#tasksOf(String(o.jobId)) };
+      this.#job = { id: String(o.jobId), owned: false, tasks: await this.#tasksOf(String(o.jobId)), comment: "" };
       return;
     }
     if (env.SLURM_JOB_ID !== undefined && o.submit !== true) {
@@ -142,7 +145,7 @@ export class SlurmManager implements ClusterManager {
             "Drop them, or pass submit: true to submit a new job from here.",
         );
       }
-      this.#job = { id: env.SLURM_JOB_ID, owned: false, tasks: tasksOfAllocation(env) };
+      this.#job = { id: env.SLURM_JOB_ID, owned: false, tasks: tasksOfAllocation(env), comment: "" };
       return;
     }
     await this.#submit(params);
@@ -175,6 +178,18 @@ export class SlurmManager implements ClusterManager {
       if (job.owned && ![...steps].some((s) => s.live().length > 0)) void this.#release(job);
     });
     step.send(params.cookie);
+    // Our job's script ends the job once the workers' step is gone, but only if it saw the
+    // step, or this mark: a master that dies (SIGKILL) while the script is still in a slow
+    // prologue, or between two of its looks, would otherwise leave the allocation held for
+    // attachTimeout. Marked once the step exists (a task has written), never before: the
+    // script would take "marked, no step" for "the workers have ended".
+    if (job.owned) {
+      void step.started.then(() =>
+        markWorkersStarted(job.id, job.comment, { env: workerEnv() }).catch(() => {
+          // Without the mark the script still ends the job when it sees the step end.
+        }),
+      );
+    }
     for (let index = 0; index < ntasks; index++) {
       const task = step.task(index);
       launched({
@@ -190,7 +205,7 @@ export class SlurmManager implements ClusterManager {
     return Promise.resolve();
   }
 
-  /** Interrupts go to exactly one task: a control line on the step's stdin. */
+  /** Interrupts go to exactly one task: a control line on the step's stdin, on which that task raises SIGINT on itself. */
   manage(_pid: number, config: WorkerConfig, op: ManageOp): void {
     const task = config.userdata as StepTask;
     if (op === "interrupt" && !task.done) task.step.control("interrupt", task.index);
@@ -247,10 +262,11 @@ export class SlurmManager implements ClusterManager {
       throw fail((err as Error).message);
     }
     ownedJobs.add(id);
-    const job: Job = { id, owned: true, tasks: undefined };
+    const job: Job = { id, owned: true, tasks: undefined, comment: "" };
     try {
       const record = await waitUntilRunning(id, { env, timeoutMs: (o.queueTimeout ?? Number.MAX_SAFE_INTEGER / 1e6) * 1000 });
       job.tasks = record.numTasks;
+      job.comment = record.fields.Comment ?? "";
     } catch (err) {
       await this.#release(job);
       const why = (err as Error).message;

@@ -80,7 +80,7 @@ export class ThreadManager implements ClusterManager {
     return Promise.resolve();
   }
 
-  /** No signal reaches one thread: the interrupt travels on its connection. */
+  /** No signal reaches one thread alone: the interrupt travels on its connection, and fails the thread's running calls (no SIGINT listener runs). */
   manage(pid: number, _config: WorkerConfig, op: ManageOp): void {
     if (op === "interrupt") interruptOverConnection(pid);
   }

@@ -102,6 +102,28 @@ export class JobNotRunningError extends Error {
   }
 }
 
+/**
+ * What the master writes into the job's comment once its workers' step runs, so that the job's
+ * script knows they started even when the step came and went between two of its looks (a slow
+ * prologue, a busy slurmctld): the template's waiting loop ends the job on it.
+ */
+export const WORKERS_STARTED_MARK = "distributed:workers-started";
+
+/**
+ * Marks a job as having had its workers (WORKERS_STARTED_MARK in its comment, after any comment
+ * the job was submitted with). Rejects with scontrol's message.
+ *
+ * @example
+ * ```ts
+ * await markWorkersStarted("42", "", { env }); // Comment=distributed:workers-started
+ * ```
+ */
+export async function markWorkersStarted(jobId: string, comment: string, options: SlurmCommandOptions): Promise<void> {
+  const marked = comment === "" || comment === "(null)" ? WORKERS_STARTED_MARK : `${comment} ${WORKERS_STARTED_MARK}`;
+  const r = await runCommand("scontrol", ["update", `JobId=${jobId}`, `Comment=${marked}`], { env: options.env, timeoutMs: 30_000 });
+  if (r.status.code !== 0) throw new Error(`scontrol update JobId=${jobId} Comment=... failed: ${commandMessage(r, "scontrol")}`);
+}
+
 /** Cancels a job; a job that has already ended is not an error. */
 export async function cancelJob(jobId: string, options: SlurmCommandOptions): Promise<void> {
   const r = await runCommand("scancel", [jobId], { env: options.env, timeoutMs: 30_000 });

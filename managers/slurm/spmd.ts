@@ -212,7 +212,7 @@ class SpmdManager implements ClusterManager {
     return Promise.resolve();
   }
 
-  /** No signal reaches another task from here: the interrupt travels on the connection. */
+  /** No signal reaches another task from here: the interrupt travels on the connection, and the task raises SIGINT on itself. */
   manage(pid: number, _config: WorkerConfig, op: ManageOp): void {
     if (op === "interrupt") interruptOverConnection(pid);
   }

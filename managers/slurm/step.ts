@@ -28,18 +28,23 @@ export interface StepTask extends OutputSlot {
 /** An srun process and the tasks it runs. */
 export class SrunStep {
   readonly child: ChildHandle;
+  /** Resolves at the first line a task writes: the step exists in Slurm by then. */
+  readonly started: Promise<void>;
   readonly #slots: StepTask[] = [];
   readonly #tail = new LineTail();
 
   constructor(argv: readonly string[], env: Record<string, string>, tasks: number) {
     // Object.assign onto the slot keeps its `done` getter live (a spread would copy its value).
     for (let i = 0; i < tasks; i++) this.#slots.push(Object.assign(outputSlotOf(this), { index: i, step: this }));
+    let started!: () => void;
+    this.started = new Promise((resolve) => (started = resolve));
     this.child = spawnProcess(argv[0]!, argv.slice(1), { env });
     this.child.unref();
     this.child.onStdoutLine((line) => {
       const labelled = parseLabelledLine(line);
       const slot = labelled === null ? undefined : this.#slots[labelled.task];
       if (labelled === null || slot === undefined) return this.#remember(line);
+      started();
       const exit = WORKER_EXIT_LINE.exec(labelled.text);
       if (exit !== null) slot.finish(`exit code ${exit[1]}`);
       else slot.emit("out", labelled.text);
@@ -47,7 +52,10 @@ export class SrunStep {
     this.child.onStderrLine((line) => {
       const labelled = parseLabelledLine(line);
       const slot = labelled === null ? undefined : this.#slots[labelled.task];
-      if (labelled !== null && slot !== undefined) return slot.emit("err", labelled.text);
+      if (labelled !== null && slot !== undefined) {
+        started();
+        return slot.emit("err", labelled.text);
+      }
       this.#remember(line);
       const report = parseTaskReport(line);
       for (const task of report?.tasks ?? []) this.#slots[task]?.finish(`${report!.how} (on ${report!.node}, reported by srun)`);

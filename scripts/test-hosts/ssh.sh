@@ -35,6 +35,11 @@
 # starts afresh. Exit codes: 0 ok; 3 cannot run on this machine (not root, packages cannot be
 # installed, no network namespaces), with the reason on stderr; anything else is a failure.
 #
+# One set of hosts per machine: the bridge, namespaces and veths have fixed names. The bridge's
+# alias names the state directory that owns them; `start` with another DISTRIBUTED_SSH_DIR
+# refuses while those hosts run, and `stop` with another one leaves them alone (it stops only
+# what its own directory started).
+#
 # Measured here (2 cores, Debian 12, packages already installed): `start` from nothing
 # 0.6-1.0 s (most of it the three first logins that prove the hosts answer), `start` reusing
 # running hosts 0.4-0.6 s, `stop` ~0.2 s; one `ssh -F ssh_config dh1 true` ~0.24 s (dh0 the
@@ -117,7 +122,8 @@ our_pids() {
   # Everything carrying the instance marker: session processes, also those that left their
   # session (double fork, setsid).
   marked_pids "DISTRIBUTED_SSH_INSTANCE=$dir"
-  # Whatever still lives in our namespaces (they exist only for these hosts).
+  # Whatever still lives in our namespaces (they exist only for these hosts), if they are ours.
+  owns_network || return 0
   netns_pids dtssh "${ns_hosts[@]}"
 }
 
@@ -126,8 +132,17 @@ kill_ours() {
   stop_pids 60 $(our_pids)
 }
 
+# The bridge carries the state directory that made it as its alias: network names are
+# machine-wide, and a start or stop with another DISTRIBUTED_SSH_DIR must leave them alone.
+network_owner() { cat "/sys/class/net/$bridge/ifalias" 2>/dev/null || true; }
+# Ours: made for this directory, or left without a bridge (half torn down, nobody's).
+owns_network() {
+  [ ! -e "/sys/class/net/$bridge" ] || [ "$(network_owner)" = "$dir" ] || [ -z "$(network_owner)" ]
+}
+
 teardown_network() {
   local h rc=0
+  owns_network || return 0
   for h in "${ns_hosts[@]}"; do
     # The veth first: then `ip netns del` is synchronous and a quick restart can reuse the names.
     if ip link show "dtssh-$h" >/dev/null 2>&1; then run ip link del "dtssh-$h" || rc=1; fi
@@ -146,8 +161,13 @@ do_stop() {
 }
 
 nothing_to_stop() {
-  [ ! -e "$dir" ] && ! ip link show "$bridge" >/dev/null 2>&1 && [ ! -e /run/netns/dtssh-dh1 ] && [ ! -e /run/netns/dtssh-dh2 ] &&
-    [ -z "$(our_pids)" ]
+  local h
+  [ ! -e "$dir" ] || return 1
+  if owns_network; then
+    ! ip link show "$bridge" >/dev/null 2>&1 || return 1
+    for h in "${ns_hosts[@]}"; do [ ! -e "/run/netns/dtssh-$h" ] || return 1; done
+  fi
+  [ -z "$(our_pids)" ]
 }
 
 # ---------------------------------------------------------------- start
@@ -264,6 +284,7 @@ run() { "$@" || { echo "\`$*\` failed" >&2; return 1; }; }
 setup_network() {
   local h
   run ip link add "$bridge" type bridge || return 1
+  run ip link set "$bridge" alias "$dir" || return 1
   run ip addr add "$bridge_addr/24" dev "$bridge" || return 1
   run ip link set "$bridge" up || return 1
   for h in "${ns_hosts[@]}"; do
@@ -325,6 +346,10 @@ do_start() {
     do_stop || { say "could not clear what a previous run left"; exit 1; }
   fi
 
+  if ! owns_network; then
+    say "the SSH test hosts of $(network_owner) hold the bridge $bridge and the dh1, dh2 namespaces (one set of hosts per machine): stop them first with DISTRIBUTED_SSH_DIR=$(network_owner) bash $0 stop"
+    exit 1
+  fi
   mkdir -p "$dir" /run/sshd
   chmod 700 "$dir"
   chmod 755 /run/sshd

@@ -29,6 +29,10 @@ export const dispatchHooks = {
     conn.close(new ProtocolError(`${conn.label} sent JOIN to a process that is not a fresh worker`));
   },
   onExit: (_conn: Connection): void => {},
+  /** INTERRUPT arrived (the worker entry raises SIGINT on itself, as a Ctrl-C would). */
+  onInterrupt: (): void => {
+    interruptRunningCalls();
+  },
 };
 
 type Handler = (conn: Connection, frame: Frame) => void;
@@ -68,8 +72,7 @@ function dispatch(conn: Connection, frame: Frame): void {
     case MSG.EXIT:
       return dispatchHooks.onExit(conn);
     case MSG.INTERRUPT:
-      interruptRunningCalls();
-      return;
+      return dispatchHooks.onInterrupt();
     default: {
       const handler = extraHandlers.get(frame.type);
       if (handler !== undefined) return handler(conn, frame);

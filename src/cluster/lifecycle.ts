@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * await rmprocs(workers());
- * interrupt([2]); // SIGINT to worker 2: its running async calls fail with InterruptError
+ * interrupt([2]); // SIGINT on worker 2: its SIGINT listeners run, its running async calls fail with InterruptError
  * ```
  * @module
  */
@@ -59,9 +59,30 @@ async function stop(peer: Peer): Promise<void> {
 }
 
 /**
- * Interrupts workers (default: all): each receives SIGINT through its manager, and the
- * asynchronous calls running there fail with InterruptError. The workers keep serving.
- * A synchronous loop cannot be preempted in JavaScript: it sees the interrupt when it returns.
+ * Interrupts workers (default: all), as Julia's interrupt is a Ctrl-C on each worker; the
+ * same on every manager (local, SSH, Slurm, SPMD tasks) and runtime (node, bun, deno):
+ * - the worker process receives SIGINT, so the SIGINT listeners of code running there
+ *   (`process.on("SIGINT", ...)`, `Deno.addSignalListener`) run, as after a Ctrl-C. Local
+ *   workers get it from the master, SSH workers from their host's launcher, and Slurm and
+ *   SPMD tasks, which no signal from here reaches, raise it on themselves when the interrupt
+ *   arrives on their stdin or connection;
+ * - every asynchronous call running there fails with InterruptError;
+ * - the worker survives (its own listener handles SIGINT: interrupt, never exit) and keeps
+ *   serving.
+ *
+ * Thread workers share the master's process, which a signal would reach as a whole: their
+ * calls fail with InterruptError, and no SIGINT listener runs. A synchronous loop cannot be
+ * preempted in JavaScript: it sees the interrupt when it returns. Returns at once; the
+ * interrupt is not ordered with calls, so a call sent just before may not have started yet.
+ *
+ * @example
+ * ```ts
+ * const [p] = await addprocs(1);
+ * await remotecallFetch(() => void process.on("SIGINT", () => console.log("cleaning up")), p);
+ * const slow = remotecallFetch(() => new Promise((r) => setTimeout(r, 60_000)), p);
+ * interrupt(p); // worker p prints "cleaning up"; `slow` rejects: RemoteError of an InterruptError
+ * await remotecallFetch(() => "still serving", p);
+ * ```
  */
 export function interrupt(pids?: number | readonly number[]): void {
   const list = pids === undefined ? peers.pids() : typeof pids === "number" ? [pids] : [...pids];
@@ -73,7 +94,8 @@ export function interrupt(pids?: number | readonly number[]): void {
 
 /**
  * @internal Interrupts a worker through its connection, for managers whose workers no signal
- * reaches (SPMD tasks): the same effect as SIGINT, seen when its event loop is free.
+ * from here reaches (SPMD tasks, threads): the worker raises SIGINT on itself (a thread
+ * interrupts its calls directly), when its event loop is free.
  */
 export function interruptOverConnection(pid: number): void {
   const peer = peers.get(pid);

@@ -103,7 +103,11 @@ export interface ClusterManager {
    * `partial: true` the rest of the launch can go on; throwing fails the whole addprocs.
    */
   launch(params: LaunchParams, launched: (config: WorkerConfig) => void, failed: (error: Error) => void): Promise<void>;
-  /** Told about lifecycle events; "interrupt" must deliver an interrupt (SIGINT) to the worker. */
+  /**
+   * Told about lifecycle events; "interrupt" must deliver SIGINT to the worker process (a
+   * signal, a control line or message after which the worker raises it on itself, e.g.
+   * interruptOverConnection), which interrupts its running calls without ending it.
+   */
   manage(pid: number, config: WorkerConfig, op: ManageOp): void;
   /** Makes sure the worker is gone (escalating as needed). */
   kill(pid: number, config: WorkerConfig): Promise<void>;

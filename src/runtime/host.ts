@@ -12,6 +12,7 @@ import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
 import { accessSync, constants, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 
 /** This machine's host name. */
 export function hostname(): string {
@@ -99,6 +100,23 @@ export function onExit(fn: () => void): void {
 export function onSignal(signal: "SIGINT" | "SIGTERM", fn: () => void): () => void {
   process.on(signal, fn);
   return () => process.off(signal, fn);
+}
+
+/**
+ * Sends `signal` to this process, as a terminal's Ctrl-C sends SIGINT: every listener of it
+ * runs (process.on, and Deno.addSignalListener under Deno), and without one the process dies.
+ * Returns false, sending nothing, where it cannot: in a thread (the signal would reach the
+ * whole process, its other threads included), or under Deno without --allow-run.
+ */
+export function raiseSignal(signal: "SIGINT"): boolean {
+  if (!isMainThread) return false;
+  try {
+    process.kill(process.pid, signal);
+    return true;
+  } catch {
+    // Deno without the run permission refuses to signal any process, this one included.
+    return false;
+  }
 }
 
 /**

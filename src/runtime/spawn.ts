@@ -14,6 +14,7 @@
  * @module
  */
 import { spawn } from "node:child_process";
+import process from "node:process";
 
 /** How a process ended. */
 export interface ExitStatus {
@@ -109,6 +110,10 @@ export function spawnProcess(file: string, args: readonly string[], options: Spa
       resolve(status);
     });
   });
+  // Once reaped, its pid may belong to another process: no more signals (`close`, which
+  // sets `status`, waits for the pipes as well and may come later).
+  let reaped = false;
+  child.once("exit", () => (reaped = true));
   // Writing to a child that died raises EPIPE on stdin; the exit is reported through `exited`.
   child.stdin.on("error", () => {});
 
@@ -136,7 +141,18 @@ export function spawnProcess(file: string, args: readonly string[], options: Spa
     onStdoutLine: (cb) => stdoutListeners.push(cb),
     onStderrLine: (cb) => stderrListeners.push(cb),
     stderrTail: () => tail.join("\n"),
-    kill: (signal = "SIGTERM") => (status === undefined ? child.kill(signal) : false),
+    kill: (signal = "SIGTERM") => {
+      if (reaped || child.pid === undefined) return false;
+      // A signal by pid, not child.kill(): Deno's child.kill() also closes the child's stdin
+      // (a worker started with --lifeline then exits: an interrupt became a stop) and reports
+      // the child as killed by the signal whatever it did with it.
+      try {
+        process.kill(child.pid, signal);
+        return true;
+      } catch {
+        return false; // already gone (ESRCH)
+      }
+    },
     unref: () => {
       child.unref();
       for (const stream of [child.stdin, child.stdout, child.stderr]) {

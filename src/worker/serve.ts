@@ -28,7 +28,7 @@ import { decode } from "../protocol/codec.ts";
 import { MSG, type JoinReply, type JoinRequest } from "../protocol/messages.ts";
 import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { parseControl } from "../protocol/launcher-lines.ts";
-import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
+import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, raiseSignal, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
 import { listen, type ByteStream } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
@@ -130,9 +130,8 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
   setLocalLabel("a worker");
   let master: Connection | null = null;
 
-  onSignal("SIGINT", () => {
-    interruptRunningCalls();
-  });
+  handleInterrupts();
+  dispatchHooks.onInterrupt = interruptThisWorker;
   onUncaughtError((err, kind) => {
     const wire = toWireError(err);
     writeStderr(`Worker ${state.myid}: ${kind}: ${wire.stack || `${wire.name}: ${wire.message}`}\n`);
@@ -206,6 +205,31 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
   return { host, port: listener.port };
 }
 
+let interruptsHandled = false;
+
+/**
+ * SIGINT interrupts the running calls and does not end the worker (a listener of our own
+ * keeps the runtime from exiting on it); the user's own SIGINT listeners run beside it.
+ */
+function handleInterrupts(): void {
+  if (interruptsHandled) return;
+  interruptsHandled = true;
+  onSignal("SIGINT", () => {
+    interruptRunningCalls();
+  });
+}
+
+/**
+ * An interrupt that arrived as a control line (Slurm) or an INTERRUPT message (SPMD tasks,
+ * threads) behaves as one that arrived as SIGINT (local and SSH workers): raised as SIGINT on
+ * this process, so the user's listeners run, as after a Ctrl-C, and ours interrupts the
+ * running calls. A thread shares its process with others: it interrupts its calls directly.
+ */
+function interruptThisWorker(): void {
+  handleInterrupts();
+  if (!raiseSignal("SIGINT")) interruptRunningCalls();
+}
+
 /**
  * Reads the cookie, then control lines addressed to `index`: `interrupt` interrupts the
  * running calls, `stop` exits. Lines for other indexes are someone else's.
@@ -223,7 +247,7 @@ function readControlledStdin(index: number, onEnd: () => void, leave: (code: num
         }
         const control = parseControl(line);
         if (control === null || control.index !== index) return;
-        if (control.op === "interrupt") interruptRunningCalls();
+        if (control.op === "interrupt") interruptThisWorker();
         else leave(0);
       },
       () => {

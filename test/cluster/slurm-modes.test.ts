@@ -22,6 +22,7 @@ interface Result {
   myid?: number;
   tasks: Array<{ pid: number; host: string; procid: string; job: string }>;
   squares: number[];
+  interrupt?: { error: string; count: number; after: string };
 }
 
 const cluster = slurmCluster(t);
@@ -93,6 +94,7 @@ if (cluster !== undefined) {
       t.equal(r.master, "dn1");
       t.same([...new Set(r.tasks.map((x) => x.host))].sort(), ["dn1", "dn2", "dn3"], "workers on the three nodes");
       t.same(r.squares, squares);
+      t.same(r.interrupt, { error: "InterruptError", count: 1, after: "still serving" }, "interrupt reaches a task over its connection: its SIGINT listener runs, its call fails, it survives");
     });
   }
 
@@ -182,7 +184,7 @@ if (cluster !== undefined) {
     t.ok(id, stdout);
     t.match(stdout, "3 workers on dn1, dn2, dn3");
     t.match(stdout, /pmap {4}pi = 3\.14159/);
-    const until = Date.now() + 15_000;
+    const until = Date.now() + 60_000;
     while (["PENDING", "RUNNING", "CONFIGURING", "COMPLETING"].includes(jobState(id!)) && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
     t.match(jobState(id!), /^(CANCELLED|COMPLETED)$/, "the job ended with the script");
   });

@@ -68,7 +68,7 @@ if (hosts !== undefined) {
   t.test("a host that never answers is bounded by timeout", async (t) => {
     // 10.200.2.99 is on the test bridge's subnet but nobody has it: ssh waits for ARP in vain.
     const { err, ms } = await failure(t, ["10.200.2.99"], { sshflags: flags, timeout: 2 });
-    t.ok(ms < 6000, `failed after ${ms} ms (timeout 2 s)`);
+    t.ok(ms < 15_000, `failed after ${ms} ms (timeout 2 s; the bound leaves room for a loaded machine)`);
     t.match(err.message, /^Cannot start workers on 10\.200\.2\.99: /);
   });
 

@@ -1,15 +1,16 @@
 // The SSH test hosts themselves (scripts/test-hosts/ssh.sh): every name a user may type reaches
 // the right sshd with the generated key and known_hosts, dh1 and dh2 are distinct machines on a
 // bridge, sessions see the caller's node, bun and deno, and carry the markers that let the leak
-// check and `ssh.sh stop` find what a test leaves behind.
+// check and `ssh.sh stop` find what a test leaves behind; a stop or start for another state
+// directory leaves them up.
 import t from "tap";
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { alive, waitUntil } from "../helpers/processes.ts";
+import { alive, ROOT, waitUntil } from "../helpers/processes.ts";
 import { sshHosts } from "../helpers/ssh-hosts.ts";
 
 const run = promisify(execFile);
@@ -21,7 +22,7 @@ if (hosts !== undefined) {
 
   /** Runs `ssh -F <config> ...args` and returns its stdout, trimmed. */
   async function ssh(...args: string[]): Promise<string> {
-    const { stdout } = await run("ssh", ["-F", hosts!.sshConfig, ...args], { timeout: 20_000 });
+    const { stdout } = await run("ssh", ["-F", hosts!.sshConfig, ...args], { timeout: 120_000 }); // generous: 20 logins at once take long on a loaded machine
     return stdout.trim();
   }
 
@@ -60,7 +61,7 @@ if (hosts !== undefined) {
   });
 
   t.test("a wrong host key is refused (StrictHostKeyChecking is on)", async (t) => {
-    const err = await run("ssh", ["-F", hosts.sshConfig, "-o", "UserKnownHostsFile=/dev/null", "dh1", "true"], { timeout: 20_000 }).catch((e: unknown) => e);
+    const err = await run("ssh", ["-F", hosts.sshConfig, "-o", "UserKnownHostsFile=/dev/null", "dh1", "true"], { timeout: 120_000 }).catch((e: unknown) => e);
     t.ok(err instanceof Error, "ssh failed without a known host key");
     t.match((err as { stderr?: string }).stderr ?? "", /Host key verification failed/);
   });
@@ -83,7 +84,7 @@ if (hosts !== undefined) {
     t.teardown(() => server.close());
     const port = (server.address() as { port: number }).port;
     await ssh("dh1", `bash -c 'echo hello-from-$(hostname) >/dev/tcp/${hosts.bridgeAddress}/${port}'`);
-    await waitUntil(() => got.join("").includes("\n"), 5_000, "the line from dh1");
+    await waitUntil(() => got.join("").includes("\n"), 30_000, "the line from dh1");
     t.equal(got.join(""), "hello-from-dh1\n", "dh1 -> this machine's bridge address");
 
     const out = await ssh("dh1", `bash -c 'cat </dev/null >/dev/tcp/127.0.0.1/${hosts.loopbackPort} && echo reached || echo refused' 2>/dev/null`);
@@ -125,7 +126,30 @@ if (hosts !== undefined) {
     t.ok(environ.includes(`DISTRIBUTED_SSH_INSTANCE=${stateDir}`));
     if (process.env.DISTRIBUTED_TEST_MARKER) t.ok(environ.includes(`DISTRIBUTED_TEST_MARKER=${process.env.DISTRIBUTED_TEST_MARKER}`));
     process.kill(pid, "SIGKILL");
-    await waitUntil(() => !alive(pid), 5_000, `pid ${pid} to die`);
+    await waitUntil(() => !alive(pid), 30_000, `pid ${pid} to die`);
+  });
+
+  t.test("stop and start for another state directory leave these hosts up", async (t) => {
+    // The bridge and namespaces have machine-wide names: only their owner may take them down.
+    const owner = readFileSync("/sys/class/net/dtssh0/ifalias", "utf8").trim();
+    t.equal(owner, stateDir, "the bridge names the state directory that made it");
+    const other = mkdtempSync(path.join(os.tmpdir(), "distributed-ssh-other-"));
+    t.teardown(() => rmSync(other, { recursive: true, force: true }));
+    writeFileSync(path.join(other, "hosts.json"), "{}"); // something to stop: stop does not return early
+    const script = path.join(ROOT, "scripts", "test-hosts", "ssh.sh");
+    const env = { ...process.env, DISTRIBUTED_SSH_DIR: other };
+    await run("bash", [script, "stop"], { env, timeout: 60_000 });
+    t.notOk(existsSync(other), "stop removed its own state directory");
+    t.ok(existsSync("/sys/class/net/dtssh0") && existsSync("/run/netns/dtssh-dh1") && existsSync("/run/netns/dtssh-dh2"), "the bridge and namespaces are still there");
+    if (owner === stateDir) {
+      const err = (await run("bash", [script, "start"], { env, timeout: 60_000 }).catch((e: unknown) => e)) as { code?: number; stderr?: string };
+      t.equal(err.code, 1, "start refuses");
+      t.match(err.stderr ?? "", `the SSH test hosts of ${stateDir} hold the bridge dtssh0`, "and names whose hosts are in the way");
+      t.notOk(existsSync(other), "and makes nothing");
+    }
+    const names = await Promise.all(hosts.hosts.map((h) => ssh(h.alias, "hostname")));
+    t.same(names, [os.hostname(), "dh1", "dh2"], "every host still answers");
+    t.same(await run("bash", [script, "status"], { env: { ...process.env, DISTRIBUTED_SSH_DIR: stateDir }, timeout: 60_000 }).then((r) => r.stdout.trim()), path.join(stateDir, "hosts.json"), "status of the running hosts is ok");
   });
 
   t.test("20 connections to one host at once (sshd's default MaxStartups 10 would drop some)", async (t) => {

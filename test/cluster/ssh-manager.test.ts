@@ -64,7 +64,7 @@ if (hosts !== undefined) {
       const ospids = pids.map(ospidOf);
       await rmprocs(pids);
       t.same(workers(), [1]);
-      await waitUntil(() => ospids.every((o) => !alive(o)), 5000, "the remote workers to exit");
+      await waitUntil(() => ospids.every((o) => !alive(o)), 30_000, "the remote workers to exit");
       t.pass("rmprocs ended every remote worker process");
     });
   }
@@ -108,7 +108,7 @@ if (hosts !== undefined) {
     }) as typeof process.stdout.write;
     try {
       await remotecallFetch(() => console.log(`hello from ${gethostname()}`), p!);
-      await waitUntil(() => lines.some((l) => l.includes(`From worker ${p}:\thello from ${h2.hostname}`)), 5000, "the forwarded line");
+      await waitUntil(() => lines.some((l) => l.includes(`From worker ${p}:\thello from ${h2.hostname}`)), 30_000, "the forwarded line");
     } finally {
       process.stdout.write = write;
     }
