@@ -105,7 +105,9 @@ export class Connection {
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     // A socket handed over paused (after a proxy handshake, with early bytes put back) flows again here.
     socket.resume();
-    socket.on("error", (err: Error) => this.close(err));
+    // A peer that hung up mid-frame can surface as an error first (a late write after its
+    // FIN fails): the unfinished frame is then the better reason.
+    socket.on("error", (err: Error) => this.close(this.#unfinishedFrame() ?? err));
     socket.on("close", () => this.close(this.#unfinishedFrame()));
   }
 
