@@ -216,6 +216,9 @@ function onCallNotify(conn: Connection, frame: Frame): void {
       settleRef(key, true, result);
     }
   } catch (err) {
+    // A body that could not be decoded (an argument of a class not registered here) still
+    // names its Future in the frame id: fail it, or the caller's fetch would wait forever.
+    if (key === undefined && !isDo && frame.id !== 0) key = holdForCaller(conn, [conn.peerPid, frame.id]);
     fail(err);
   }
 }
