@@ -48,7 +48,37 @@ export function attachDispatch(conn: Connection): void {
   conn.onFrame = (frame) => dispatch(conn, frame);
 }
 
+/** Messages only the master sends; from any other process they are a protocol violation. */
+const FROM_MASTER_ONLY: ReadonlySet<number> = new Set([MSG.JOIN, MSG.EXIT, MSG.INTERRUPT, MSG.CONNECT_TO, MSG.PEER_GONE]);
+/** Requests only the master answers (it alone knows where every worker listens). */
+const TO_MASTER_ONLY: ReadonlySet<number> = new Set([MSG.PEER_LOOKUP, MSG.CONNECT_BACK]);
+
+/** Message types that are requests (answered with RESULT_OK or RESULT_ERR). */
+const REQUESTS: ReadonlySet<number> = new Set([MSG.JOIN, MSG.CALL_FETCH, MSG.CALL_WAIT, MSG.REF_FETCH, MSG.REF_WAIT, MSG.REF_READY, MSG.REF_PUT, MSG.CHAN_OP, MSG.PEER_LOOKUP, MSG.CONNECT_BACK, MSG.CONNECT_TO]);
+
 function dispatch(conn: Connection, frame: Frame): void {
+  // A worker obeys EXIT, JOIN, PEER_GONE... from its master only: another worker (or anything
+  // else holding the cookie) sending them is confused, and obeying would stop or rename this one.
+  if (FROM_MASTER_ONLY.has(frame.type) && conn.peerPid !== 1) {
+    return conn.close(new ProtocolError(`${conn.label} sent ${messageName(frame.type)}, which only the master (pid 1) sends`));
+  }
+  if (TO_MASTER_ONLY.has(frame.type) && state.myid !== 1) {
+    return conn.close(new ProtocolError(`${conn.label} sent ${messageName(frame.type)}, which only the master (pid 1) answers`));
+  }
+  try {
+    route(conn, frame);
+  } catch (err) {
+    // A body that is not what its type says (handlers trust the shape once decoded). A request
+    // is answered with the error, like any failed request. A notification has nobody waiting
+    // for an answer: say why here and drop the connection, as for a malformed frame, since a
+    // peer that sends it is not speaking this protocol.
+    const bad = new ProtocolError(`${conn.label} sent a malformed ${messageName(frame.type)} message: ${(err as Error)?.message ?? String(err)}`);
+    if (REQUESTS.has(frame.type) && frame.id !== 0 && !conn.closed) conn.respondError(frame.id, toWireError(bad, state.myid));
+    else conn.close(bad);
+  }
+}
+
+function route(conn: Connection, frame: Frame): void {
   switch (frame.type) {
     case MSG.CALL_FETCH:
     case MSG.CALL_WAIT:
@@ -189,6 +219,9 @@ function onCallNotify(conn: Connection, frame: Frame): void {
       settleRef(key, true, result);
     }
   } catch (err) {
+    // A body that could not be decoded (an argument of a class not registered here) still
+    // names its Future in the frame id: fail it, or the caller's fetch would wait forever.
+    if (key === undefined && !isDo && frame.id !== 0) key = holdForCaller(conn, [conn.peerPid, frame.id]);
     fail(err);
   }
 }

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { DistributedError, ProcessExitedError, toWireError } from "../errors.ts";
+import { DistributedError, ProcessExitedError, ProtocolError, toWireError } from "../errors.ts";
 import { decode, type Encoded } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import { connect } from "../runtime/net.ts";
@@ -125,7 +125,7 @@ export function acceptPeer(pid: number, conn: Connection): void {
   const existing = peers.get(pid);
   if (existing !== undefined && !existing.conn.closed) {
     // Cannot happen under the higher-pid-connects rule; keep the first and say why.
-    conn.close(new Error(`duplicate connection from worker ${pid}`));
+    conn.close(new ProtocolError(`it claims to be worker ${pid}, which is already connected`));
     return;
   }
   register(pid, conn);

@@ -91,6 +91,8 @@ export class FrameReader {
   #maxFrameBytes: number;
   #pending: Uint8Array | null = null;
   #large: { buf: Uint8Array; filled: number } | null = null;
+  /** The start of a large frame, kept as it arrived until enough of it has to trust its length. */
+  #held: { chunks: Uint8Array[]; bytes: number; total: number } | null = null;
 
   /** @param maxFrameBytes the largest frame accepted (header included). */
   constructor(maxFrameBytes: number) {
@@ -104,7 +106,7 @@ export class FrameReader {
 
   /** Bytes held for a frame not yet complete. */
   get buffered(): number {
-    return (this.#pending?.byteLength ?? 0) + (this.#large?.filled ?? 0);
+    return (this.#pending?.byteLength ?? 0) + (this.#large?.filled ?? 0) + (this.#held?.bytes ?? 0);
   }
 
   /** Feeds bytes; returns the frames completed by them. */
@@ -112,6 +114,15 @@ export class FrameReader {
     const out: Frame[] = [];
     let data = chunk;
     while (data.byteLength > 0) {
+      const held = this.#held;
+      if (held) {
+        const n = Math.min(held.total - held.bytes, data.byteLength);
+        held.chunks.push(data.subarray(0, n));
+        held.bytes += n;
+        data = data.subarray(n);
+        if (held.bytes * TRUST_RATIO >= held.total) this.#adopt(held, out);
+        continue;
+      }
       const large = this.#large;
       if (large) {
         const n = Math.min(large.buf.byteLength - large.filled, data.byteLength);
@@ -142,7 +153,12 @@ export class FrameReader {
         );
       }
       if (total >= LARGE_FRAME_BYTES) {
-        this.#large = { buf: allocAligned(total), filled: 0 };
+        // Not allocated from the declared length alone: a peer that declares 1 GiB and sends
+        // 20 bytes must not make us commit 1 GiB (Bun zero-fills some large allocations, which
+        // takes seconds and real memory). The buffer comes once a quarter of the frame is here;
+        // the bytes held until then are copied into it once, as later ones are on arrival.
+        if (data.byteLength * TRUST_RATIO >= total) this.#large = { buf: allocAligned(total), filled: 0 };
+        else this.#held = { chunks: [], bytes: 0, total };
         continue;
       }
       if (data.byteLength < total) {
@@ -154,7 +170,26 @@ export class FrameReader {
     }
     return out;
   }
+
+  /** Allocates the frame's buffer, moves the held bytes into it, and delivers it if complete. */
+  #adopt(held: { chunks: Uint8Array[]; bytes: number; total: number }, out: Frame[]): void {
+    const buf = allocAligned(held.total);
+    let at = 0;
+    for (const c of held.chunks) {
+      buf.set(c, at);
+      at += c.byteLength;
+    }
+    this.#held = null;
+    if (at === held.total) out.push(parseFrame(buf));
+    else this.#large = { buf, filled: at };
+  }
 }
+
+/**
+ * A large frame's buffer is allocated once this share of it (1 / TRUST_RATIO) has arrived, so
+ * the memory a peer can make us commit is at most this many times what it actually sent.
+ */
+const TRUST_RATIO = 4;
 
 function parseFrame(bytes: Uint8Array): Frame {
   const bodyLength = readU32(bytes, 9);

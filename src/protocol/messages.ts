@@ -26,7 +26,7 @@ export const MSG = {
   JOIN: 10,
   /** request: `[fnSpec, args]`; response: the value */
   CALL_FETCH: 11,
-  /** notify: `[fnSpec, args, refId]`; the value stays on the callee */
+  /** notify: `[fnSpec, args, refId]`; the value stays on the callee; the frame id is refId's number */
   CALL: 12,
   /** request: `[fnSpec, args, refId]`; response when done (value stays) */
   CALL_WAIT: 13,

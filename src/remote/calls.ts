@@ -96,7 +96,8 @@ function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | Worker
   const conn = peers.connectionTo(pid);
   const body = encodeCall(f, args, where);
   const future = Future.attach<Awaited<ReturnType<F>>>(pid, state.myid, newRefId(), true);
-  conn.send(MSG.CALL, 0, [body[0], body[1], [future.whence, future.id]]);
+  // The frame id names the Future too: a callee that cannot decode the body still fails it.
+  conn.send(MSG.CALL, future.id, [body[0], body[1], [future.whence, future.id]]);
   return future;
 }
 

@@ -105,8 +105,11 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       if (!macEquals(expected, toBytes(auth.mac))) {
         throw new AuthenticationError(`${conn.label} failed the cookie check: the two processes do not share a cluster cookie`);
       }
+      // The MAC proves the cookie, not the pid: a confused peer may still claim nonsense. Only
+      // the master and joined workers connect to a listener, so the pid is 1 or more.
+      const peerPid = toPid(auth.pid, 1, conn.label);
       conn.send(MSG.AUTH_OK, 0, { mac: handshakeMac(hmacSha256, options.cookie, "listener", toBytes(auth.nonce), nonce), pid: options.myPid });
-      succeed(auth.pid);
+      succeed(peerPid);
     }
 
     function onConnectorFrame(type: number, body: Record<string, unknown>): void {
@@ -130,11 +133,23 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       if (!macEquals(expected, toBytes(ok.mac))) {
         throw new AuthenticationError(`${conn.label} could not prove it knows the cluster cookie; refusing to talk to it`);
       }
-      succeed(ok.pid);
+      // A worker that has not joined yet listens as pid 0.
+      succeed(toPid(ok.pid, 0, conn.label));
     }
 
     if (options.role === "listener") conn.send(MSG.HELLO, 0, { v: PROTOCOL_VERSION, nonce, pid: options.myPid });
   });
+}
+
+function toPid(value: unknown, min: number, label: string): number {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= min) return value;
+  let shown: string;
+  try {
+    shown = typeof value === "bigint" ? `${value}n` : typeof value === "object" && value !== null ? JSON.stringify(value) : typeof value === "string" ? JSON.stringify(value) : String(value);
+  } catch {
+    shown = typeof value;
+  }
+  throw new ProtocolError(`${label} claims pid ${shown.slice(0, 40)}; a pid is an integer >= ${min}`);
 }
 
 function toBytes(value: unknown): Uint8Array {

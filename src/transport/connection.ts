@@ -18,6 +18,7 @@ import { decode, encode, type Encoded, type ShareTarget } from "../protocol/code
 import { encodeFrame, FrameReader, type Frame } from "../protocol/frame.ts";
 import { MSG } from "../protocol/messages.ts";
 import { isScratch, releaseScratch } from "../protocol/scratch.ts";
+import { writeStderr } from "../runtime/host.ts";
 import type { ByteStream } from "../runtime/net.ts";
 import { peerHostUnreachable } from "../runtime/tcp-state.ts";
 
@@ -80,6 +81,7 @@ export class Connection {
   /** Connections with frames queued but not yet written. */
   static readonly #unflushed = new Set<Connection>();
   #closed = false;
+  #authenticated = false;
   #holds = 0;
   #keepAlive: boolean;
   #lastReceived = Date.now();
@@ -104,8 +106,10 @@ export class Connection {
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     // A socket handed over paused (after a proxy handshake, with early bytes put back) flows again here.
     socket.resume();
-    socket.on("error", (err: Error) => this.close(err));
-    socket.on("close", () => this.close(undefined));
+    // A peer that hung up mid-frame can surface as an error first (a late write after its
+    // FIN fails): the unfinished frame is then the better reason.
+    socket.on("error", (err: Error) => this.close(this.#unfinishedFrame() ?? err));
+    socket.on("close", () => this.close(this.#unfinishedFrame()));
   }
 
   /** Whether the connection has closed. */
@@ -116,6 +120,7 @@ export class Connection {
   /** Lifts the pre-authentication frame limit. */
   authenticated(peerPid: number): void {
     this.peerPid = peerPid;
+    this.#authenticated = true;
     this.#reader.setMaxFrameBytes(this.#maxFrameBytes);
   }
 
@@ -233,7 +238,27 @@ export class Connection {
     this.#pending.clear();
     for (const p of pending) p.reject(error);
     this.#socket.unref();
+    if (reason instanceof ProtocolError && this.#authenticated) this.#report(reason);
     this.onClose(reason);
+  }
+
+  /**
+   * Says on stderr why this side dropped an authenticated peer that broke the protocol: the
+   * peer only sees the connection close, and nothing else would tell a user why. Once per
+   * connection, and never in a healthy cluster. (Refusals during the handshake are reported
+   * by whoever awaited it: the worker's listener, or the error of addprocs.)
+   */
+  #report(reason: ProtocolError): void {
+    const who = this.label.startsWith(`worker ${this.peerPid} `) || this.peerPid === 0 ? this.label : `${this.label} (pid ${this.peerPid})`;
+    const why = reason.message.startsWith(`${this.label} `) ? `it ${reason.message.slice(this.label.length + 1)}` : reason.message;
+    writeStderr(`Closed the connection to ${who}: ${why}\n`);
+  }
+
+  /** The reason to give when the peer hangs up in the middle of a frame (else undefined). */
+  #unfinishedFrame(): ProtocolError | undefined {
+    const have = this.#reader.buffered;
+    if (have === 0) return undefined;
+    return new ProtocolError(`${this.label} closed the connection in the middle of a frame (${have} bytes of it had arrived)`, "ERR_BAD_FRAME");
   }
 
   /**

@@ -23,9 +23,9 @@
  */
 import { dispatchHooks, attachDispatch, interruptRunningCalls } from "../cluster/dispatch.ts";
 import { state } from "../cluster/state.ts";
-import { setLocalLabel, toWireError } from "../errors.ts";
+import { ProtocolError, setLocalLabel, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
-import { MSG, type JoinReply, type JoinRequest } from "../protocol/messages.ts";
+import { MSG, messageName, type JoinReply, type JoinRequest } from "../protocol/messages.ts";
 import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { parseControl } from "../protocol/launcher-lines.ts";
 import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, raiseSignal, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
@@ -179,7 +179,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
           // JOIN comes first; then the connection is served like any other.
           conn.onFrame = (frame) => {
             if (frame.type !== MSG.JOIN) {
-              conn.close(new Error("the master must send JOIN first"));
+              conn.close(new ProtocolError(`the master sent ${messageName(frame.type)} before JOIN`));
               return;
             }
             dispatchHooks.onJoin(conn, frame);
@@ -189,7 +189,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
           return;
         }
         if (peerPid === 1) {
-          conn.close(new Error("a second master connection"));
+          conn.close(new ProtocolError("it claims to be the master (pid 1), and this worker already has one"));
           return;
         }
         acceptPeer(peerPid, conn);

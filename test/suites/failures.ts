@@ -2,7 +2,7 @@
 // against workers of one runtime. Each test adds the workers it breaks.
 import net from "node:net";
 import type tap from "tap";
-import { addprocs, clusterCookie, ProcessExitedError, RemoteError, remotecall, remotecallFetch, rmprocs, workers, type RuntimeName } from "../../src/mod.ts";
+import { addprocs, clusterCookie, interrupt, ProcessExitedError, registerClass, RemoteError, remotecall, remotecallFetch, rmprocs, workers, type RuntimeName } from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { encodeFrame, FrameReader } from "../../src/protocol/frame.ts";
@@ -43,6 +43,12 @@ function closedByPeer(s: net.Socket): Promise<void> {
   });
 }
 
+/** Registered on the master only: workers cannot decode it. */
+class OnlyOnTheMaster {
+  x = 1;
+}
+registerClass(OnlyOnTheMaster);
+
 export function failuresSuite(t: TAP, runtime: RuntimeName): void {
   t.test("a worker killed mid-call: the call fails promptly with ProcessExitedError, others keep working", async (t) => {
     const [victim, survivor] = await addprocs(2, { runtime });
@@ -70,6 +76,16 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
     await checkInterrupt(t, p!, runtime, 5000);
     await checkInterrupt(t, p!, runtime, 5000); // a second one is handled the same
     await rmprocs(p!);
+  });
+
+  t.test("a remotecall whose argument the worker cannot decode fails its Future instead of leaving it pending", async (t) => {
+    const [pid] = await addprocs(1, { runtime });
+    const future = remotecall((o: unknown) => typeof o, pid!, new OnlyOnTheMaster());
+    const err = await future.fetch().catch((e: unknown) => e);
+    t.type(err, RemoteError);
+    t.match((err as Error).message, /class "OnlyOnTheMaster", which is not registered/);
+    t.equal(await remotecallFetch(() => 1, pid!), 1, "the worker keeps serving");
+    await rmprocs([pid!]);
   });
 
   t.test("rmprocs ends the worker processes and unlists them", async (t) => {

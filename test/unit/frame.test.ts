@@ -324,6 +324,29 @@ t.test("an oversized declared length is refused with ERR_FRAME_TOO_LARGE before 
   t.end();
 });
 
+t.test("a large declared length allocates nothing until a quarter of the frame has arrived", (t) => {
+  const total = 256 * 1024 * 1024;
+  const head = new Uint8Array(HEADER_BYTES + 100);
+  new DataView(head.buffer).setUint32(0, total - 4);
+  const reader = new FrameReader(1 << 30);
+  const before = process.memoryUsage().arrayBuffers;
+  t.same(reader.push(head), []);
+  t.equal(reader.buffered, head.byteLength, "what arrived is held");
+  t.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024, "no buffer of the declared size (Bun commits some such allocations at once)");
+
+  // Fed in uneven chunks, the frame comes out whole and aligned once it is all there.
+  const body = bytesOf(300_000, 5);
+  const frame = frameBytes(6, 9, body);
+  const r2 = new FrameReader(1 << 20);
+  const frames: Frame[] = [];
+  for (let at = 0, step = 1; at < frame.byteLength; at += step, step = (step * 7 + 3) % 40_000) frames.push(...r2.push(frame.subarray(at, at + step)));
+  t.equal(frames.length, 1);
+  t.equal(diff(frames[0]!, { type: 6, id: 9, body, segments: [] }), null, "same frame");
+  t.equal(frames[0]!.bytes.byteOffset % 8, 0, "aligned");
+  t.equal(r2.buffered, 0);
+  t.end();
+});
+
 t.test("a frame of exactly maxFrameBytes is accepted", (t) => {
   const body = bytesOf(1024 - HEADER_BYTES, 1);
   const frames = new FrameReader(1024).push(frameBytes(1, 1, body));
