@@ -63,6 +63,30 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
     await rmprocs([survivor!]);
   });
 
+  t.test("a worker killed while another connects to it: the caller sees ProcessExitedError, not the reset", async (t) => {
+    const [b, a] = (await addprocs(2, { runtime })) as [number, number]; // a, the higher pid, connects to b
+    // b's address, as the master hands it out, leads here: b is killed as a's connection
+    // arrives, and the connection is reset before the master can have told a that b is gone.
+    const server = net.createServer((socket) => {
+      process.kill(ospidOf(b), "SIGKILL");
+      socket.resetAndDestroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    peers.get(b)!.address = { host: "127.0.0.1", port: (server.address() as net.AddressInfo).port };
+    const seen = await remotecallFetch(
+      (b: number) =>
+        remotecallFetch(() => 1, b).then(
+          () => "reached",
+          (e: { name: string; code?: string; message: string }) => `${e.name} ${e.code}: ${e.message}`,
+        ),
+      a,
+      b,
+    );
+    t.match(seen, /^ProcessExitedError ERR_PROCESS_EXITED: Worker \d+ has exited/);
+    await rmprocs(a);
+  });
+
   t.test("interrupt fails the running async calls with InterruptError; the worker keeps serving", async (t) => {
     const [p] = await addprocs(1, { runtime });
     const running = remotecallFetch(() => new Promise((r) => setTimeout(() => r("finished"), 20_000)), p!);
