@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { DistributedError, ProcessExitedError, toWireError } from "../errors.ts";
+import { DistributedError, ProcessExitedError, RemoteError, toWireError } from "../errors.ts";
 import { decode, type Encoded } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import { connect } from "../runtime/net.ts";
@@ -188,6 +188,8 @@ function dial(pid: number): Link {
       };
       const gone = peers.goneDetail(pid);
       if (gone !== undefined || exitedError(error)) fail(new ProcessExitedError(pid, gone ?? "it exited while this worker connected to it"));
+      // The master's refusal (a topology that does not connect them) is its last word.
+      else if (error instanceof RemoteError) fail(error);
       else setTimeout(() => fail(error), GONE_GRACE_MS);
     },
   );
