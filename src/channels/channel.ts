@@ -59,6 +59,16 @@ export interface ChannelLike<T> {
 
 type ReadOp = "take" | "fetch" | "wait";
 
+/** @internal The key of Channel's withdrawable operations (see Channel[WITHDRAWABLE]). */
+export const WITHDRAWABLE: unique symbol = Symbol("distributed.Channel.withdrawable");
+
+/** @internal An operation that may be waiting, and the way to take it back. */
+export interface Withdrawable<T> {
+  promise: Promise<T | void>;
+  /** Takes the operation off the channel if it is still waiting (a put's value is not added) and rejects it with `err`. */
+  withdraw(err: Error): void;
+}
+
 /** A put waiting for space (or, on a size-0 channel, for a taker). */
 interface Putter<T> {
   value: T;
@@ -334,6 +344,34 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
       }
       yield item;
     }
+  }
+
+  /**
+   * @internal Runs `op` as the method of that name does, and returns with it a way to withdraw
+   * it while it waits. The owner of a RemoteChannel runs other processes' operations so, and
+   * withdraws the waiting ones of a process that has gone: otherwise its take would receive
+   * the next item put, and the item would be lost with the answer nobody reads.
+   *
+   * @example
+   * ```ts
+   * const ch = new Channel<number>(1);
+   * const { promise, withdraw } = ch[WITHDRAWABLE]("take");
+   * withdraw(new Error("the taker has gone")); // promise rejects with it
+   * await ch.put(1);                            // stays in the channel
+   * ```
+   */
+  [WITHDRAWABLE](op: "put" | ReadOp, value?: T): Withdrawable<T> {
+    // An operation that has to wait is pushed last onto its queue, synchronously, by the call.
+    const queue: Queue<Putter<T>> | Queue<Reader<T>> = op === "put" ? this.#putters : this.#readers;
+    const before = queue.length;
+    const promise = op === "put" ? this.put(value as T) : op === "take" ? this.take() : op === "fetch" ? this.fetch() : this.wait();
+    const entry = queue.length > before ? queue.last() : undefined;
+    return {
+      promise,
+      withdraw: (err) => {
+        if (entry !== undefined && (queue as Queue<typeof entry>).remove(entry)) entry.reject(err);
+      },
+    };
   }
 
   /**

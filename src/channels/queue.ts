@@ -66,6 +66,28 @@ export class Queue<T> {
     return this.#length === 0 ? undefined : this.#slots[this.#head];
   }
 
+  /** The back item (the one pushed last) without removing it, or undefined when the queue is empty. */
+  last(): T | undefined {
+    return this.#length === 0 ? undefined : this.#slots[(this.#head + this.#length - 1) & this.#mask];
+  }
+
+  /**
+   * Removes the first occurrence of `item`, closing the gap; returns whether it was there.
+   * O(n): for the rare withdrawal of a waiting operation, not for the hot path.
+   */
+  remove(item: T): boolean {
+    const mask = this.#mask;
+    const head = this.#head;
+    for (let i = 0; i < this.#length; i++) {
+      if (this.#slots[(head + i) & mask] !== item) continue;
+      for (let j = i; j < this.#length - 1; j++) this.#slots[(head + j) & mask] = this.#slots[(head + j + 1) & mask];
+      this.#slots[(head + this.#length - 1) & mask] = undefined;
+      this.#length--;
+      return true;
+    }
+    return false;
+  }
+
   #resize(capacity: number): void {
     const old = this.#slots;
     const slots = new Array<T | undefined>(capacity);

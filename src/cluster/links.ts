@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { DistributedError, ProcessExitedError, ProtocolError, toWireError } from "../errors.ts";
+import { DistributedError, ProcessExitedError, ProtocolError, RemoteError, toWireError } from "../errors.ts";
 import { decode, type Encoded } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import { connect } from "../runtime/net.ts";
@@ -28,6 +28,12 @@ import { state } from "./state.ts";
 
 /** How long a worker waits for a peer connection to come up. */
 const CONNECT_TIMEOUT_MS = 30_000;
+/**
+ * How long a connection that failed waits for the master to say the peer is gone. A peer
+ * killed while we connect resets the connection before the master has seen it die; its
+ * PEER_GONE then fails the link with ProcessExitedError, which is what the callers must see.
+ */
+const GONE_GRACE_MS = 2_000;
 
 /** A call between two workers that the topology does not connect. */
 export class TopologyError extends DistributedError {
@@ -63,6 +69,8 @@ class PendingLink implements Link {
   }
 
   fail(err: Error): void {
+    // The first failure stands (PEER_GONE may come before or after the connection's own error).
+    if (this.#error !== null) return;
     this.#error = err;
     for (const w of this.#waiting.splice(0)) w.fail(err);
   }
@@ -174,11 +182,25 @@ function dial(pid: number): Link {
   connecting.then(
     (conn) => link.resolve(conn),
     (err: unknown) => {
-      pending.delete(pid);
-      link.fail(err instanceof Error ? err : new Error(String(err)));
+      const error = err instanceof Error ? err : new Error(String(err));
+      const fail = (e: Error): void => {
+        if (pending.get(pid) === link) pending.delete(pid);
+        link.fail(e);
+      };
+      const gone = peers.goneDetail(pid);
+      if (gone !== undefined || exitedError(error)) fail(new ProcessExitedError(pid, gone ?? "it exited while this worker connected to it"));
+      // The master's refusal (a topology that does not connect them) is its last word.
+      else if (error instanceof RemoteError) fail(error);
+      else setTimeout(() => fail(error), GONE_GRACE_MS);
     },
   );
   return link;
+}
+
+/** Whether `err` says the process is gone (the master's answer to a lookup or a connect-back). */
+function exitedError(err: Error): boolean {
+  const e = err as { code?: unknown; remote?: { code?: unknown } };
+  return e.code === "ERR_PROCESS_EXITED" || e.remote?.code === "ERR_PROCESS_EXITED";
 }
 
 /** Worker side of CONNECT_TO: make sure a connection to lower pid `pid` exists (or is coming). */

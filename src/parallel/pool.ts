@@ -21,6 +21,21 @@ import { registerSystemFunction, toSpec } from "../code/function-spec.ts";
 
 /** A set of workers that calls are spread over. */
 export class WorkerPool {
+  /**
+   * Every pool, held weakly: a worker that is removed leaves them all, yet a pool the program
+   * dropped (pmap makes one per call given an array of pids) must not be kept alive by that.
+   */
+  static readonly #all = new Set<WeakRef<WorkerPool>>();
+  static readonly #collected = new FinalizationRegistry<WeakRef<WorkerPool>>((ref) => WorkerPool.#all.delete(ref));
+  static {
+    peers.onRemoved((pid) => {
+      for (const ref of WorkerPool.#all) {
+        const pool = ref.deref();
+        if (pool !== undefined) pool.#drop(pid);
+      }
+    });
+  }
+
   #members = new Set<number>();
   #idle: number[] = [];
   #waiters: Array<(pid: number) => void> = [];
@@ -29,7 +44,9 @@ export class WorkerPool {
   /** A pool of `pids` (default: empty; add with push). */
   constructor(pids: Iterable<number> = []) {
     for (const p of pids) this.push(p);
-    peers.onRemoved((pid) => this.#drop(pid));
+    const ref = new WeakRef(this);
+    WorkerPool.#all.add(ref);
+    WorkerPool.#collected.register(this, ref);
   }
 
   /** Adds a worker. */

@@ -3,6 +3,10 @@
  * operations that holders send (CHAN_OP), and keeps the channel while anyone holds a handle
  * or an operation is still running on it.
  *
+ * The waiting operations of a holder that has gone (killed, or removed) are withdrawn from the
+ * channel: its take would otherwise receive the next item put, which would then be lost with
+ * the answer nobody reads, and its waits would keep the channel from ever being freed.
+ *
  * @example
  * ```ts
  * createOwnedChannel("1:5", () => new Channel(32), 1);
@@ -10,12 +14,13 @@
  * ```
  * @module
  */
-import { Channel, type ChannelLike } from "../channels/channel.ts";
+import { Channel, WITHDRAWABLE, type ChannelLike } from "../channels/channel.ts";
 import { registerHandler } from "../cluster/dispatch.ts";
+import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { registerSystemFunction } from "../code/function-spec.ts";
 import { resolveCallable, type CallBody } from "../code/invoke.ts";
-import { toWireError } from "../errors.ts";
+import { ProcessExitedError, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import { MSG, type RefId } from "../protocol/messages.ts";
 import { assertSendable } from "../protocol/sendable.ts";
@@ -55,12 +60,48 @@ export function createOwnedChannel(key: string, build: () => unknown, creator: n
   );
 }
 
-/** Runs one operation on an owned channel (waiting for the factory if needed). */
-export function runChannelOp(key: string, op: ChannelOp, arg: unknown): Promise<unknown> {
+/** The waiting operations of each holder, by pid: withdrawn when that process is gone. */
+const waiting = new Map<number, Set<(err: Error) => void>>();
+
+peers.onRemoved((pid, detail) => {
+  const ops = waiting.get(pid);
+  if (ops === undefined) return;
+  waiting.delete(pid);
+  const err = new ProcessExitedError(pid, detail);
+  for (const withdraw of ops) withdraw(err);
+});
+
+/** Runs a put, take, fetch or wait of process `from` on a Channel, withdrawn if `from` goes. */
+async function runWithdrawable(from: number, channel: Channel<unknown>, op: "put" | "take" | "fetch" | "wait", arg: unknown): Promise<unknown> {
+  const { promise, withdraw } = channel[WITHDRAWABLE](op, arg);
+  const gone = peers.goneDetail(from);
+  if (gone !== undefined) withdraw(new ProcessExitedError(from, gone));
+  let ops = waiting.get(from);
+  if (ops === undefined) waiting.set(from, (ops = new Set()));
+  ops.add(withdraw);
+  try {
+    const value = await promise;
+    return op === "take" || op === "fetch" ? value : null;
+  } finally {
+    ops.delete(withdraw);
+    if (ops.size === 0 && waiting.get(from) === ops) waiting.delete(from);
+  }
+}
+
+/**
+ * Runs one operation on an owned channel (waiting for the factory if needed), for process
+ * `from` (default: this one). A Channel's waiting operations are withdrawn when `from` has
+ * gone; another store cannot withdraw one, so a take of a process that has gone may still
+ * receive an item there.
+ */
+export function runChannelOp(key: string, op: ChannelOp, arg: unknown, from: number = state.myid): Promise<unknown> {
   return refs.during(key, async () => {
     const entry = await refs.whenReady(key);
     if (entry.state === 2) throw entry.value;
     const channel = entry.value as ChannelLike<unknown>;
+    if (from !== state.myid && channel instanceof Channel && (op === "put" || op === "take" || op === "fetch" || op === "wait")) {
+      return runWithdrawable(from, channel, op, arg);
+    }
     switch (op) {
       case "put":
         await channel.put(arg);
@@ -125,7 +166,7 @@ registerHandler(MSG.CHAN_OP, (conn, frame) => {
     conn.respondError(frame.id, toWireError(err, state.myid));
     return;
   }
-  runChannelOp(refKey(ref[0], ref[1]), op, arg).then(
+  runChannelOp(refKey(ref[0], ref[1]), op, arg, conn.peerPid).then(
     (value) => {
       if (conn.closed) return;
       try {

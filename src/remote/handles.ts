@@ -27,13 +27,36 @@ interface Held {
 }
 
 const held = new WeakMap<object, Held>();
-const finalizer = new FinalizationRegistry<Held>((h) => dropHold(h.owner, h.ref));
+/** Handles held now (the WeakMap cannot be counted). */
+let holding = 0;
+const finalizer = new FinalizationRegistry<Held>((h) => {
+  holding--;
+  dropHold(h.owner, h.ref);
+});
 
 /** Starts counting `handle` as one hold of `ref` on `owner`, released when it is collected. */
 export function trackHandle(handle: object, owner: number, ref: RefId): void {
   const h: Held = { owner, ref };
+  if (held.has(handle)) finalizer.unregister(handle);
+  else holding++;
   held.set(handle, h);
   finalizer.register(handle, h, handle);
+}
+
+/**
+ * How many handles (Futures, RemoteChannels) this process holds on values owned anywhere: the
+ * holder's side of the GC figures (the owner's side is refs.stats()).
+ *
+ * @example
+ * ```ts
+ * const f = remotecall(() => 1, 2);
+ * heldHandleCount(); // 1
+ * await f.fetch();
+ * heldHandleCount(); // 0
+ * ```
+ */
+export function heldHandleCount(): number {
+  return holding;
 }
 
 /** Releases the hold of `handle` (once; later calls do nothing). */
@@ -41,13 +64,17 @@ export function releaseHandle(handle: object): void {
   const h = held.get(handle);
   if (h === undefined) return;
   held.delete(handle);
+  holding--;
   finalizer.unregister(handle);
   dropHold(h.owner, h.ref);
 }
 
 /** Forgets `handle` without telling the owner (its hold was already dropped, e.g. by fetch). */
 export function forgetHandle(handle: object): void {
-  if (held.delete(handle)) finalizer.unregister(handle);
+  if (held.delete(handle)) {
+    holding--;
+    finalizer.unregister(handle);
+  }
 }
 
 /** Whether `handle` still holds its reference. */

@@ -22,6 +22,7 @@ import {
   workers,
   type RuntimeName,
 } from "../../src/mod.ts";
+import { whileHeld } from "../../src/cluster/keepalive.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { waitUntil } from "../helpers/processes.ts";
 
@@ -231,6 +232,38 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     t.equal(await remotecallFetch(() => "still here", a), "still here", "the rest of the cluster keeps working");
     const seen = await remotecallFetch((gone: number) => procs().includes(gone), a, v);
     t.equal(seen, false, "worker a no longer lists the dead worker");
+  });
+
+  t.test("a worker killed while it waits on a channel: its waits are withdrawn, no item goes to it, the channel is freed", async (t) => {
+    const [owner, taker] = (await addprocs(2, { runtime })) as [number, number];
+    t.teardown(() => rmprocs([owner]));
+    const rc = new RemoteChannel<number>(() => new Channel(4), owner);
+    const idle = new RemoteChannel<number>(() => new Channel(4), owner);
+    await Promise.all([rc.isready(), idle.isready()]);
+    // The taker's isready reaches the owner after its two takes, on the same connection: once
+    // it answers, both takes are waiting there.
+    const ready = await remotecallFetch(
+      (rc: RemoteChannel<number>, idle: RemoteChannel<number>) => {
+        rc.take().catch(() => {});
+        idle.take().catch(() => {});
+        return rc.isready();
+      },
+      taker,
+      rc,
+      idle,
+    );
+    t.equal(ready, false);
+    const gone = peers.get(taker)!.gone;
+    process.kill(ospidOf(taker), "SIGKILL");
+    // Nothing of ours is pending while the master waits for the process to end: hold it open.
+    await whileHeld(() => gone);
+    // The master told the owner the taker is gone before anything it sends from now on.
+    await rc.put(42);
+    t.equal(await rc.isready(), true, "the item put after the death waits in the channel (it was not handed to the dead taker)");
+    if (await rc.isready()) t.equal(await rc.take(), 42);
+    rc.release();
+    idle.release();
+    t.equal(await remotecallFetch(() => localReferenceCounts().channels, owner), 0, "the owner freed both channels: the dead taker's waits do not hold them");
   });
 
   t.test("release, using and fetch free remote values at once", async (t) => {

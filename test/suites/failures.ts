@@ -2,7 +2,7 @@
 // against workers of one runtime. Each test adds the workers it breaks.
 import net from "node:net";
 import type tap from "tap";
-import { addprocs, clusterCookie, interrupt, ProcessExitedError, registerClass, RemoteError, remotecall, remotecallFetch, rmprocs, workers, type RuntimeName } from "../../src/mod.ts";
+import { addprocs, clusterCookie, ProcessExitedError, registerClass, RemoteError, remotecall, remotecallFetch, rmprocs, workers, type RuntimeName } from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { encodeFrame, FrameReader } from "../../src/protocol/frame.ts";
@@ -68,6 +68,30 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
     t.notOk(workers().includes(victim!), "the dead worker is no longer listed");
     t.equal(await remotecallFetch(() => 2, survivor!), 2, "the survivor keeps working");
     await rmprocs([survivor!]);
+  });
+
+  t.test("a worker killed while another connects to it: the caller sees ProcessExitedError, not the reset", async (t) => {
+    const [b, a] = (await addprocs(2, { runtime })) as [number, number]; // a, the higher pid, connects to b
+    // b's address, as the master hands it out, leads here: b is killed as a's connection
+    // arrives, and the connection is reset before the master can have told a that b is gone.
+    const server = net.createServer((socket) => {
+      process.kill(ospidOf(b), "SIGKILL");
+      socket.resetAndDestroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    peers.get(b)!.address = { host: "127.0.0.1", port: (server.address() as net.AddressInfo).port };
+    const seen = await remotecallFetch(
+      (b: number) =>
+        remotecallFetch(() => 1, b).then(
+          () => "reached",
+          (e: { name: string; code?: string; message: string }) => `${e.name} ${e.code}: ${e.message}`,
+        ),
+      a,
+      b,
+    );
+    t.match(seen, /^ProcessExitedError ERR_PROCESS_EXITED: Worker \d+ has exited/);
+    await rmprocs(a);
   });
 
   t.test("interrupt is a Ctrl-C on the worker: its SIGINT listeners run, its running async calls fail with InterruptError, it survives", async (t) => {

@@ -2,7 +2,7 @@
 // unbuffered and unbounded channels, closing, fetch, readiness, async iteration, and exact
 // first-come first-served order under many interleavings.
 import t from "tap";
-import { Channel } from "../../src/channels/channel.ts";
+import { Channel, WITHDRAWABLE } from "../../src/channels/channel.ts";
 import type { ChannelLike } from "../../src/channels/channel.ts";
 import { Queue } from "../../src/channels/queue.ts";
 import { ChannelClosedError, DistributedError } from "../../src/errors.ts";
@@ -589,5 +589,61 @@ t.test("Queue keeps FIFO order across wrap-around, growth and shrinking", (t) =>
   }
   t.equal(bad, "", "matches an array model");
   t.ok(next > 10_000, "the run was long enough to grow and shrink");
+  t.end();
+});
+
+t.test("a withdrawn take gets nothing, and the next item waits for a live taker", async (t) => {
+  const ch = new Channel<number>(2);
+  const first = track(ch.take());
+  const gone = ch[WITHDRAWABLE]("take");
+  const gonePromise = track(gone.promise);
+  const third = track(ch.take());
+  gone.withdraw(new Error("the taker has gone"));
+  await settle();
+  t.equal(gonePromise.state, "rejected");
+  t.match(gonePromise.error, { message: "the taker has gone" });
+  await ch.put(1);
+  await ch.put(2);
+  await ch.put(3);
+  await settle();
+  t.same([first.value, third.value], [1, 2], "the takers around the withdrawn one get the items in order");
+  t.equal(await ch.take(), 3, "nothing was handed to the withdrawn take");
+  t.end();
+});
+
+t.test("a withdrawn put adds nothing; withdrawing a finished operation does nothing", async (t) => {
+  const ch = new Channel<number>(1);
+  const done = ch[WITHDRAWABLE]("put", 1);
+  await done.promise;
+  done.withdraw(new Error("too late"));
+  const waiting = ch[WITHDRAWABLE]("put", 2);
+  const w = track(waiting.promise);
+  const after = track(ch.put(3));
+  waiting.withdraw(new Error("the putter has gone"));
+  t.equal(await ch.take(), 1, "the finished put stays");
+  t.equal(await ch.take(), 3, "the withdrawn put's value never enters");
+  await settle();
+  t.equal(w.state, "rejected");
+  t.equal(after.state, "fulfilled");
+  const rendezvous = new Channel<number>(0);
+  const r = rendezvous[WITHDRAWABLE]("put", 9);
+  r.promise.catch(() => {});
+  r.withdraw(new Error("gone"));
+  t.equal(rendezvous.isready(), false, "a size-0 channel has no putter left to meet");
+  t.end();
+});
+
+t.test("Queue.remove closes the gap across wrap-around", (t) => {
+  const q = new Queue<number>();
+  for (let i = 0; i < 6; i++) q.push(i);
+  for (let i = 0; i < 5; i++) q.shift(); // head near the end of the ring
+  for (let i = 6; i < 12; i++) q.push(i); // wraps
+  t.equal(q.remove(8), true);
+  t.equal(q.remove(99), false);
+  t.equal(q.last(), 11);
+  const out: number[] = [];
+  while (q.length > 0) out.push(q.shift()!);
+  t.same(out, [5, 6, 7, 9, 10, 11]);
+  t.equal(q.last(), undefined);
   t.end();
 });
