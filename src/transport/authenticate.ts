@@ -1,6 +1,8 @@
 /**
  * Runs the cookie handshake (see protocol/handshake.ts) over a fresh Connection. Either side
- * that sees a wrong MAC or another protocol version says why (AUTH_FAIL) and closes.
+ * that sees a wrong MAC or another protocol version says why (AUTH_FAIL) and closes. Each side
+ * also says the largest frame it accepts (`max`), so that the other refuses larger messages
+ * at the call site; a peer that does not say is sent anything, as before.
  *
  * @example
  * ```ts
@@ -28,6 +30,8 @@ interface Hello {
   v: unknown;
   nonce: Uint8Array;
   pid: number;
+  /** The largest frame the sender accepts (absent from peers that do not say). */
+  max?: unknown;
 }
 interface Auth extends Hello {
   mac: Uint8Array;
@@ -39,6 +43,7 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
     const nonce = randomBytes(16);
     let step = 0;
     let peerNonce: Uint8Array | null = null;
+    let peerMax: unknown;
     const timer = setTimeout(
       () => fail(new AuthenticationError(`${conn.label} did not complete the handshake within ${options.timeoutMs} ms`), false),
       options.timeoutMs,
@@ -65,10 +70,10 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       conn.close(err);
       reject(err);
     };
-    const succeed = (peerPid: number): void => {
+    const succeed = (peerPid: number, peerMax: unknown): void => {
       step = 2;
       finish();
-      conn.authenticated(peerPid);
+      conn.authenticated(peerPid, typeof peerMax === "number" && Number.isInteger(peerMax) && peerMax > 0 ? peerMax : undefined);
       resolve(peerPid);
     };
     conn.closeError = (reason) =>
@@ -106,7 +111,7 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
         throw new AuthenticationError(`${conn.label} failed the cookie check: the two processes do not share a cluster cookie`);
       }
       conn.send(MSG.AUTH_OK, 0, { mac: handshakeMac(hmacSha256, options.cookie, "listener", toBytes(auth.nonce), nonce), pid: options.myPid });
-      succeed(auth.pid);
+      succeed(auth.pid, auth.max);
     }
 
     function onConnectorFrame(type: number, body: Record<string, unknown>): void {
@@ -115,12 +120,14 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
         const hello = body as unknown as Hello;
         checkVersion(hello.v, conn.label);
         peerNonce = toBytes(hello.nonce);
+        peerMax = hello.max;
         step = 1;
         conn.send(MSG.AUTH, 0, {
           v: PROTOCOL_VERSION,
           nonce,
           pid: options.myPid,
           mac: handshakeMac(hmacSha256, options.cookie, "connector", peerNonce, nonce),
+          max: conn.maxFrameBytes,
         });
         return;
       }
@@ -130,10 +137,10 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       if (!macEquals(expected, toBytes(ok.mac))) {
         throw new AuthenticationError(`${conn.label} could not prove it knows the cluster cookie; refusing to talk to it`);
       }
-      succeed(ok.pid);
+      succeed(ok.pid, peerMax);
     }
 
-    if (options.role === "listener") conn.send(MSG.HELLO, 0, { v: PROTOCOL_VERSION, nonce, pid: options.myPid });
+    if (options.role === "listener") conn.send(MSG.HELLO, 0, { v: PROTOCOL_VERSION, nonce, pid: options.myPid, max: conn.maxFrameBytes });
   });
 }
 
