@@ -143,17 +143,22 @@ export class UndefinedNameError extends ReferenceError {
 
 /**
  * A value cannot be sent to another process (a function inside data, a symbol, an instance of a
- * class that was not registered with registerClass). Names the path to the value.
+ * class that was not registered with registerClass), or its message is larger than the
+ * receiver's frame limit (DISTRIBUTED_MAX_FRAME_BYTES there). Names the path to the value.
  */
 export class SerializationError extends TypeError {
-  /** Stable code. */
-  readonly code = "ERR_UNSERIALIZABLE";
+  /**
+   * Stable code: `ERR_UNSERIALIZABLE` for a value that cannot be encoded at all,
+   * `ERR_PAYLOAD_TOO_LARGE` for a message larger than its receiver accepts.
+   */
+  readonly code: string;
   /** Where the value sits, e.g. `args[1].options.callback`. */
   readonly path: string;
-  constructor(path: string, what: string, fix: string) {
+  constructor(path: string, what: string, fix: string, code = "ERR_UNSERIALIZABLE") {
     super(`Cannot send ${path} to another process: it is ${what}. ${fix}`);
     this.name = "SerializationError";
     this.path = path;
+    this.code = code;
   }
 }
 

@@ -18,7 +18,8 @@
  */
 import { DistributedError, ProcessExitedError, ProtocolError, RemoteError, toWireError } from "../errors.ts";
 import { decode, type Encoded } from "../protocol/codec.ts";
-import { MSG } from "../protocol/messages.ts";
+import { MSG, messageName } from "../protocol/messages.ts";
+import { writeStderr } from "../runtime/host.ts";
 import { connect } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection, encodeFor } from "../transport/connection.ts";
@@ -89,7 +90,16 @@ class PendingLink implements Link {
   sendEncoded(type: number, id: number, encoded: Encoded): void {
     if (this.#error !== null) throw this.#error;
     if (this.#conn !== null) return this.#conn.sendEncoded(type, id, encoded);
-    this.#waiting.push({ run: (c) => c.sendEncoded(type, id, encoded), fail: () => {} });
+    const run = (c: Connection): void => {
+      try {
+        c.sendEncoded(type, id, encoded);
+      } catch (err) {
+        // The peer's size limit is known only now, after the caller has returned: say so where
+        // a remoteDo error would be said, and keep the messages queued behind this one.
+        writeStderr(`Worker ${state.myid}: a ${messageName(type)} message to worker ${this.pid} was not sent: ${(err as Error).message}\n`);
+      }
+    };
+    this.#waiting.push({ run, fail: () => {} });
   }
 
   request(type: number, value: unknown): Promise<unknown> {

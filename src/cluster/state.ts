@@ -12,7 +12,8 @@ import { env } from "../runtime/host.ts";
 /** Default largest frame: 1 GiB (a 128 MiB array fits eight times over). */
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 
-function maxFrameFromEnv(): number {
+/** The frame limit DISTRIBUTED_MAX_FRAME_BYTES sets (read again by a thread worker, whose env is set after start). */
+export function maxFrameFromEnv(): number {
   const raw = env("DISTRIBUTED_MAX_FRAME_BYTES");
   if (raw === undefined) return DEFAULT_MAX_FRAME_BYTES;
   const n = Number(raw);

@@ -47,6 +47,22 @@ export function align8(n: number): number {
 const PADDING = new Uint8Array(8);
 
 /**
+ * The size of the frame encodeFrame makes for a body and segments (header and padding
+ * included): what the receiver's FrameReader compares with its limit.
+ *
+ * @example
+ * ```ts
+ * frameBytes(3, []); // 16
+ * ```
+ */
+export function frameBytes(bodyLength: number, segments: readonly Uint8Array[]): number {
+  let segmentBytes = 0;
+  for (const s of segments) segmentBytes += align8(s.byteLength);
+  const bodyEnd = HEADER_BYTES + bodyLength;
+  return (segments.length > 0 ? align8(bodyEnd) : bodyEnd) + segmentBytes;
+}
+
+/**
  * Encodes one frame as a list of chunks to write in order (no copy of the segments).
  *
  * @example
@@ -55,10 +71,8 @@ const PADDING = new Uint8Array(8);
  * ```
  */
 export function encodeFrame(type: number, id: number, body: Uint8Array, segments: readonly Uint8Array[]): Uint8Array[] {
-  let segmentBytes = 0;
-  for (const s of segments) segmentBytes += align8(s.byteLength);
   const bodyEnd = HEADER_BYTES + body.byteLength;
-  const total = (segments.length > 0 ? align8(bodyEnd) : bodyEnd) + segmentBytes;
+  const total = frameBytes(body.byteLength, segments);
   if (total - 4 > 0xffffffff) {
     throw new RangeError(`A message of ${total} bytes is too large for one frame (the limit is 4 GiB); split the data into several calls`);
   }

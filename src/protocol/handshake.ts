@@ -5,10 +5,12 @@
  * the other's.
  *
  * ```
- * listener  -> HELLO  { v, nonce: nL, pid }
- * connector -> AUTH   { v, nonce: nC, pid, mac: H(cookie, "connector" nL nC) }
+ * listener  -> HELLO  { v, nonce: nL, pid, max }
+ * connector -> AUTH   { v, nonce: nC, pid, max, mac: H(cookie, "connector" nL nC) }
  * listener  -> AUTH_OK { mac: H(cookie, "listener" nC nL), pid }   (or AUTH_FAIL)
  * ```
+ * `max` is the largest frame that side accepts: the other refuses larger messages before
+ * sending them (an optional field: a peer that omits it is sent anything, as before).
  *
  * @example
  * ```ts

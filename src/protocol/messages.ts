@@ -14,9 +14,9 @@ export const PROTOCOL_VERSION = 1;
 
 /** Message type tags (one byte on the wire). */
 export const MSG = {
-  /** listener -> connector: `{ v, nonce, pid }` */
+  /** listener -> connector: `{ v, nonce, pid, max }` (max: the largest frame it accepts) */
   HELLO: 1,
-  /** connector -> listener: `{ v, nonce, pid, mac }` */
+  /** connector -> listener: `{ v, nonce, pid, mac, max }` */
   AUTH: 2,
   /** listener -> connector: `{ mac, pid }` */
   AUTH_OK: 3,

@@ -95,10 +95,12 @@ function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | Worker
   }
   const conn = peers.connectionTo(pid);
   const body = encodeCall(f, args, where);
-  const future = Future.attach<Awaited<ReturnType<F>>>(pid, state.myid, newRefId(), true);
-  // The frame id names the Future too: a callee that cannot decode the body still fails it.
-  conn.send(MSG.CALL, future.id, [body[0], body[1], [future.whence, future.id]]);
-  return future;
+  // Sent before the Future exists: a message refused here (too large for the receiver)
+  // leaves no reference behind. The worker cannot answer before this function returns. The
+  // frame id names the Future too: a callee that cannot decode the body still fails it.
+  const id = newRefId();
+  conn.send(MSG.CALL, id, [body[0], body[1], [state.myid, id]]);
+  return Future.attach<Awaited<ReturnType<F>>>(pid, state.myid, id, true);
 }
 
 /** Calls `f(...args)` on `pid` and resolves with its value (one round trip). */

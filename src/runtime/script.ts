@@ -14,6 +14,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 import { currentRuntime } from "./detect.ts";
+import { processTsxApi, registerTsx } from "./ts-loader.ts";
 
 /** Makes process.argv what the script would see if run directly: [runtime, script, ...args]. */
 export function setScriptArgv(script: string, args: readonly string[]): void {
@@ -25,16 +26,8 @@ export async function importScript(file: string): Promise<void> {
   const full = path.resolve(file);
   if (!existsSync(full)) throw new ScriptNotFoundError(file);
   const url = pathToFileURL(full).href;
-  if (currentRuntime() === "node" && /\.[mc]?tsx?$/.test(full)) {
-    let api: string;
-    try {
-      api = import.meta.resolve("tsx/esm/api");
-    } catch {
-      throw new Error(`Node runs a TypeScript script (${file}) only through tsx, which is not installed: npm install tsx, or run the CLI with bun or deno`);
-    }
-    const tsx = (await import(api)) as { register: () => unknown };
-    tsx.register();
-  }
+  // Registered the way threads started later find it: they load .ts modules too.
+  if (currentRuntime() === "node" && /\.[mc]?tsx?$/.test(full) && processTsxApi() === undefined) await registerTsx(file);
   await import(url);
 }
 

@@ -13,8 +13,8 @@
  * @module
  */
 import { MessageChannel, Worker, isMainThread, threadId, workerData, type MessagePort } from "node:worker_threads";
-import { currentRuntime } from "./detect.ts";
 import type { ByteStream } from "./net.ts";
+import { threadBootstrap } from "./ts-loader.ts";
 
 export type { MessagePort };
 
@@ -38,14 +38,15 @@ type Transferable = MessagePort | ArrayBuffer;
 /**
  * Starts a thread running the module at `url` with `data` (see threadContext()). Messages go
  * over a port of their own, read with addEventListener: Deno's `.on("message")` inspects every
- * element of a message (8 ms for 64 KiB, measured), its EventTarget side does not. Node cannot
- * load a .ts module in a thread by itself (the package runs from source under tsx): the thread
- * then registers tsx's loader first.
+ * element of a message (8 ms for 64 KiB, measured), its EventTarget side does not. A Node
+ * thread loads .ts modules whenever this process can: it registers the same tsx first (see
+ * ts-loader.ts), for its entry and for every module everywhere() loads later.
  */
 export function startThread(url: URL, data: unknown, transfer: readonly Transferable[] = []): ThreadHandle {
   const { port1, port2 } = new MessageChannel();
   const options = { workerData: { data, port: port2 }, transferList: [port2, ...transfer] as never };
-  const worker = currentRuntime() === "node" && url.pathname.endsWith(".ts") ? new Worker(tsxBootstrap(url), { ...options, eval: true }) : new Worker(url, options);
+  const bootstrap = threadBootstrap(url);
+  const worker = bootstrap !== undefined ? new Worker(bootstrap, { ...options, eval: true }) : new Worker(url, options);
   let error: Error | undefined;
   worker.on("error", (err: Error) => (error = err));
   const exited = new Promise<string>((resolve) => {
@@ -74,17 +75,6 @@ export function startThread(url: URL, data: unknown, transfer: readonly Transfer
 export function onPortMessage(port: MessagePort, listener: (message: never) => void): void {
   port.addEventListener("message", (event) => listener((event as MessageEvent).data as never));
   port.start();
-}
-
-/** A script for an eval thread: register tsx (found from this package), then import `url`. */
-function tsxBootstrap(url: URL): string {
-  let api: string;
-  try {
-    api = import.meta.resolve("tsx/esm/api");
-  } catch {
-    throw new Error(`Cannot start a thread on ${url.pathname}: Node runs .ts files only through tsx, which is not installed here (npm install tsx), or use the built package (dist/)`);
-  }
-  return `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
 }
 
 /** A new pair of connected ports. */

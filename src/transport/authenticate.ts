@@ -1,6 +1,8 @@
 /**
  * Runs the cookie handshake (see protocol/handshake.ts) over a fresh Connection. Either side
- * that sees a wrong MAC or another protocol version says why (AUTH_FAIL) and closes.
+ * that sees a wrong MAC or another protocol version says why (AUTH_FAIL) and closes. Each side
+ * also says the largest frame it accepts (`max`), so that the other refuses larger messages
+ * at the call site; a peer that does not say is sent anything, as before.
  *
  * @example
  * ```ts
@@ -28,6 +30,8 @@ interface Hello {
   v: unknown;
   nonce: Uint8Array;
   pid: number;
+  /** The largest frame the sender accepts (absent from peers that do not say). */
+  max?: unknown;
 }
 interface Auth extends Hello {
   mac: Uint8Array;
@@ -39,6 +43,7 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
     const nonce = randomBytes(16);
     let step = 0;
     let peerNonce: Uint8Array | null = null;
+    let peerMax: unknown;
     const timer = setTimeout(
       () => fail(new AuthenticationError(`${conn.label} did not complete the handshake within ${options.timeoutMs} ms`), false),
       options.timeoutMs,
@@ -65,10 +70,10 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       conn.close(err);
       reject(err);
     };
-    const succeed = (peerPid: number): void => {
+    const succeed = (peerPid: number, peerMax: unknown): void => {
       step = 2;
       finish();
-      conn.authenticated(peerPid);
+      conn.authenticated(peerPid, typeof peerMax === "number" && Number.isInteger(peerMax) && peerMax > 0 ? peerMax : undefined);
       resolve(peerPid);
     };
     conn.closeError = (reason) =>
@@ -109,7 +114,7 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       // the master and joined workers connect to a listener, so the pid is 1 or more.
       const peerPid = toPid(auth.pid, 1, conn.label);
       conn.send(MSG.AUTH_OK, 0, { mac: handshakeMac(hmacSha256, options.cookie, "listener", toBytes(auth.nonce), nonce), pid: options.myPid });
-      succeed(peerPid);
+      succeed(peerPid, auth.max);
     }
 
     function onConnectorFrame(type: number, body: Record<string, unknown>): void {
@@ -118,12 +123,14 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
         const hello = body as unknown as Hello;
         checkVersion(hello.v, conn.label);
         peerNonce = toBytes(hello.nonce);
+        peerMax = hello.max;
         step = 1;
         conn.send(MSG.AUTH, 0, {
           v: PROTOCOL_VERSION,
           nonce,
           pid: options.myPid,
           mac: handshakeMac(hmacSha256, options.cookie, "connector", peerNonce, nonce),
+          max: conn.maxFrameBytes,
         });
         return;
       }
@@ -134,10 +141,10 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
         throw new AuthenticationError(`${conn.label} could not prove it knows the cluster cookie; refusing to talk to it`);
       }
       // A worker that has not joined yet listens as pid 0.
-      succeed(toPid(ok.pid, 0, conn.label));
+      succeed(toPid(ok.pid, 0, conn.label), peerMax);
     }
 
-    if (options.role === "listener") conn.send(MSG.HELLO, 0, { v: PROTOCOL_VERSION, nonce, pid: options.myPid });
+    if (options.role === "listener") conn.send(MSG.HELLO, 0, { v: PROTOCOL_VERSION, nonce, pid: options.myPid, max: conn.maxFrameBytes });
   });
 }
 

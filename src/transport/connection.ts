@@ -13,10 +13,10 @@
  * ```
  * @module
  */
-import { ProtocolError, RemoteError, type WireError } from "../errors.ts";
+import { ProtocolError, RemoteError, SerializationError, type WireError } from "../errors.ts";
 import { decode, encode, type Encoded, type ShareTarget } from "../protocol/codec.ts";
-import { encodeFrame, FrameReader, type Frame } from "../protocol/frame.ts";
-import { MSG } from "../protocol/messages.ts";
+import { encodeFrame, frameBytes, FrameReader, type Frame } from "../protocol/frame.ts";
+import { MSG, messageName } from "../protocol/messages.ts";
 import { isScratch, releaseScratch } from "../protocol/scratch.ts";
 import { writeStderr } from "../runtime/host.ts";
 import type { ByteStream } from "../runtime/net.ts";
@@ -73,6 +73,8 @@ export class Connection {
   #socket: ByteStream;
   #reader: FrameReader;
   #maxFrameBytes: number;
+  /** The largest frame the peer accepts (told in its handshake; undefined: not told, no check). */
+  #peerMaxFrameBytes: number | undefined;
   #pending = new Map<number, Pending>();
   #nextId = 1;
   #queue: Uint8Array[] = [];
@@ -117,10 +119,25 @@ export class Connection {
     return this.#closed;
   }
 
-  /** Lifts the pre-authentication frame limit. */
-  authenticated(peerPid: number): void {
+  /** The largest frame this side accepts once authenticated (told to the peer in the handshake). */
+  get maxFrameBytes(): number {
+    return this.#maxFrameBytes;
+  }
+
+  /** The largest frame the peer accepts, if its handshake said. */
+  get peerMaxFrameBytes(): number | undefined {
+    return this.#peerMaxFrameBytes;
+  }
+
+  /**
+   * Lifts the pre-authentication frame limit, and notes the peer's own limit: from then on a
+   * message larger than that is refused here, before anything is written, instead of making
+   * the peer drop the connection.
+   */
+  authenticated(peerPid: number, peerMaxFrameBytes?: number): void {
     this.peerPid = peerPid;
     this.#authenticated = true;
+    this.#peerMaxFrameBytes = peerMaxFrameBytes;
     this.#reader.setMaxFrameBytes(this.#maxFrameBytes);
   }
 
@@ -167,9 +184,10 @@ export class Connection {
     (this.#heartbeat as { unref?: () => void }).unref?.();
   }
 
-  /** Sends an already-encoded message. */
+  /** Sends an already-encoded message. Throws SerializationError if the peer would refuse its size. */
   sendEncoded(type: number, id: number, encoded: Encoded): void {
     if (this.#closed) throw this.closeError(undefined);
+    this.checkSize(type, encoded);
     // Shared memory goes first, by reference, so it is known when the frame naming it arrives.
     if (encoded.shared.length > 0) {
       if (this.#socket.share === undefined) throw new ProtocolError(`${this.label} cannot receive shared memory`);
@@ -186,25 +204,33 @@ export class Connection {
     }
   }
 
-  /** Encodes and sends a message. Throws (before sending anything) if the value cannot be encoded. */
+  /**
+   * Encodes and sends a message. Throws (before sending anything) if the value cannot be
+   * encoded, or if its frame is larger than the peer accepts.
+   */
   send(type: number, id: number, value: unknown): void {
-    this.sendEncoded(type, id, encodeFor(this.peerPid, value));
+    this.sendEncoded(type, id, encodeFor(this.peerPid, value, (encoded) => this.checkSize(type, encoded)));
   }
 
   /** Sends a request and resolves with the response value (RESULT_ERR rejects with RemoteError). */
   request(type: number, value: unknown): Promise<unknown> {
     let encoded: Encoded;
     try {
-      encoded = encodeFor(this.peerPid, value);
+      encoded = encodeFor(this.peerPid, value, (e) => this.checkSize(type, e));
     } catch (err) {
       return Promise.reject(err);
     }
     return this.requestEncoded(type, encoded);
   }
 
-  /** Like request, for an already-encoded body. */
+  /** Like request, for an already-encoded body. Never throws: every failure rejects. */
   requestEncoded(type: number, encoded: Encoded): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.closeError(undefined));
+    try {
+      this.checkSize(type, encoded);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const id = this.#nextId;
     this.#nextId = this.#nextId >= 0xfffffffe ? 1 : this.#nextId + 1;
     const promise = new Promise<unknown>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
@@ -221,6 +247,27 @@ export class Connection {
   /** Answers request `id` with an error. */
   respondError(id: number, error: WireError): void {
     this.send(MSG.RESULT_ERR, id, error);
+  }
+
+  /**
+   * Throws SerializationError (code ERR_PAYLOAD_TOO_LARGE) when a message of type `type` with
+   * this encoding would exceed the peer's frame limit: the peer would close the connection on
+   * it, failing every call in flight with a bare "connection lost".
+   */
+  checkSize(type: number, encoded: Encoded): void {
+    const limit = this.#peerMaxFrameBytes;
+    if (limit === undefined) return;
+    const bytes = frameBytes(encoded.body.byteLength, encoded.segments);
+    if (bytes <= limit) return;
+    const peer = this.peerPid === 1 ? "the master" : this.peerPid > 1 ? `worker ${this.peerPid}` : this.label;
+    const enough = `DISTRIBUTED_MAX_FRAME_BYTES=${Math.ceil((bytes * 1.25) / 1048576) * 1048576}`;
+    throw new SerializationError(
+      messageWhat(type),
+      `a message of ${sizeText(bytes)}, more than the ${sizeText(limit)} that ${peer} accepts (its DISTRIBUTED_MAX_FRAME_BYTES)`,
+      `Raise the limit on the receiver (${this.peerPid === 1 ? `${enough} in the master's environment` : `e.g. addprocs(n, { env: { ${enough.replace("=", ': "')}" } })`}), ` +
+        "or move the data through a SharedArray, or send it in chunks",
+      "ERR_PAYLOAD_TOO_LARGE",
+    );
   }
 
   /** Closes the connection; pending requests reject with closeError(reason). Idempotent. */
@@ -341,10 +388,39 @@ export class Connection {
 
 /**
  * Encodes a message for process `dest`; if it carries handles (Future, RemoteChannel), their
- * owners are told first that `dest` now holds them. Throws before anything is sent.
+ * owners are told first that `dest` now holds them. Throws before anything is sent: `check`
+ * (e.g. the receiver's size limit) runs before the owners are told.
  */
-export function encodeFor(dest: number, value: unknown): Encoded {
+export function encodeFor(dest: number, value: unknown, check?: (encoded: Encoded) => void): Encoded {
   const encoded = encode(value, Connection.shareTarget?.(dest) ?? null);
+  check?.(encoded);
   if (encoded.handles.length > 0) Connection.handlesSent?.(dest, encoded.handles);
   return encoded;
+}
+
+/** What a message of type `type` carries, for the error that refuses it. */
+function messageWhat(type: number): string {
+  switch (type) {
+    case MSG.CALL:
+    case MSG.CALL_FETCH:
+    case MSG.CALL_WAIT:
+    case MSG.REMOTE_DO:
+    case MSG.CHAN_NEW:
+      return "a call (its function and arguments)";
+    case MSG.RESULT_OK:
+      return "the reply (the call's return value, or the value fetched or taken)";
+    case MSG.RESULT_ERR:
+      return "an error";
+    case MSG.REF_PUT:
+      return "the value put into a Future";
+    case MSG.CHAN_OP:
+      return "the value put into a RemoteChannel";
+    default:
+      return `a ${messageName(type)} message`;
+  }
+}
+
+function sizeText(bytes: number): string {
+  const mib = bytes / 1048576;
+  return `${bytes} bytes${mib >= 0.1 ? ` (${mib.toFixed(1)} MiB)` : ""}`;
 }

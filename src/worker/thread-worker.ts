@@ -10,6 +10,7 @@
  * @module
  */
 import "../mod.ts";
+import { maxFrameFromEnv, state } from "../cluster/state.ts";
 import { registerSharedBuffers } from "../protocol/codec.ts";
 import { exitThread, PortStream, threadContext, type MessagePort } from "../runtime/threads.ts";
 import { setEnv, writeStderr } from "../runtime/host.ts";
@@ -26,6 +27,8 @@ export interface ThreadWorkerData {
 
 const { cookie, port, timeout, env } = threadContext().data as ThreadWorkerData;
 for (const [k, v] of Object.entries(env)) setEnv(k, v);
+// Read at import, before the variables above were set: read again for this worker's own.
+state.maxFrameBytes = maxFrameFromEnv();
 const stream = new PortStream(port, registerSharedBuffers);
 const leave = (code: number): void => {
   stream.destroy();

@@ -78,6 +78,7 @@ interface Described {
   isRangeError: boolean;
   isThreadError: boolean;
   isRemoteError: boolean;
+  code: string | null;
   threadid: number | null;
   remoteName: string | null;
   remoteMessage: string | null;
@@ -347,10 +348,17 @@ for (const runtime of RUNTIMES) {
       t.same(v, [1]);
     });
 
+    scenario("tw.frameLimit", (t, v) => {
+      isError(t, v.refused, { name: "SerializationError", isTypeError: true, code: "ERR_PAYLOAD_TOO_LARGE" }, "a copy over the thread worker's DISTRIBUTED_MAX_FRAME_BYTES");
+      t.match((v.refused as { message: string }).message, /2097\d{3} bytes .*1048576 bytes .*worker 5 accepts/, "names the size and the limit");
+      t.equal(v.shared, 1 << 18, "a SharedArray of the same size goes by reference");
+      t.equal(v.answers, 5, "the thread worker keeps serving");
+    });
+
     // ---- 7. leftovers
     scenario("leftover.threadWorker", (t, v) => {
-      t.equal(v.answer, 5);
-      t.same(v.workers, [5], "a thread worker left running");
+      t.equal(v.answer, 6);
+      t.same(v.workers, [6], "a thread worker left running");
     });
     scenario("leftover.pool", (t, v) => {
       t.same(v, [2, 4], "the pool left running");
@@ -367,7 +375,7 @@ for (const runtime of RUNTIMES) {
     t.test("every scenario was checked", async (t) => {
       const known = /^(runtime|pool\.|atomic\.|tw\.|proc\.|leftover\.)/;
       t.same(Object.keys(results).filter((k) => !known.test(k)), [], "no unknown results");
-      t.equal(Object.keys(results).length, 41, "the number of results the fixture records");
+      t.equal(Object.keys(results).length, 42, "the number of results the fixture records");
     });
   });
 }

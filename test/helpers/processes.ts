@@ -69,6 +69,8 @@ export interface RunOptions {
   /** The whole environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
+  /** Runtime flags before the file (e.g. ["--import", "tsx"] for node). */
+  flags?: readonly string[];
 }
 
 /** A finished run; `timedOut` when it was killed for running past its time. */
@@ -84,7 +86,9 @@ export function runScript(runtime: string, file: string, args: readonly string[]
   const timeoutMs = options.timeoutMs ?? 60_000;
   const start = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file, [...args]), { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const argv = runtimeArgs(runtime, file, [...args]);
+    if (options.flags !== undefined) argv.splice(runtime === "deno" ? 1 : 0, 0, ...options.flags);
+    const child = spawn(runtimeExe(runtime), argv, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     let timedOut = false;

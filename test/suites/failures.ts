@@ -2,8 +2,29 @@
 // against workers of one runtime. Each test adds the workers it breaks.
 import net from "node:net";
 import type tap from "tap";
-import { addprocs, clusterCookie, ProcessExitedError, registerClass, RemoteError, remotecall, remotecallFetch, rmprocs, workers, type RuntimeName } from "../../src/mod.ts";
+import {
+  addprocs,
+  capture,
+  Channel,
+  clusterCookie,
+  everywhere,
+  Future,
+  pmap,
+  ProcessExitedError,
+  registerClass,
+  RemoteChannel,
+  RemoteError,
+  remoteDo,
+  remotecall,
+  remotecallFetch,
+  rmprocs,
+  SerializationError,
+  WorkerPool,
+  workers,
+  type RuntimeName,
+} from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
+import { state } from "../../src/cluster/state.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { encodeFrame, FrameReader } from "../../src/protocol/frame.ts";
 import { MSG } from "../../src/protocol/messages.ts";
@@ -199,12 +220,75 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
     t.teardown(() => rmprocs(p!));
   });
 
-  t.test("a frame above the receiver's limit closes that connection only", async (t) => {
-    const [small, other] = await addprocs(2, { runtime, env: { DISTRIBUTED_MAX_FRAME_BYTES: String(1 << 20) } });
+  t.test("a message above the receiver's limit is refused at the call site; the worker keeps serving", async (t) => {
+    const limit = 1 << 20;
+    const [small, other] = await addprocs(2, { runtime, env: { DISTRIBUTED_MAX_FRAME_BYTES: String(limit) } });
+    const ospid = ospidOf(small!);
     const big = new Float64Array(1 << 18); // 2 MiB
-    const err = await remotecallFetch((a: Float64Array) => a.length, small!, big).catch((e: unknown) => e);
-    t.type(err, ProcessExitedError, "the worker refused the frame and its master connection closed");
-    t.equal(await remotecallFetch((a: Float64Array) => a.length, other!, new Float64Array(1000)), 1000, "other connections are unaffected");
+    const refused = (what: string, err: unknown): void => {
+      t.type(err, SerializationError, `${what}: a SerializationError`);
+      t.equal((err as SerializationError).code, "ERR_PAYLOAD_TOO_LARGE", `${what}: its code`);
+      t.match((err as Error).message, /2097\d{3} bytes/, `${what}: names the size`);
+      t.match((err as Error).message, new RegExp(`${limit} bytes.*worker ${small} accepts`), `${what}: names the receiver's limit`);
+      t.match((err as Error).message, /DISTRIBUTED_MAX_FRAME_BYTES.*SharedArray.*chunks/, `${what}: names the fixes`);
+    };
+    refused("remotecallFetch", await remotecallFetch((a: Float64Array) => a.length, small!, big).catch((e: unknown) => e));
+    refused("remotecall", await Promise.resolve().then(() => remotecall((a: Float64Array) => a.length, small!, big)).catch((e: unknown) => e));
+    refused("remoteDo", await Promise.resolve().then(() => remoteDo((a: Float64Array) => a.length, small!, big)).catch((e: unknown) => e));
+    refused("RemoteChannel put", await new RemoteChannel(() => new Channel(4), small!).put(big).catch((e: unknown) => e));
+    refused("Future put", await new Future(small!).put(big).catch((e: unknown) => e));
+    refused("pmap", await pmap((a: Float64Array) => a.length, [big], { pool: new WorkerPool([small!]) }).catch((e: unknown) => e));
+    refused("everywhere", await everywhere(capture({ big }, () => big.length), { procs: [small!] }).catch((e: unknown) => e));
+    t.ok(alive(ospid), "the worker's process is alive");
+    t.equal(await remotecallFetch(() => globalThis.process.pid, small!), ospid, "the same OS process answers");
+    t.equal(await remotecallFetch((a: Float64Array) => a.length, small!, new Float64Array(1000)), 1000, "a message under the limit goes through");
+    t.equal(await remotecallFetch((a: Float64Array) => a.length, other!, big.subarray(0, 1000)), 1000, "other workers are unaffected");
     await rmprocs([small!, other!]);
+  });
+
+  t.test("a return value above the caller's limit is refused on the worker and comes back as an error", async (t) => {
+    // What DISTRIBUTED_MAX_FRAME_BYTES in the master's environment sets, for the connections
+    // made while it is lowered (this master process is shared by the whole suite).
+    const saved = state.maxFrameBytes;
+    state.maxFrameBytes = 1 << 20;
+    let p: number;
+    try {
+      [p] = (await addprocs(1, { runtime })) as [number];
+    } finally {
+      state.maxFrameBytes = saved;
+    }
+    const ospid = ospidOf(p);
+    const refused = (what: string, err: unknown): void => {
+      t.type(err, RemoteError, `${what}: a RemoteError`);
+      t.equal((err as RemoteError).pid, p, `${what}: from the worker`);
+      t.match((err as RemoteError).remote, { name: "SerializationError", code: "ERR_PAYLOAD_TOO_LARGE" }, `${what}: refused as a SerializationError`);
+      t.match((err as Error).message, /return value.*2097\d{3} bytes.*1048576 bytes.*the master accepts/s, `${what}: names the size and the master's limit`);
+      t.match((err as Error).message, /DISTRIBUTED_MAX_FRAME_BYTES=\d+ in the master's environment/, `${what}: names the fix`);
+    };
+    refused("remotecallFetch", await remotecallFetch(() => new Float64Array(1 << 18), p).catch((e: unknown) => e));
+    refused("Future fetch", await remotecall(() => new Float64Array(1 << 18), p).fetch().catch((e: unknown) => e));
+    refused("pmap", await pmap(() => new Float64Array(1 << 18), [1], { pool: new WorkerPool([p]) }).catch((e: unknown) => e));
+    t.ok(alive(ospid), "the worker's process is alive");
+    t.equal(await remotecallFetch(() => globalThis.process.pid, p), ospid, "the same OS process answers");
+    t.equal((await remotecallFetch(() => new Float64Array(1000), p)).length, 1000, "a value under the limit comes back");
+    await rmprocs(p);
+  });
+
+  t.test("a frame above the receiver's limit, from a peer that skips the check, closes that connection only", async (t) => {
+    const [p] = await addprocs(1, { runtime, env: { DISTRIBUTED_MAX_FRAME_BYTES: String(1 << 20) } });
+    const socket = await rawSocket(p!);
+    const conn = new Connection(socket, { maxFrameBytes: 1 << 20, label: `worker ${p} (test)` });
+    // Authenticated as a worker pid of its own; the frame then goes straight to the socket.
+    await authenticate(conn, { role: "connector", cookie: clusterCookie(), myPid: 1000 + p!, timeoutMs: 10_000 });
+    t.equal(conn.peerMaxFrameBytes, 1 << 20, "the worker said its limit in the handshake");
+    const closed = closedByPeer(socket);
+    // The Connection unrefs its socket: keep this process from seeing an idle event loop (and
+    // removing its workers, as a finished script does) while the worker reads the frame.
+    socket.ref();
+    for (const c of encodeFrame(MSG.CALL_FETCH, 1, encode([0, 0]).body, [new Uint8Array(2 << 20)])) socket.write(c);
+    await closed;
+    t.pass("the worker closed that connection");
+    t.equal(await remotecallFetch(() => "ok", p!), "ok", "and keeps serving its master");
+    await rmprocs(p!);
   });
 }

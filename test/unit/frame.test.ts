@@ -2,7 +2,7 @@
 // alignment of large frames, and the limits that protect a connection from bad peers.
 import t from "tap";
 import { ProtocolError } from "../../src/errors.ts";
-import { align8, encodeFrame, FrameReader, HEADER_BYTES, LARGE_FRAME_BYTES } from "../../src/protocol/frame.ts";
+import { align8, encodeFrame, frameBytes as sizeOfFrame, FrameReader, HEADER_BYTES, LARGE_FRAME_BYTES } from "../../src/protocol/frame.ts";
 import type { Frame } from "../../src/protocol/frame.ts";
 import { caught, concat, prng } from "../helpers/unit.ts";
 
@@ -399,5 +399,23 @@ t.test("a body length that overruns its frame is ERR_BAD_FRAME, for small and la
   const err2 = caught(() => new FrameReader(1 << 20).push(large));
   t.ok(err2 instanceof ProtocolError);
   t.equal((err2 as ProtocolError).code, "ERR_BAD_FRAME");
+  t.end();
+});
+
+t.test("frameBytes is the size encodeFrame writes and the reader compares with its limit", (t) => {
+  for (const [body, segments] of [
+    [0, []],
+    [3, []],
+    [5, [1]],
+    [70_000, [8, 13, 0]],
+    [13, [1 << 16]],
+  ] as Array<[number, number[]]>) {
+    const b = bytesOf(body, 3);
+    const segs = segments.map((n, i) => bytesOf(n, i));
+    const written = frameBytes(9, 1, b, segs).byteLength;
+    t.equal(sizeOfFrame(body, segs), written, `body ${body}, segments [${segments.join(", ")}]: ${written} bytes`);
+    t.equal(new FrameReader(written).push(frameBytes(9, 1, b, segs)).length, 1, "a reader whose limit is exactly that size accepts it");
+    t.ok(caught(() => new FrameReader(written - 1).push(frameBytes(9, 1, b, segs))) instanceof ProtocolError, "one byte less refuses it");
+  }
   t.end();
 });
