@@ -14,6 +14,9 @@
  * The synchronous members (workers(), length, isready(), takeNow()) answer only where the pool
  * lives; on a handle, `await pool.status()` asks the owner.
  *
+ * Longer than most files: each member's owner and handle behaviour sit side by side, because
+ * both, and the wire form, need the pool's private state.
+ *
  * @example
  * ```ts
  * const pool = new WorkerPool([2, 3]);
@@ -24,6 +27,7 @@
  * ```
  * @module
  */
+import { holdProcess } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
@@ -52,6 +56,7 @@ interface Owner {
 /** The master's default pool, the same on every process. */
 const DEFAULT_REF: RefId = [1, 0];
 const isDefaultRef = (ref: RefId): boolean => ref[0] === 1 && ref[1] === 0;
+const noop = (): void => {};
 
 // Set while a handle is being made (the constructor then builds nothing of its own).
 let attaching: Owner | null = null;
@@ -150,7 +155,13 @@ export class WorkerPool {
     const pid = this.#idle.shift();
     if (pid !== undefined) return Promise.resolve(this.#mark(pid));
     if (this.#members.size === 0) return Promise.reject(new RangeError("The worker pool is empty: add workers with addprocs or pool.push(pid)"));
-    return new Promise((resolve) => this.#waiters.push((p) => resolve(this.#mark(p))));
+    return new Promise((resolve) => {
+      const done = this.#heldOpen();
+      this.#waiters.push((p) => {
+        done();
+        resolve(this.#mark(p));
+      });
+    });
   }
 
   /**
@@ -164,7 +175,9 @@ export class WorkerPool {
     }
     this.sync();
     if (this.#idle.length > 0) return;
+    const done = this.#heldOpen();
     await new Promise<void>((resolve) => this.#ready.push(resolve));
+    done();
   }
 
   /** A worker now: an idle one if any, else the least loaded (never waits; where the pool lives). */
@@ -251,6 +264,14 @@ export class WorkerPool {
       return known as P;
     }
     return attach(this, where, ref);
+  }
+
+  /**
+   * While this process waits for a worker: once other processes hold the pool, a put from one
+   * of them may be what it waits for, so the process must not exit meanwhile (see keepalive.ts).
+   */
+  #heldOpen(): () => void {
+    return this.#ref !== null || this instanceof DefaultPool ? holdProcess() : noop;
   }
 
   /** The owner of a handle, or an error if the handle was released. */

@@ -5,6 +5,7 @@ import {
   addprocs,
   capture,
   CachingPool,
+  Channel,
   clear,
   defaultWorkerPool,
   distributed,
@@ -18,6 +19,9 @@ import {
   remote,
   remotecall,
   remotecallFetch,
+  remotecallWait,
+  RemoteChannel,
+  remoteDo,
   rmprocs,
   WorkerPool,
   type PmapProgress,
@@ -282,6 +286,16 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     const other = pids.find((p) => p !== onA.taken)!;
     t.same(onA.status.idle, [other], "and the master's pool saw it: one idle left");
     t.same(await pool.status(), { workers: pids, idle: [other] });
+    // remotecallWait and remoteDo through the handle take the master's idle worker too.
+    const ch = new RemoteChannel<number>(() => new Channel(1));
+    const viaWait = await remotecallFetch(async (p: WorkerPool, c: RemoteChannel<number>) => {
+      const f = await remotecallWait(() => myid(), p);
+      remoteDo((rc: RemoteChannel<number>) => rc.put(myid()), p, c);
+      return f.fetch();
+    }, a, pool, ch);
+    t.equal(viaWait, other, "remotecallWait inside a worker ran on the pool's one idle worker");
+    t.equal(await ch.take(), other, "and so did remoteDo");
+    await pool.wait(); // remoteDo gives its worker back through the master once it is sent
     const mine = await pool.take();
     t.equal(mine, other, "the master takes the other one");
     t.equal(pool.isready(), false, "every worker of the pool is busy");
@@ -372,6 +386,8 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
       delete (globalThis as { heldPool?: WorkerPool }).heldPool;
     }, a);
     t.equal(localReferenceCounts().pools, start + 1, "b still holds it");
+    await remotecallFetch((p: WorkerPool, w: number) => p.push(w), b, pool, b);
+    t.same(pool.workers(), [a, b], "push through a handle adds to the master's pool");
     const released = await remotecallFetch((p: WorkerPool) => {
       delete (globalThis as { heldPool?: WorkerPool }).heldPool;
       p[Symbol.dispose](); // all three of b's holds: one handle object stands for them
@@ -384,7 +400,7 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     }, b, pool);
     t.match(released, /this handle was released/, "a released handle refuses to work");
     t.equal(localReferenceCounts().pools, start, "freed on the master once no worker holds it");
-    t.equal(await remotecallFetch(() => myid(), pool), a, "the pool itself still works here");
+    t.same(await pmap(() => myid(), range(0, 4), { pool, batchSize: 1 }).then((r) => [...new Set(r)].sort()), [a, b].sort(), "the pool itself still works here");
 
     // A pool made on worker a, held by the master and dropped: a frees it after the master's GC.
     const before = await remotecallFetch(() => localReferenceCounts().pools, a);
