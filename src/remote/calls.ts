@@ -221,7 +221,8 @@ async function viaCache<F extends AnyFn>(pool: CachingPool, f: F, pid: number, a
 }
 
 /**
- * Julia's `remote(f, pool)`: a function that runs `f` on the pool (default: all workers).
+ * Julia's `remote(f, pool)`: a function that runs `f` on the pool (default: defaultWorkerPool(),
+ * all workers; inside a worker, the master's default pool, so all workers there too).
  *
  * @example
  * ```ts

@@ -388,9 +388,11 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     t.equal(localReferenceCounts().pools, start + 1, "b still holds it");
     await remotecallFetch((p: WorkerPool, w: number) => p.push(w), b, pool, b);
     t.same(pool.workers(), [a, b], "push through a handle adds to the master's pool");
+    t.equal(await remotecallFetch((p: WorkerPool) => p, b, pool), pool, "sent back to the master, a handle is the master's own pool");
+    t.equal(localReferenceCounts().pools, start + 1, "and coming home adds no hold");
     const released = await remotecallFetch((p: WorkerPool) => {
       delete (globalThis as { heldPool?: WorkerPool }).heldPool;
-      p[Symbol.dispose](); // all three of b's holds: one handle object stands for them
+      p[Symbol.dispose](); // all of b's holds: one handle object stands for them
       try {
         p.put(1);
         return "usable";
