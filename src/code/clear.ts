@@ -13,7 +13,7 @@
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { remotecallFetch } from "../remote/calls.ts";
-import { CachingPool } from "../parallel/pool.ts";
+import { CachingPool } from "../parallel/caching-pool.ts";
 import { registerSystemFunction } from "./function-spec.ts";
 import { Main } from "./main-scope.ts";
 
@@ -22,7 +22,8 @@ registerSystemFunction("undefineMain", undefineMain);
 
 /**
  * Drops `names` from Main on `pids` (default: the workers), or, given a CachingPool, the
- * functions it shipped (Julia's `clear!(pool)`). Resolves when done everywhere.
+ * functions this process shipped through it (Julia's `clear!(pool)`). Resolves when done
+ * everywhere.
  */
 export async function clear(names: string | readonly string[] | CachingPool, pids: readonly number[] = workers()): Promise<void> {
   if (names instanceof CachingPool) return names.clear(remotecallFetch as never);

@@ -20,12 +20,16 @@ import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { toSpec } from "../code/function-spec.ts";
 import { remotecallFetch, runHere } from "../remote/calls.ts";
+import { defaultWorkerPool } from "./pool.ts";
 import { evenBounds, Range } from "./range.ts";
 import { reduceChunk, reducerFunction, type Reducer } from "./reduce-chunk.ts";
 
 /** Options of distributed. */
 export interface DistributedOptions {
-  /** The processes to split over (default: workers(); the master alone when there are none). */
+  /**
+   * The processes to split over (default: workers(), the master alone when there are none;
+   * inside a worker, the workers of the master's default pool).
+   */
   procs?: readonly number[];
 }
 
@@ -45,7 +49,8 @@ export async function distributed<T, R>(
   if (typeof body !== "function") throw new TypeError("distributed(iterable, body, reducer): body must be a function");
   const reduce = reducer === undefined || reducer === null ? null : (NATIVE_REDUCERS.get(reducer) as Reducer<Awaited<R>> | undefined) ?? reducer;
   if (reduce !== null) reducerFunction(reduce); // validates names now, at the call site
-  const pids = [...(options.procs ?? workers())];
+  // A worker knows only the processes it has talked to: the master's default pool knows all.
+  const pids = [...(options.procs ?? (state.myid === 1 ? workers() : (await defaultWorkerPool().status()).workers))];
   if (pids.length === 0) throw new RangeError("distributed: options.procs is empty");
   if (pids.some((p) => p !== state.myid)) {
     // Refuse what cannot be shipped here, naming the body or the reducer.

@@ -9,7 +9,10 @@
  * - a worker that dies mid-pmap has its unfinished items run by the survivors (Julia aborts),
  *   unless `requeue: false`;
  * - `progress: true` draws a bar (a line a second in logs), or hands the counts to a callback;
- * - with no workers it runs locally, with the same options.
+ * - with no workers it runs locally, with the same options;
+ * - over a pool it keeps calls in flight on every worker of the pool without taking them from
+ *   it, so a pmap inside a pmap's function never waits for a free worker forever (Julia's does:
+ *   Distributed.jl issue 62). Inside a worker the default pool is the master's, as in Julia.
  *
  * @example
  * ```ts
@@ -24,13 +27,17 @@ import { state } from "../cluster/state.ts";
 import { toSpec } from "../code/function-spec.ts";
 import { remotecallFetch } from "../remote/calls.ts";
 import { mapBatch, type BatchResult } from "./map-batch.ts";
-import { CachingPool, defaultWorkerPool, isPool, WorkerPool } from "./pool.ts";
+import { CachingPool } from "./caching-pool.ts";
+import { defaultWorkerPool, isPool, WorkerPool } from "./pool.ts";
 import { ProgressReporter, type PmapProgress } from "./progress.ts";
 import { Range } from "./range.ts";
 
 /** Options of pmap (Julia's keyword arguments, plus progress and requeue). */
 export interface PmapOptions<T, R> {
-  /** The workers to use (default: all workers; the master alone when there are none). */
+  /**
+   * The workers to use (default: defaultWorkerPool(): all workers, the master alone when there
+   * are none; inside a worker, the master's default pool).
+   */
   pool?: WorkerPool | readonly number[];
   /** Items per call: a number, or "auto" (default) to adapt to the measured time per item. */
   batchSize?: number | "auto";
@@ -86,7 +93,8 @@ export async function pmap<T, R>(f: (x: T) => R | Promise<R>, xs: Iterable<T>, o
   const delays = [...(options.retryDelays ?? [])];
   if (delays.some((d) => typeof d !== "number" || d < 0)) throw new TypeError("pmap: retryDelays must be numbers of milliseconds >= 0");
   const pool = options.pool === undefined ? defaultWorkerPool() : isPool(options.pool) ? options.pool : new WorkerPool(options.pool);
-  const pids = pool.workers();
+  // The pool's workers, from its owner when it lives elsewhere (the default pool inside a worker).
+  const pids = pool.where === state.myid ? pool.workers() : (await pool.status()).workers;
   if (pids.length === 0) throw new RangeError("pmap: the pool has no workers");
   // Refuse unsendable functions here, at the call site, before any work starts.
   if (pids.some((p) => p !== state.myid)) {

@@ -1,8 +1,21 @@
 /**
  * Worker pools, as in Julia: a WorkerPool is a set of workers handed out one call at a time
- * (take waits for an idle one); CachingPool also ships each function once per worker and then
- * refers to it by id; defaultWorkerPool() follows workers() as they come and go; remote(f, pool)
- * makes a function that runs f on the pool.
+ * (take waits for an idle one); defaultWorkerPool() follows workers() as they come and go;
+ * remote(f, pool) makes a function that runs f on the pool. CachingPool is in caching-pool.ts.
+ *
+ * A pool belongs to the process that made it. Sent to another process, it arrives as a handle
+ * to the same pool (Julia's pools travel as their RemoteChannel `ref`): take, put, push, wait
+ * and status go to the owner, so every process draws on one set of idle and busy workers. On a
+ * worker, defaultWorkerPool() is such a handle to the master's default pool, as in Julia, so a
+ * pmap or remote(f) inside a worker spreads over all the workers (itself included). The
+ * owner keeps a pool it sent while any process holds a handle (see handles.ts); a handle is
+ * released by release(), `using`, or when it is garbage-collected.
+ *
+ * The synchronous members (workers(), length, isready(), takeNow()) answer only where the pool
+ * lives; on a handle, `await pool.status()` asks the owner.
+ *
+ * Longer than most files: each member's owner and handle behaviour sit side by side, because
+ * both, and the wire form, need the pool's private state.
  *
  * @example
  * ```ts
@@ -10,82 +23,166 @@
  * await remotecallFetch((x) => x * 2, pool, 21);   // on whichever of 2, 3 is free
  * const square = remote((x: number) => x * x);    // default pool
  * await square(7);                                  // 49
- * await pmap(f, xs, { pool: new CachingPool(workers()) });
+ * await remotecallFetch(async (p: WorkerPool) => (await p.status()).workers, 2, pool); // [2, 3]
  * ```
  * @module
  */
+import { holdProcess } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
-import { registerSystemFunction, toSpec } from "../code/function-spec.ts";
+import { DistributedError } from "../errors.ts";
+import { noteSentHandle, registerClass } from "../protocol/codec.ts";
+import type { RefId } from "../protocol/messages.ts";
+import { newRefId } from "../remote/future.ts";
+import { releaseHandle, trackHandle } from "../remote/handles.ts";
+import { refKey, refs } from "../remote/refs.ts";
+import { askOwner, servePools, tellOwner } from "./pool-link.ts";
+
+/** A pool's workers and which of them are idle now (what `pool.status()` answers). */
+export interface PoolStatus {
+  /** Every worker of the pool, ascending. */
+  workers: number[];
+  /** The idle ones (a take would not wait now), ascending. */
+  idle: number[];
+}
+
+/** A handle's pool: the process that owns it, and its reference there. */
+interface Owner {
+  where: number;
+  ref: RefId;
+}
+
+/** The master's default pool, the same on every process. */
+const DEFAULT_REF: RefId = [1, 0];
+const isDefaultRef = (ref: RefId): boolean => ref[0] === 1 && ref[1] === 0;
+const noop = (): void => {};
+
+// Set while a handle is being made (the constructor then builds nothing of its own).
+let attaching: Owner | null = null;
+// Pools owned here, weakly, so that a worker that exits leaves each of them.
+const owned = new Set<WeakRef<WorkerPool>>();
+const ownedGone = new FinalizationRegistry<WeakRef<WorkerPool>>((r) => owned.delete(r));
+// One handle object per pool on this process (so a CachingPool's cache here is one, too).
+const handles = new Map<string, WeakRef<WorkerPool>>();
+const handleGone = new FinalizationRegistry<string>((key) => {
+  if (handles.get(key)?.deref() === undefined) handles.delete(key);
+});
 
 /** A set of workers that calls are spread over. */
 export class WorkerPool {
-  /**
-   * Every pool, held weakly: a worker that is removed leaves them all, yet a pool the program
-   * dropped (pmap makes one per call given an array of pids) must not be kept alive by that.
-   */
-  static readonly #all = new Set<WeakRef<WorkerPool>>();
-  static readonly #collected = new FinalizationRegistry<WeakRef<WorkerPool>>((ref) => WorkerPool.#all.delete(ref));
+  #members = new Set<number>();
+  #idle: number[] = [];
+  #waiters: Array<(pid: number) => void> = [];
+  #ready: Array<() => void> = [];
+  #load = new Map<number, number>();
+  /** Set on a handle to a pool that lives on another process. */
+  readonly #remote: Owner | null;
+  /** This pool's reference, from the first time it was sent to another process. */
+  #ref: RefId | null = null;
+  #released = false;
+
+  /** A pool of `pids` (default: empty; add with push). */
+  constructor(pids: Iterable<number> = []) {
+    this.#remote = attaching;
+    if (attaching !== null) return;
+    for (const p of pids) this.push(p);
+    const weak = new WeakRef<WorkerPool>(this);
+    owned.add(weak);
+    ownedGone.register(this, weak);
+  }
+
   static {
     peers.onRemoved((pid) => {
-      for (const ref of WorkerPool.#all) {
-        const pool = ref.deref();
+      for (const weak of owned) {
+        const pool = weak.deref();
         if (pool !== undefined) pool.#drop(pid);
       }
     });
   }
 
-  #members = new Set<number>();
-  #idle: number[] = [];
-  #waiters: Array<(pid: number) => void> = [];
-  #load = new Map<number, number>();
-
-  /** A pool of `pids` (default: empty; add with push). */
-  constructor(pids: Iterable<number> = []) {
-    for (const p of pids) this.push(p);
-    const ref = new WeakRef(this);
-    WorkerPool.#all.add(ref);
-    WorkerPool.#collected.register(this, ref);
+  /** The process the pool lives on: this one, or the owner of a pool received as a handle. */
+  get where(): number {
+    return this.#remote === null ? state.myid : this.#remote.where;
   }
 
   /** Adds a worker. */
   push(pid: number): void {
     if (!Number.isInteger(pid) || pid < 1) throw new TypeError(`WorkerPool.push(pid): pid must be a positive integer, got ${String(pid)}`);
+    if (this.#remote !== null) return tellOwner(this.#live("push").where, this.#remote.ref, "push", pid);
     if (this.#members.has(pid)) return;
     this.#members.add(pid);
     this.put(pid);
   }
 
-  /** The workers in the pool, ascending. */
+  /** The workers in the pool, ascending (where the pool lives; elsewhere use status()). */
   workers(): number[] {
+    if (this.#remote !== null) throw elsewhere(this.#remote.where, "workers()", "(await pool.status()).workers");
     this.sync();
     return [...this.#members].sort((a, b) => a - b);
   }
 
-  /** Number of workers. */
+  /** Number of workers (where the pool lives; elsewhere use status()). */
   get length(): number {
+    if (this.#remote !== null) throw elsewhere(this.#remote.where, "length", "(await pool.status()).workers.length");
     this.sync();
     return this.#members.size;
   }
 
-  /** Whether a worker is idle now. */
+  /** Whether a worker is idle now (where the pool lives; elsewhere use status()). */
   isready(): boolean {
+    if (this.#remote !== null) throw elsewhere(this.#remote.where, "isready()", "(await pool.status()).idle.length > 0");
     this.sync();
     return this.#idle.length > 0;
   }
 
+  /** The workers and the idle ones, asking the owner when the pool lives on another process. */
+  async status(): Promise<PoolStatus> {
+    if (this.#remote !== null) return (await askOwner(this.#live("status").where, this.#remote.ref, "status")) as PoolStatus;
+    return { workers: this.workers(), idle: [...this.#idle].sort((a, b) => a - b) };
+  }
+
   /** Waits for an idle worker and marks it busy (give it back with put). */
   take(): Promise<number> {
+    if (this.#remote !== null) {
+      try {
+        return askOwner(this.#live("take").where, this.#remote.ref, "take") as Promise<number>;
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     this.sync();
     const pid = this.#idle.shift();
     if (pid !== undefined) return Promise.resolve(this.#mark(pid));
     if (this.#members.size === 0) return Promise.reject(new RangeError("The worker pool is empty: add workers with addprocs or pool.push(pid)"));
-    return new Promise((resolve) => this.#waiters.push((p) => resolve(this.#mark(p))));
+    return new Promise((resolve) => {
+      const done = this.#heldOpen();
+      this.#waiters.push((p) => {
+        done();
+        resolve(this.#mark(p));
+      });
+    });
   }
 
-  /** A worker now: an idle one if any, else the least loaded (never waits). */
+  /**
+   * Resolves once a worker is idle, without taking it (Julia's `wait(pool)`); on an empty
+   * pool, once a worker is pushed.
+   */
+  async wait(): Promise<void> {
+    if (this.#remote !== null) {
+      await askOwner(this.#live("wait").where, this.#remote.ref, "wait");
+      return;
+    }
+    this.sync();
+    if (this.#idle.length > 0) return;
+    const done = this.#heldOpen();
+    await new Promise<void>((resolve) => this.#ready.push(resolve));
+    done();
+  }
+
+  /** A worker now: an idle one if any, else the least loaded (never waits; where the pool lives). */
   takeNow(): number {
+    if (this.#remote !== null) throw elsewhere(this.#remote.where, "takeNow()", "await pool.take()");
     this.sync();
     const pid = this.#idle.shift();
     if (pid !== undefined) return this.#mark(pid);
@@ -97,12 +194,32 @@ export class WorkerPool {
 
   /** Gives a worker back. */
   put(pid: number): void {
+    if (this.#remote !== null) return tellOwner(this.#live("put").where, this.#remote.ref, "put", pid);
     const load = (this.#load.get(pid) ?? 1) - 1;
     this.#load.set(pid, Math.max(0, load));
     if (!this.#members.has(pid) || load > 0) return;
     const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter(pid);
-    else if (!this.#idle.includes(pid)) this.#idle.push(pid);
+    if (waiter !== undefined) return waiter(pid);
+    if (!this.#idle.includes(pid)) this.#idle.push(pid);
+    if (this.#ready.length > 0) for (const wake of this.#ready.splice(0)) wake();
+  }
+
+  /**
+   * Lets the owner forget this pool when it came from another process (it keeps the pool while
+   * any process holds a handle); a handle the program drops is released when it is collected.
+   * Does nothing where the pool lives.
+   */
+  release(): void {
+    if (this.#remote === null || this.#released || isDefaultRef(this.#remote.ref)) return;
+    this.#released = true;
+    releaseHandle(this);
+    const key = refKey(this.#remote.ref[0], this.#remote.ref[1]);
+    if (handles.get(key)?.deref() === this) handles.delete(key);
+  }
+
+  /** `using pool = ...` releases a received pool at the end of the block. */
+  [Symbol.dispose](): void {
+    this.release();
   }
 
   /** @internal Brings the members up to date (the default pool follows workers()). */
@@ -112,6 +229,55 @@ export class WorkerPool {
   protected setMembers(pids: readonly number[]): void {
     for (const p of [...this.#members]) if (!pids.includes(p)) this.#drop(p);
     for (const p of pids) if (!this.#members.has(p)) this.push(p);
+  }
+
+  /** @internal The wire form `[where, whence, id]`; sending a pool from its owner makes it a reference. */
+  static wireForm(pool: WorkerPool): [number, number, number] {
+    const remote = pool.#remote;
+    if (remote !== null) {
+      pool.#live("send");
+      if (!isDefaultRef(remote.ref)) noteSentHandle({ owner: remote.where, ref: remote.ref });
+      return [remote.where, remote.ref[0], remote.ref[1]];
+    }
+    if (pool.#ref === null) pool.#ref = pool instanceof DefaultPool ? DEFAULT_REF : [state.myid, newRefId()];
+    const ref = pool.#ref;
+    if (!isDefaultRef(ref)) noteSentHandle({ owner: state.myid, ref, local: pool });
+    return [state.myid, ref[0], ref[1]];
+  }
+
+  /** @internal The pool a received wire form names: the pool itself on its owner, else a handle. */
+  static fromWire<P extends WorkerPool>(this: new () => P, [where, whence, id]: [number, number, number]): P {
+    const ref: RefId = [whence, id];
+    // Only the default pool, a plain WorkerPool, has this reference.
+    if (isDefaultRef(ref)) return defaultWorkerPool() as P;
+    const key = refKey(whence, id);
+    if (where === state.myid) {
+      const pool = refs.get(key)?.value;
+      // The sender counted this process as a holder, but the pool itself is here.
+      refs.removeClient(key, state.myid);
+      if (pool instanceof WorkerPool) return pool as P;
+      throw new ReferenceError(`WorkerPool ${key} came back to process ${state.myid}, which no longer keeps it`);
+    }
+    const known = handles.get(key)?.deref();
+    if (known !== undefined) {
+      trackHandle(known, where, ref);
+      return known as P;
+    }
+    return attach(this, where, ref);
+  }
+
+  /**
+   * While this process waits for a worker: once other processes hold the pool, a put from one
+   * of them may be what it waits for, so the process must not exit meanwhile (see keepalive.ts).
+   */
+  #heldOpen(): () => void {
+    return this.#ref !== null || this instanceof DefaultPool ? holdProcess() : noop;
+  }
+
+  /** The owner of a handle, or an error if the handle was released. */
+  #live(op: string): Owner {
+    if (this.#released) throw new Error(`WorkerPool.${op}: this handle was released with release(); use another handle to the pool`);
+    return this.#remote!;
   }
 
   #mark(pid: number): number {
@@ -126,6 +292,31 @@ export class WorkerPool {
   }
 }
 
+/** Makes a handle of class `Pool` to pool `ref` on `where`, held (and counted) by this process. */
+function attach<P extends WorkerPool>(Pool: new () => P, where: number, ref: RefId, hold = true): P {
+  attaching = { where, ref };
+  let pool: P;
+  try {
+    pool = new Pool();
+  } finally {
+    attaching = null;
+  }
+  if (hold) {
+    trackHandle(pool, where, ref);
+    const key = refKey(ref[0], ref[1]);
+    handles.set(key, new WeakRef(pool));
+    handleGone.register(pool, key);
+  }
+  return pool;
+}
+
+function elsewhere(where: number, member: string, instead: string): DistributedError {
+  return new DistributedError(
+    "ERR_POOL_ELSEWHERE",
+    `WorkerPool.${member} answers only on the process the pool lives on, and this pool lives on process ${where} (it was received from there); use ${instead}, which asks process ${where}`,
+  );
+}
+
 class DefaultPool extends WorkerPool {
   override sync(): void {
     const now = workers().filter((p) => p !== 1 || peers.all().length === 0 || state.myid !== 1);
@@ -134,72 +325,32 @@ class DefaultPool extends WorkerPool {
 }
 
 let defaultPool: DefaultPool | undefined;
-
-/** The pool of all workers (the master alone while there are none); follows addprocs/rmprocs. */
-export function defaultWorkerPool(): WorkerPool {
-  defaultPool ??= new DefaultPool();
-  return defaultPool;
-}
-
-// --- CachingPool: functions shipped once per worker ---
-const cached = new Map<number, Function>();
-const cacheFunction = (id: number, fn: Function): null => {
-  cached.set(id, fn);
-  return null;
-};
-const uncacheFunctions = (ids: number[]): null => {
-  for (const id of ids) cached.delete(id);
-  return null;
-};
-registerSystemFunction("cacheFunction", cacheFunction);
-registerSystemFunction("uncacheFunctions", uncacheFunctions);
-
-/** Calls a function a CachingPool shipped here earlier. */
-export const callCached = (id: number, ...args: unknown[]): unknown => {
-  const fn = cached.get(id);
-  if (fn === undefined) throw new ReferenceError(`Cached function ${id} is not on this process (its CachingPool was cleared)`);
-  return fn(...args);
-};
-registerSystemFunction("callCached", callCached);
-
-let nextCacheId = 1;
-
-/** How a pool ships things: remotecallFetch, passed in so pools do not depend on the call layer. */
-export type Send = (f: Function, pid: number, ...args: unknown[]) => Promise<unknown>;
+let defaultHandle: WorkerPool | undefined;
 
 /**
- * A WorkerPool that ships each function once per worker, then calls it by id: a large
- * function source (or large captured values) crosses the wire once per worker.
+ * The pool of all workers (the master alone while there are none); follows addprocs/rmprocs.
+ * On a worker it is the master's default pool (a handle to it), as in Julia.
  */
-export class CachingPool extends WorkerPool {
-  readonly #ids = new Map<Function, number>();
-  readonly #shipped = new Map<number, Set<number>>();
-
-  /** @internal The id of `fn` on worker `pid`, shipping the function there first if needed. */
-  async cachedId(fn: Function, pid: number, send: Send): Promise<number> {
-    let id = this.#ids.get(fn);
-    if (id === undefined) {
-      toSpec(fn, "CachingPool"); // refuse unsendable functions at the call site
-      id = nextCacheId++ + state.myid * 1e9;
-      this.#ids.set(fn, id);
-    }
-    const on = this.#shipped.get(pid) ?? new Set<number>();
-    if (!on.has(id)) {
-      await send(cacheFunction, pid, id, fn);
-      on.add(id);
-      this.#shipped.set(pid, on);
-    }
-    return id;
-  }
-
-  /** Forgets the shipped functions on every worker (Julia's clear!(pool)). */
-  async clear(send: Send): Promise<void> {
-    await Promise.all([...this.#shipped].map(([pid, ids]) => send(uncacheFunctions, pid, [...ids]).catch(() => null)));
-    this.#shipped.clear();
-  }
+export function defaultWorkerPool(): WorkerPool {
+  if (state.myid === 1) return (defaultPool ??= new DefaultPool());
+  // Never counted on the master: its default pool lives as long as it does.
+  return (defaultHandle ??= attach(WorkerPool, 1, DEFAULT_REF, false));
 }
 
 /** Whether `x` is a worker pool (accepted where a pid is). */
 export function isPool(x: unknown): x is WorkerPool {
   return x instanceof WorkerPool;
+}
+
+servePools((key) => {
+  if (state.myid === 1 && key === refKey(DEFAULT_REF[0], DEFAULT_REF[1])) return defaultWorkerPool();
+  const pool = refs.get(key)?.value;
+  return pool instanceof WorkerPool ? pool : undefined;
+});
+
+for (const [Pool, name] of [
+  [WorkerPool, "distributed.WorkerPool"],
+  [DefaultPool, "distributed.DefaultPool"],
+] as const) {
+  registerClass(Pool, { name, encode: (pool) => WorkerPool.wireForm(pool), decode: (data) => WorkerPool.fromWire(data as [number, number, number]) });
 }

@@ -24,10 +24,12 @@ import { acquireScratch } from "./scratch.ts";
 /** Typed arrays at least this large travel as raw segments. */
 export const SEGMENT_MIN_BYTES = LARGE_FRAME_BYTES;
 
-/** A handle (Future, RemoteChannel) found in an encoded value: who owns it, and its key. */
+/** A handle (Future, RemoteChannel, WorkerPool) found in an encoded value: who owns it, and its key. */
 export interface HandleNote {
   owner: number;
   ref: [whence: number, id: number];
+  /** Sent by its owner: the object itself (a pool), which the owner keeps while others hold handles. */
+  local?: object;
 }
 
 /** An encoded value: the msgpack body and the raw segments that follow it in the frame. */

@@ -68,6 +68,8 @@ export const MSG = {
   RESULT_OK: 30,
   /** response: a WireError */
   RESULT_ERR: 31,
+  /** to a WorkerPool's owner: `[refId, op, pid]`; a request for take/wait/status, a notification (id 0) for put/push */
+  POOL_OP: 32,
 } as const;
 
 /** A message type tag. */

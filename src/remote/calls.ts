@@ -25,7 +25,8 @@ import { peers } from "../cluster/peers.ts";
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { Future, newRefId } from "./future.ts";
-import { CachingPool, callCached, defaultWorkerPool, isPool, type WorkerPool } from "../parallel/pool.ts";
+import { defaultWorkerPool, isPool, type WorkerPool } from "../parallel/pool.ts";
+import { CachingPool, callCached } from "../parallel/caching-pool.ts";
 import { refKey, refs } from "./refs.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -69,6 +70,7 @@ function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | Worker
   if (isPool(pid)) {
     // The worker returns to the pool when the call has finished.
     const pool = pid;
+    if (pool.where !== state.myid) return remotecallViaOwner(where, f, pool, args);
     const w = pool.takeNow();
     let future: Future<Awaited<ReturnType<F>>>;
     try {
@@ -143,6 +145,12 @@ export async function remotecallWait<F extends AnyFn>(f: F, pid: number | Worker
  */
 export function remoteDo<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): void {
   if (isPool(pid)) {
+    if (pid.where !== state.myid) {
+      // The owner hands out the worker: check everything here first, as for a pid.
+      encodeCall(f, args, "remoteDo");
+      onPool(pid, async (w) => remoteDo(f, w, ...args)).catch((err: unknown) => writeStderr(`Error in remoteDo: ${err instanceof Error ? err.stack || err.message : String(err)}\n`));
+      return;
+    }
     const w = pid.takeNow();
     try {
       remoteDo(f, w, ...args);
@@ -192,6 +200,22 @@ async function onPool<T>(pool: WorkerPool, work: (pid: number, pool: WorkerPool)
   }
 }
 
+/**
+ * remotecall on a pool that lives on another process: its owner hands out the worker, which
+ * takes a round trip, so the Future is made here and receives the value once the call is done
+ * (the worker is given back then, as for a local pool).
+ */
+function remotecallViaOwner<F extends AnyFn>(where: string, f: F, pool: WorkerPool, args: unknown[]): Future<Awaited<ReturnType<F>>> {
+  encodeCall(f, args, where); // refuse what cannot be sent now, at the call site
+  const future = new Future<Awaited<ReturnType<F>>>();
+  const key = refKey(future.whence, future.id);
+  remotecallFetchAs(where, f, pool, args).then(
+    (value) => refs.settle(key, true, value),
+    (err: unknown) => refs.settle(key, false, err instanceof RemoteError ? err.remote : toWireError(err, state.myid)),
+  );
+  return future;
+}
+
 /** A call through a CachingPool: the function crosses the wire once per worker. */
 async function viaCache<F extends AnyFn>(pool: CachingPool, f: F, pid: number, args: unknown[]): Promise<Awaited<ReturnType<F>>> {
   if (pid === state.myid) return remotecallFetch(f, pid, ...(args as Parameters<F>));
@@ -200,7 +224,8 @@ async function viaCache<F extends AnyFn>(pool: CachingPool, f: F, pid: number, a
 }
 
 /**
- * Julia's `remote(f, pool)`: a function that runs `f` on the pool (default: all workers).
+ * Julia's `remote(f, pool)`: a function that runs `f` on the pool (default: defaultWorkerPool(),
+ * all workers; inside a worker, the master's default pool, so all workers there too).
  *
  * @example
  * ```ts

@@ -1,9 +1,10 @@
 /**
- * The holder's half of the distributed GC: every live handle (Future, RemoteChannel) counts
- * as one hold on its owner. A handle is released once, by `release()`, by `Symbol.dispose`
- * (`using`), by a fetch that brought its value here, or by the FinalizationRegistry when the
- * program dropped it. Sending a handle to another process tells its owner first, so the owner
- * counts the receiver before the sender can let go.
+ * The holder's half of the distributed GC: every live handle (Future, RemoteChannel,
+ * WorkerPool) counts as one hold on its owner, or as several when one object stands for
+ * several received copies (a process keeps one handle object per pool). A handle is released
+ * once, by `release()`, by `Symbol.dispose` (`using`), by a fetch that brought its value here,
+ * or by the FinalizationRegistry when the program dropped it. Sending a handle to another
+ * process tells its owner first, so the owner counts the receiver before the sender can let go.
  *
  * @example
  * ```ts
@@ -24,28 +25,55 @@ import { refKey, refs } from "./refs.ts";
 interface Held {
   owner: number;
   ref: RefId;
+  /** Holds this handle object stands for. */
+  n: number;
 }
 
 const held = new WeakMap<object, Held>();
-/** Handles held now (the WeakMap cannot be counted). */
+/** Handle objects held now (the WeakMap cannot be counted). */
 let holding = 0;
 const finalizer = new FinalizationRegistry<Held>((h) => {
   holding--;
-  dropHold(h.owner, h.ref);
+  dropHold(h.owner, h.ref, h.n);
 });
 
-/** Starts counting `handle` as one hold of `ref` on `owner`, released when it is collected. */
+/**
+ * Starts counting `handle` as one hold of `ref` on `owner`, released when it is collected;
+ * tracking a handle that is already tracked adds one more hold to it.
+ */
 export function trackHandle(handle: object, owner: number, ref: RefId): void {
-  const h: Held = { owner, ref };
-  if (held.has(handle)) finalizer.unregister(handle);
-  else holding++;
+  const known = held.get(handle);
+  if (known !== undefined) {
+    known.n++;
+    return;
+  }
+  const h: Held = { owner, ref, n: 1 };
+  holding++;
   held.set(handle, h);
   finalizer.register(handle, h, handle);
 }
 
+/** Releases the hold of `handle` (once; later calls do nothing). */
+export function releaseHandle(handle: object): void {
+  const h = held.get(handle);
+  if (h === undefined) return;
+  held.delete(handle);
+  holding--;
+  finalizer.unregister(handle);
+  dropHold(h.owner, h.ref, h.n);
+}
+
+/** Forgets `handle` without telling the owner (its hold was already dropped, e.g. by fetch). */
+export function forgetHandle(handle: object): void {
+  if (held.delete(handle)) {
+    holding--;
+    finalizer.unregister(handle);
+  }
+}
+
 /**
- * How many handles (Futures, RemoteChannels) this process holds on values owned anywhere: the
- * holder's side of the GC figures (the owner's side is refs.stats()).
+ * How many handle objects (Future, RemoteChannel, pool handles) this process holds now, for
+ * leak checks such as the soak's.
  *
  * @example
  * ```ts
@@ -59,37 +87,19 @@ export function heldHandleCount(): number {
   return holding;
 }
 
-/** Releases the hold of `handle` (once; later calls do nothing). */
-export function releaseHandle(handle: object): void {
-  const h = held.get(handle);
-  if (h === undefined) return;
-  held.delete(handle);
-  holding--;
-  finalizer.unregister(handle);
-  dropHold(h.owner, h.ref);
-}
-
-/** Forgets `handle` without telling the owner (its hold was already dropped, e.g. by fetch). */
-export function forgetHandle(handle: object): void {
-  if (held.delete(handle)) {
-    holding--;
-    finalizer.unregister(handle);
-  }
-}
-
 /** Whether `handle` still holds its reference. */
 export function isHeld(handle: object): boolean {
   return held.has(handle);
 }
 
-function dropHold(owner: number, ref: RefId): void {
+function dropHold(owner: number, ref: RefId, n: number): void {
   if (owner === state.myid) {
-    refs.removeClient(refKey(ref[0], ref[1]), owner);
+    refs.removeClient(refKey(ref[0], ref[1]), owner, n);
     return;
   }
   try {
     const link = peers.connectionTo(owner);
-    if (!link.closed) link.send(MSG.REF_DEL, 0, [[[ref, 1]]]);
+    if (!link.closed) link.send(MSG.REF_DEL, 0, [[[ref, n]]]);
   } catch {
     // The owner is gone, and its values with it: there is nothing left to release.
   }
@@ -97,9 +107,11 @@ function dropHold(owner: number, ref: RefId): void {
 
 /** Tells the owners of the handles a message to `dest` carries that `dest` now holds them. */
 function announce(dest: number, handles: HandleNote[]): void {
-  for (const { owner, ref } of handles) {
+  for (const { owner, ref, local } of handles) {
     if (owner === state.myid) {
-      refs.addClient(refKey(ref[0], ref[1]), dest);
+      const key = refKey(ref[0], ref[1]);
+      if (local !== undefined) refs.keep(key, local);
+      refs.addClient(key, dest);
       continue;
     }
     try {

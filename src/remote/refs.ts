@@ -1,7 +1,8 @@
 /**
  * What this process owns on behalf of references held anywhere in the cluster: the values of
- * Futures (a remotecall's result stays on the worker that computed it) and the channels behind
- * RemoteChannels. This is the owner's half of the distributed GC.
+ * Futures (a remotecall's result stays on the worker that computed it), the channels behind
+ * RemoteChannels, and the WorkerPools other processes hold handles to. This is the owner's half
+ * of the distributed GC.
  *
  * Each entry counts its holders per pid. A holder that sends a handle on tells the owner
  * first (REF_ADD for the receiver); a holder that drops one says so (REF_DEL); fetch() drops
@@ -22,7 +23,7 @@ import type { ChannelLike } from "../channels/channel.ts";
 
 /** One owned value. state: 0 pending, 1 value, 2 error. */
 export interface RefEntry {
-  kind: "future" | "channel";
+  kind: "future" | "channel" | "pool";
   state: 0 | 1 | 2;
   value: unknown;
   waiters: Array<(entry: RefEntry) => void> | null;
@@ -55,6 +56,18 @@ class RefStore {
       if (options.running) entry.running = true;
     }
     return entry;
+  }
+
+  /**
+   * Keeps `value`, an object of this process that others hold handles to (a WorkerPool), as the
+   * entry's value until every holder has let go. The caller adds the first holder next.
+   */
+  keep(key: string, value: object): void {
+    const entry = this.create(key, { kind: "pool" });
+    if (entry.state === 0) {
+      entry.state = 1;
+      entry.value = value;
+    }
   }
 
   /** The entry, if it exists. */
@@ -121,12 +134,13 @@ class RefStore {
     this.#entries.delete(key);
   }
 
-  /** How many Futures' values and channels this process holds for others. */
-  stats(): { futures: number; channels: number } {
+  /** How many Futures' values, channels and pools this process holds for others. */
+  stats(): { futures: number; channels: number; pools: number } {
     let futures = 0;
     let channels = 0;
-    for (const entry of this.#entries.values()) entry.kind === "channel" ? channels++ : futures++;
-    return { futures, channels };
+    let pools = 0;
+    for (const entry of this.#entries.values()) entry.kind === "channel" ? channels++ : entry.kind === "pool" ? pools++ : futures++;
+    return { futures, channels, pools };
   }
 
   #maybeFree(key: string, entry: RefEntry): void {

@@ -84,6 +84,14 @@ for (const runtime of RUNTIMES) {
     t.same(r, { workers: [1], n: 300, last: [598, 1], where: [1] });
     t.match(run.stderr, /^pmap: 300\/300 \(100%\) .* done in /m, "a final progress line on stderr");
   });
+
+  t.test(`${runtime} master: waiting on its pool for a worker another process gives back keeps it alive`, async (t) => {
+    const run = await runMaster(runtime, "pool-wait", [], {}, 60_000);
+    t.equal(run.code, 0, run.stderr);
+    const r = lastJson(run.stdout) as { waited: boolean; took: number; worker: number };
+    t.equal(r.waited, true, "pool.wait() resolved when the worker put its worker back");
+    t.equal(r.took, r.worker, "pool.take() got it once given back");
+  });
 }
 
 for (const runtime of ["bun", "deno"] as const) {

@@ -2,7 +2,7 @@
 // workers exist, so each case adds its own workers and removes them after.
 import t from "tap";
 import { execFileSync } from "node:child_process";
-import { addprocs, Channel, ClusterOptionsError, myid, nprocs, nworkers, ProcessExitedError, RemoteChannel, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import { addprocs, Channel, ClusterOptionsError, myid, nprocs, nworkers, pmap, ProcessExitedError, RemoteChannel, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
 import { LocalManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 
@@ -53,6 +53,12 @@ for (const runtime of RUNTIMES) {
     t.equal(await rc.take(), 7, "the master uses a channel on a worker");
     const chanErr = await remotecallFetch((ch: RemoteChannel<number>) => ch.put(1), y, rc).catch((e: unknown) => e);
     t.equal((chanErr as RemoteError).remote.code, "ERR_TOPOLOGY", "another worker cannot use it");
+    // As in Julia, a worker's default pool is the master's, whose other workers x cannot reach.
+    const inner = await remotecallFetch(() => pmap((v: number) => v * 2, [1, 2, 3, 4]), x).catch((e: unknown) => e);
+    t.type(inner, RemoteError);
+    t.equal((inner as RemoteError).remote.code, "ERR_TOPOLOGY", "pmap inside a worker fails at once, naming the topology");
+    t.match((inner as RemoteError).remote.message, new RegExp(`Worker ${x} cannot reach worker ${y}`));
+    t.same(await remotecallFetch(() => pmap((v: number) => v * 2, [1, 2, 3, 4], { pool: [myid()] }), x), [2, 4, 6, 8], "a pool of the worker itself works");
     await t.rejects(addprocs(1, { runtime, topology: "all_to_all" }), { code: "ERR_CLUSTER_OPTIONS", message: /use topology master_worker; this addprocs asks for topology all_to_all/ });
     await rmprocs([x, y]);
   });

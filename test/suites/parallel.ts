@@ -5,10 +5,12 @@ import {
   addprocs,
   capture,
   CachingPool,
+  Channel,
   clear,
   defaultWorkerPool,
   distributed,
   everywhere,
+  localReferenceCounts,
   myid,
   pmap,
   ProcessExitedError,
@@ -17,6 +19,10 @@ import {
   remote,
   remotecall,
   remotecallFetch,
+  remotecallWait,
+  RemoteChannel,
+  remoteDo,
+  rmprocs,
   WorkerPool,
   type PmapProgress,
   type RuntimeName,
@@ -243,5 +249,187 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     await clear(caching);
     t.equal(await remotecallFetch(sumBig, caching, 3), 100_003, "shipped again after clear");
   });
+
+  t.test("inside a worker, pmap, remote and distributed spread over all the workers (the master's default pool)", async (t) => {
+    const all = defaultWorkerPool().workers();
+    t.ok(all.length >= 2, `the master's default pool: ${all.join(", ")}`);
+    for (const w of pids) {
+      const seen = await remotecallFetch(async () => {
+        const pool = defaultWorkerPool();
+        const viaPmap = await pmap(() => myid(), range(0, 20), { batchSize: 1 });
+        const viaRemote = await Promise.all(Array.from({ length: 6 }, () => remote(() => myid())()));
+        const viaDistributed = await distributed(range(0, 8), () => [myid()], (a: number[], b: number[]) => [...a, ...b]);
+        const viaRemotecall = await Promise.all(Array.from({ length: 4 }, () => remotecall(() => myid(), pool).fetch()));
+        return { where: pool.where, pmap: viaPmap, remote: viaRemote, distributed: viaDistributed!, remotecall: viaRemotecall, status: await pool.status() };
+      }, w);
+      const set = (xs: number[]) => [...new Set(xs)].sort((x, y) => x - y);
+      t.equal(seen.where, 1, `on worker ${w}, defaultWorkerPool() lives on the master`);
+      t.same(seen.status.workers, all, "and has the master's workers");
+      t.same(set(seen.pmap), all, `pmap inside worker ${w} ran on every worker, itself included`);
+      t.same(set(seen.remote), all, "remote(f) too");
+      t.same(set(seen.distributed), all, "distributed too");
+      t.same(set(seen.remotecall), all, "remotecall(f, pool) too");
+    }
+  });
+
+  t.test("a WorkerPool passed to a worker arrives as the same pool: take, put, wait and status go to the master", async (t) => {
+    const [a, b] = pids as [number, number];
+    const pool = new WorkerPool(pids);
+    const onA = await remotecallFetch(async (p: WorkerPool) => {
+      const taken = await p.take();
+      return { taken, where: p.where, isPool: p instanceof WorkerPool, status: await p.status() };
+    }, a, pool);
+    t.equal(onA.isPool, true);
+    t.equal(onA.where, 1, "a handle to the master's pool");
+    t.same(onA.status.workers, pool.workers(), "workers() match");
+    t.ok(pids.includes(onA.taken), "worker a took a worker of the pool");
+    const other = pids.find((p) => p !== onA.taken)!;
+    t.same(onA.status.idle, [other], "and the master's pool saw it: one idle left");
+    t.same(await pool.status(), { workers: pids, idle: [other] });
+    // remotecallWait and remoteDo through the handle take the master's idle worker too.
+    const ch = new RemoteChannel<number>(() => new Channel(1));
+    const viaWait = await remotecallFetch(async (p: WorkerPool, c: RemoteChannel<number>) => {
+      const f = await remotecallWait(() => myid(), p);
+      remoteDo((rc: RemoteChannel<number>) => rc.put(myid()), p, c);
+      return f.fetch();
+    }, a, pool, ch);
+    t.equal(viaWait, other, "remotecallWait inside a worker ran on the pool's one idle worker");
+    t.equal(await ch.take(), other, "and so did remoteDo");
+    await pool.wait(); // remoteDo gives its worker back through the master once it is sent
+    const mine = await pool.take();
+    t.equal(mine, other, "the master takes the other one");
+    t.equal(pool.isready(), false, "every worker of the pool is busy");
+    // pool.wait() on the master resolves once worker b gives back what worker a took.
+    const order: string[] = [];
+    const waited = pool.wait().then(() => order.push("woken"));
+    t.equal(await remotecallFetch(() => "nothing yet", a), "nothing yet");
+    order.push("before the put");
+    await remotecallFetch((p: WorkerPool, w: number) => p.put(w), b, pool, onA.taken);
+    await waited;
+    t.same(order, ["before the put", "woken"], "wait() resolved when the worker came back, not before");
+    t.equal(pool.isready(), true);
+    // wait() on a handle resolves once the master gives a worker back.
+    const again = await pool.take();
+    const waitingOnA = remotecallFetch(async (p: WorkerPool) => {
+      await p.wait();
+      return (await p.status()).idle;
+    }, a, pool);
+    // Worker a's status request follows its wait on the same connection: once answered, the wait is registered.
+    t.same((await remotecallFetch((p: WorkerPool) => p.status(), a, pool)).idle, [], "none idle while a waits");
+    pool.put(again);
+    t.same(await waitingOnA, [again], "worker a's wait() resolved when the master put a worker back");
+    pool.put(mine);
+    t.same((await pool.status()).idle, pids);
+    // The synchronous members answer only where the pool lives.
+    const sync = await remotecallFetch((p: WorkerPool) => {
+      try {
+        return String(p.workers());
+      } catch (err) {
+        return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+      }
+    }, a, pool);
+    t.match(sync, /^ERR_POOL_ELSEWHERE: WorkerPool.workers\(\) answers only on the process the pool lives on, and this pool lives on process 1 .*use \(await pool.status\(\)\).workers/);
+  });
+
+  t.test("a CachingPool passed to a worker arrives as the same pool; each process keeps its own function cache", async (t) => {
+    const a = pids[0]!;
+    const cp = new CachingPool(pids);
+    const addId = (x: number) => x * 10 + myid();
+    t.same(await pmap(addId, range(0, 4), { pool: cp, batchSize: 1 }).then((r) => r.map((v) => Math.floor(v / 10))), [0, 1, 2, 3], "the master ships addId through the pool");
+    const onA = await remotecallFetch(async (p: CachingPool) => {
+      (globalThis as { keptPool?: CachingPool }).keptPool = p;
+      // Kept, so that later calls on worker a use this very function (the cache is by function).
+      const triple = ((globalThis as { keptTriple?: (x: number) => number[] }).keptTriple = (x: number) => [x * 3, myid()]);
+      const mapped = await pmap(triple, range(0, 6), { pool: p, batchSize: 1 });
+      const one = await remotecallFetch(triple, p, 7);
+      return { isCaching: p instanceof CachingPool, where: p.where, workers: (await p.status()).workers, mapped, one };
+    }, a, cp);
+    t.equal(onA.isCaching, true, "a CachingPool arrives as a CachingPool");
+    t.equal(onA.where, 1);
+    t.same(onA.workers, cp.workers(), "workers() match");
+    t.same(onA.mapped.map((r) => r[0]), [0, 3, 6, 9, 12, 15]);
+    t.same([...new Set(onA.mapped.map((r) => r[1]))].sort(), [...pids].sort(), "worker a's pmap over the pool used both workers");
+    t.equal(onA.one[0], 21);
+    t.equal(await remotecallFetch((p: CachingPool) => (globalThis as { keptPool?: CachingPool }).keptPool === p, a, cp), true, "sent again, it is the same object there: one cache per process");
+    // The master's clear forgets what the master shipped, not what worker a shipped.
+    await clear(cp);
+    const afterMasterClear = await remotecallFetch(async () => {
+      const p = (globalThis as { keptPool?: CachingPool }).keptPool!;
+      const triple = (globalThis as { keptTriple?: (x: number) => number[] }).keptTriple!;
+      const results = await Promise.all([remotecallFetch(triple, p, 1), remotecallFetch(triple, p, 2)]);
+      await clear(p);
+      const afterOwnClear = await Promise.all([remotecallFetch(triple, p, 3), remotecallFetch(triple, p, 4)]);
+      delete (globalThis as { keptPool?: CachingPool }).keptPool;
+      delete (globalThis as { keptTriple?: unknown }).keptTriple;
+      return [...results, ...afterOwnClear].map((r) => r[0]);
+    }, a);
+    t.same(afterMasterClear, [3, 6, 9, 12], "worker a's cached functions survive the master's clear, and its own clear re-ships them");
+    t.same(await pmap(addId, range(0, 2), { pool: cp }).then((r) => r.map((v) => Math.floor(v / 10))), [0, 1], "the master re-ships after its clear");
+  });
+
+  t.test("pool handles are released: release(), Symbol.dispose, a dropped handle, a process that exits", async (t) => {
+    const [a, b] = pids as [number, number];
+    const start = localReferenceCounts().pools;
+    const pool = new WorkerPool([a]);
+    await remotecallFetch((p: WorkerPool) => {
+      (globalThis as { heldPool?: WorkerPool }).heldPool = p;
+    }, a, pool);
+    await remotecallFetch((p: WorkerPool) => {
+      (globalThis as { heldPool?: WorkerPool }).heldPool = p;
+    }, b, pool);
+    t.equal(await remotecallFetch((p: WorkerPool) => (globalThis as { heldPool?: WorkerPool }).heldPool === p, b, pool), true, "sent twice, one handle object on b (holding twice)");
+    t.equal(localReferenceCounts().pools, start + 1, "the master keeps the pool while workers hold it");
+    // Each release travels ahead of the call's answer on the same connection.
+    await remotecallFetch(() => {
+      const p = (globalThis as { heldPool?: WorkerPool }).heldPool!;
+      p.release();
+      delete (globalThis as { heldPool?: WorkerPool }).heldPool;
+    }, a);
+    t.equal(localReferenceCounts().pools, start + 1, "b still holds it");
+    await remotecallFetch((p: WorkerPool, w: number) => p.push(w), b, pool, b);
+    t.same(pool.workers(), [a, b], "push through a handle adds to the master's pool");
+    t.equal(await remotecallFetch((p: WorkerPool) => p, b, pool), pool, "sent back to the master, a handle is the master's own pool");
+    t.equal(localReferenceCounts().pools, start + 1, "and coming home adds no hold");
+    const released = await remotecallFetch((p: WorkerPool) => {
+      delete (globalThis as { heldPool?: WorkerPool }).heldPool;
+      p[Symbol.dispose](); // all of b's holds: one handle object stands for them
+      try {
+        p.put(1);
+        return "usable";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    }, b, pool);
+    t.match(released, /this handle was released/, "a released handle refuses to work");
+    t.equal(localReferenceCounts().pools, start, "freed on the master once no worker holds it");
+    t.same(await pmap(() => myid(), range(0, 4), { pool, batchSize: 1 }).then((r) => [...new Set(r)].sort()), [a, b].sort(), "the pool itself still works here");
+
+    // A pool made on worker a, held by the master and dropped: a frees it after the master's GC.
+    const before = await remotecallFetch(() => localReferenceCounts().pools, a);
+    t.equal(await poolFromWorker(a), a, "the master used worker a's pool through its handle");
+    t.equal(await remotecallFetch(() => localReferenceCounts().pools, a), before + 1, "worker a keeps it for the master");
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    let kept = before + 1;
+    for (let i = 0; i < 200 && kept > before; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r));
+      kept = await remotecallFetch(() => localReferenceCounts().pools, a);
+    }
+    t.equal(kept, before, "freed on worker a once the master's handle was collected");
+
+    // A process that took a worker through a handle and exits gives it back.
+    const [z] = await addprocs(1, { runtime });
+    const lone = new WorkerPool([a]);
+    t.equal(await remotecallFetch((p: WorkerPool) => p.take(), z!, lone), a, "worker z took a from the master's pool");
+    t.equal(lone.isready(), false);
+    await rmprocs([z!]);
+    t.equal(lone.isready(), true, "z exited holding it: the master's pool has it back");
+  });
 }
 
+/** Has worker `pid` make a pool of itself; the master uses it through a handle and drops it. */
+async function poolFromWorker(pid: number): Promise<number> {
+  const handle = await remotecallFetch(() => new WorkerPool([myid()]), pid);
+  if (handle.where !== pid) throw new Error(`expected a handle to a pool on ${pid}, got one on ${handle.where}`);
+  return remotecallFetch(() => myid(), handle);
+}
