@@ -27,7 +27,8 @@ export interface Kind<T> {
   parse(text: string): T | undefined;
 }
 
-const number = (text: string): number => (/^\s*$/.test(text) ? Number.NaN : Number(text));
+/** A decimal number (Number() alone would take "", " " and "0x10"). */
+const number = (text: string): number => (/^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : Number.NaN);
 
 function kind<T>(allowed: string, check: (v: unknown) => boolean, parse: (text: string) => T | undefined, envAllowed = allowed): Kind<T> {
   return { allowed, envAllowed, check: check as (v: unknown) => v is T, parse };

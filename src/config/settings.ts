@@ -75,7 +75,7 @@ export const SETTINGS = {
   },
   lazy: {
     option: "lazy", key: "lazy", env: "DISTRIBUTED_LAZY", kind: BOOL,
-    fallback: (): boolean => true, defaultText: "true", where: "master", what: "all_to_all: connect worker pairs on first use",
+    fallback: (): boolean => true, defaultText: "true", where: "master", what: "all_to_all: connect worker pairs on first use, not when they join",
   },
   restrict: {
     option: "restrict", key: "restrict", env: "DISTRIBUTED_RESTRICT", kind: BOOL,
@@ -87,7 +87,7 @@ export const SETTINGS = {
   },
   threads: {
     option: "threads", flag: "-t, --threads", key: "threads", env: "DISTRIBUTED_THREADS", kind: THREADS,
-    fallback: (): number | "auto" => "auto", defaultText: "one per CPU", where: "both", what: "threads in each process's pool", eachProcess: true,
+    fallback: (): number | "auto" => "auto", defaultText: "one per CPU", where: "both", what: "threads in each process's pool (the option: addprocs' for the workers, threads.setNthreads for this process)", eachProcess: true,
   },
   heartbeatInterval: {
     option: "heartbeatInterval", key: "heartbeatInterval", env: "DISTRIBUTED_HEARTBEAT_INTERVAL", kind: SECONDS0,
@@ -99,7 +99,7 @@ export const SETTINGS = {
   },
   hostTimeout: {
     option: "hostTimeout", key: "hostTimeout", env: "DISTRIBUTED_HOST_TIMEOUT", kind: SECONDS,
-    fallback: (): number => 30, defaultText: "30", where: "master", what: "seconds a lost host is given before its workers are declared dead",
+    fallback: (): number => 30, defaultText: "30", where: "master", what: "the hostTimeout option of addprocs, in seconds",
   },
   maxFrameBytes: {
     env: "DISTRIBUTED_MAX_FRAME_BYTES", kind: FRAME_BYTES,
