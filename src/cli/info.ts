@@ -42,7 +42,7 @@ function settingReports(config: DistributedConfig): SettingReport[] {
   const out: SettingReport[] = [];
   for (const name of Object.keys(SETTINGS) as SettingName[]) {
     const setting: Setting<unknown> = SETTINGS[name];
-    const report = (r: Omit<SettingReport, "name">): number => out.push({ name: setting.key ?? name, ...r });
+    const report = (r: Omit<SettingReport, "name">): void => void out.push({ name: setting.key ?? name, ...r });
     try {
       const { value, from } = resolveSetting(name, { config, env });
       const shown = name === "threads" && value === "auto" ? cpuCount() : value;
