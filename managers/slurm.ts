@@ -46,6 +46,7 @@ import {
   type WorkerConfig,
 } from "../src/internal.ts";
 import { cancelJob, cancelJobSync, JobNotRunningError, markWorkersStarted, submitJob, waitUntilRunning } from "./slurm/job.ts";
+import { sbatchEnv, withJobDefaults } from "./slurm/sbatch-env.ts";
 import { renderJobScript, sbatchLines, type JobRequest } from "./slurm/script.ts";
 import { srunArgv, tasksOfAllocation } from "./slurm/srun.ts";
 import { SrunStep, type StepTask } from "./slurm/step.ts";
@@ -236,6 +237,8 @@ export class SlurmManager implements ClusterManager {
     this.#options = { ...defaults, ...given } as SlurmManagerOptions;
     sbatchLines(this.#options);
     const o = this.#options;
+    const env = workerEnv(params.env);
+    const request = withJobDefaults(o, env);
     const templatePath = o.template ?? defaultTemplatePath();
     let template: string;
     try {
@@ -246,18 +249,17 @@ export class SlurmManager implements ClusterManager {
     const script = renderJobScript(
       template,
       {
-        sbatch: sbatchLines({ jobName: "distributed", output: "distributed-%j.out", ...o }),
+        sbatch: sbatchLines(request),
         prologue: o.prologue ?? "",
         epilogue: o.epilogue ?? "",
         attachTimeout: o.attachTimeout ?? 300,
       },
       o.template ?? "slurm/templates/job.sbatch",
     );
-    const env = workerEnv(params.env);
     const fail = (message: string): WorkerStartError => new WorkerStartError(`SlurmManager: ${message}`, { command: "sbatch", host: "slurm" });
     let id: string;
     try {
-      id = await submitJob(script, { env, dir: params.dir });
+      id = await submitJob(script, { env: sbatchEnv(request, env), dir: params.dir });
     } catch (err) {
       throw fail((err as Error).message);
     }

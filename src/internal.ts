@@ -29,3 +29,4 @@ export { registerSharedBuffers } from "./protocol/codec.ts";
 export { threadWorkerEntry } from "./cluster/addprocs.ts";
 export { currentRuntime } from "./runtime/detect.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
+export { resolveSetting } from "./config/resolve.ts";

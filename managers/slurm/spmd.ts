@@ -38,6 +38,7 @@ import {
   listen,
   loadConfig,
   newCookie,
+  resolveSetting,
   readOrCreatePrivateFile,
   runCommand,
   serve,
@@ -76,7 +77,8 @@ export interface InitResult {
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   const env = envAll();
   const plan = spmdPlan(env);
-  const timeout = options.timeout ?? (await loadConfig()).config.timeout ?? (env.DISTRIBUTED_WORKER_TIMEOUT !== undefined ? Number(env.DISTRIBUTED_WORKER_TIMEOUT) : 60);
+  const config = options.timeout === undefined ? (await loadConfig()).config : undefined;
+  const timeout = resolveSetting("timeout", { option: options.timeout, config, env: (name) => env[name] }).value;
   if (!(timeout > 0)) throw new RangeError(`init: timeout must be a positive number of seconds, got ${String(timeout)}`);
   if (plan === undefined) {
     const local = options.local ?? 0;

@@ -10,11 +10,13 @@
  * @module
  */
 import { loadConfig } from "../config/load.ts";
+import { EnvVarError, resolveSetting, type From } from "../config/resolve.ts";
+import type { DistributedConfig } from "../config/schema.ts";
+import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
 import { findRuntime } from "../runtime/command.ts";
 import { currentRuntime, RUNTIMES, runtimeVersion, type RuntimeName } from "../runtime/detect.ts";
-import { cpuCount, cwd, env, writeStdout } from "../runtime/host.ts";
+import { cpuCount, cwd, env, envAll, writeStdout } from "../runtime/host.ts";
 import { runCommand } from "../runtime/run.ts";
-import { envAll } from "../runtime/host.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 
 interface RuntimeInfo {
@@ -24,10 +26,34 @@ interface RuntimeInfo {
   problem?: string;
 }
 
-interface Setting {
+interface SettingReport {
+  /** The configuration key (or the setting's name when it has none). */
   name: string;
   value: unknown;
-  from: "config" | "environment" | "default";
+  from: Exclude<From, "option">;
+  /** The variable, when the value came from it. */
+  variable?: string;
+  /** Why the variable's value cannot be used. */
+  problem?: string;
+}
+
+/** Every setting as this process would resolve it with no option given. */
+function settingReports(config: DistributedConfig): SettingReport[] {
+  const out: SettingReport[] = [];
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const setting: Setting<unknown> = SETTINGS[name];
+    const report = (r: Omit<SettingReport, "name">): void => void out.push({ name: setting.key ?? name, ...r });
+    try {
+      const { value, from } = resolveSetting(name, { config, env });
+      const shown = name === "threads" && value === "auto" ? cpuCount() : value;
+      report(from === "environment" ? { value: shown, from: "environment", variable: setting.env } : { value: shown ?? null, from: from as Exclude<From, "option"> });
+    } catch (err) {
+      if (!(err instanceof EnvVarError)) throw err;
+      report({ value: err.value, from: "environment", variable: err.variable, problem: err.message });
+    }
+  }
+  out.push({ name: "slurm", value: config.slurm ?? {}, from: config.slurm !== undefined ? "config" : "default" });
+  return out;
 }
 
 async function runtimeInfo(runtime: RuntimeName): Promise<RuntimeInfo> {
@@ -48,22 +74,7 @@ async function runtimeInfo(runtime: RuntimeName): Promise<RuntimeInfo> {
 export async function infoCommand(options: { json: boolean }): Promise<void> {
   const [runtimes, loaded] = await Promise.all([Promise.all(RUNTIMES.map(runtimeInfo)), loadConfig()]);
   const { config, file } = loaded;
-  const pick = (name: string, fromConfig: unknown, envName: string | undefined, fallback: unknown): Setting => {
-    if (fromConfig !== undefined) return { name, value: fromConfig, from: "config" };
-    const raw = envName !== undefined ? env(envName) : undefined;
-    if (raw !== undefined && raw !== "") return { name, value: raw !== "" && Number.isFinite(Number(raw)) ? Number(raw) : raw, from: "environment" };
-    return { name, value: fallback, from: "default" };
-  };
-  const settings: Setting[] = [
-    pick("runtime", config.runtime, undefined, currentRuntime()),
-    pick("timeout", config.timeout, "DISTRIBUTED_WORKER_TIMEOUT", 60),
-    pick("threads", config.threads, "DISTRIBUTED_THREADS", cpuCount()),
-    pick("topology", config.topology, undefined, "all_to_all"),
-    pick("exeflags", config.exeflags, undefined, []),
-    pick("procs", config.procs, undefined, 0),
-    pick("ssh", config.ssh, undefined, {}),
-    pick("slurm", config.slurm, undefined, {}),
-  ];
+  const settings = settingReports(config);
   const report = { version: PACKAGE_VERSION, runningUnder: `${currentRuntime()} ${runtimeVersion()}`, runtimes, config: { file: file ?? null, searchedFrom: cwd() }, settings };
   if (options.json) {
     writeStdout(`${JSON.stringify(report, null, 2)}\n`);
@@ -72,6 +83,9 @@ export async function infoCommand(options: { json: boolean }): Promise<void> {
   const lines = [`distributed ${PACKAGE_VERSION}, running under ${report.runningUnder}`, "", "runtimes:"];
   for (const r of runtimes) lines.push(`  ${r.runtime.padEnd(5)} ${r.version ?? "not found"}${r.path !== null ? `  ${r.path}` : ""}${r.problem !== undefined && r.version === null && r.path !== null ? `  (${r.problem})` : ""}`);
   lines.push("", `config: ${file ?? `none found (searched from ${cwd()} up to its project root)`}`, "", "settings (an option > the config > the environment > the default):");
-  for (const s of settings) lines.push(`  ${s.name.padEnd(9)} ${JSON.stringify(s.value).padEnd(24)} (${s.from})`);
+  for (const s of settings) {
+    const from = s.variable === undefined ? s.from : `${s.from} ${s.variable}`;
+    lines.push(`  ${s.name.padEnd(18)} ${JSON.stringify(s.value).padEnd(24)} (${from})${s.problem !== undefined ? `  not usable: ${s.problem}` : ""}`);
+  }
   writeStdout(`${lines.join("\n")}\n`);
 }

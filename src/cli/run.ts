@@ -1,7 +1,8 @@
 /**
  * `distributed run`: adds workers (-p N, --machine-file, --slurm, or the config's `procs`),
  * sizes the thread pools (-t), then runs the script in this process with its own arguments.
- * Flags win over the configuration file, which wins over the environment.
+ * Flags win over the configuration file, which wins over the environment (src/config/resolve.ts;
+ * addprocs and the thread pool apply the same rule to what is not a flag here).
  *
  * @example
  * ```sh
@@ -12,6 +13,9 @@
 import { addprocs, threads, type AddprocsOptions, type RuntimeName } from "../mod.ts";
 import { parseMachineFile, SlurmManager, SSHManager } from "../../managers/mod.ts";
 import { loadConfig } from "../config/load.ts";
+import { resolveSetting } from "../config/resolve.ts";
+import type { DistributedConfig } from "../config/schema.ts";
+import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
 import { env, readTextFile } from "../runtime/host.ts";
 import { importScript, setScriptArgv } from "../runtime/script.ts";
 import { UsageError } from "./errors.ts";
@@ -39,13 +43,14 @@ export async function runCommand(r: RunRequest): Promise<void> {
   }
   if (r.timeout !== undefined && !(r.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${String(r.timeout)}`);
   const { config } = await loadConfig();
-  const nthreads = r.threads ?? config.threads;
-  if (nthreads !== undefined) await threads.setNthreads(nthreads);
+  // -t sizes this process's pool as an option; without it the pool resolves the file and then
+  // DISTRIBUTED_THREADS itself, and addprocs passes the workers the file's threads.
+  if (r.threads !== undefined) await threads.setNthreads(r.threads);
   const options: AddprocsOptions = {
     ...(r.runtime !== undefined ? { runtime: r.runtime } : {}),
     ...(r.topology !== undefined ? { topology: r.topology } : {}),
     ...(r.timeout !== undefined ? { timeout: r.timeout } : {}),
-    ...(nthreads !== undefined ? { threads: nthreads } : {}),
+    ...(r.threads !== undefined ? { threads: r.threads } : {}),
   };
   if (r.machineFile !== undefined) {
     let text: string;
@@ -54,15 +59,26 @@ export async function runCommand(r: RunRequest): Promise<void> {
     } catch (err) {
       throw new UsageError(`cannot read the machine file ${r.machineFile}: ${(err as Error).message}`);
     }
-    const ssh = config.ssh ?? {};
-    await addprocs(new SSHManager(parseMachineFile(text, r.machineFile), Object.fromEntries(Object.entries(ssh).filter(([, v]) => v !== undefined))), options);
+    await addprocs(new SSHManager(parseMachineFile(text, r.machineFile), sshSettings(config)), options);
   } else if (r.slurm) {
     if (!env("SLURM_JOB_ID")) throw new Error("--slurm adds one worker per task of the Slurm job this runs in, but this is not running inside one (SLURM_JOB_ID is not set): run it in a job script, or submit one with `distributed slurm submit`");
     await addprocs(new SlurmManager(), options);
   } else {
-    const procs = r.procs ?? config.procs ?? 0;
+    const procs = resolveSetting("procs", { option: r.procs, config, env }).value;
     if (procs > 0) await addprocs(procs, { ...options, ...(r.manager !== undefined ? { manager: r.manager } : {}) });
   }
   setScriptArgv(r.script, r.args);
   await importScript(r.script);
+}
+
+/** The SSH settings the file or the environment gives (the manager has the defaults). */
+function sshSettings(config: DistributedConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const setting: Setting<unknown> = SETTINGS[name];
+    if (setting.ssh !== true || setting.option === undefined) continue;
+    const { value, from } = resolveSetting(name, { config, env });
+    if (from !== "default") out[setting.option] = value;
+  }
+  return out;
 }

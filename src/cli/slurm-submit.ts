@@ -12,6 +12,7 @@
  * @module
  */
 import { renderJobScript, sbatchLines, submitJob, type JobRequest } from "../../managers/mod.ts";
+import { sbatchEnv, withJobDefaults } from "../../managers/slurm/sbatch-env.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RuntimeName } from "../runtime/detect.ts";
 import { currentRuntime } from "../runtime/detect.ts";
@@ -58,11 +59,15 @@ function masterCommand(r: SubmitRequest): string {
 export async function slurmSubmitCommand(r: SubmitRequest): Promise<void> {
   const { config } = await loadConfig();
   const defaults = config.slurm ?? {};
-  const request: JobRequest = { jobName: "distributed", output: "distributed-%j.out" };
+  let request: JobRequest = {};
   const fromConfig: Record<string, unknown> = { partition: defaults.partition, time: defaults.time, account: defaults.account, qos: defaults.qos, nodes: defaults.nodes, ntasks: defaults.ntasks, ntasksPerNode: defaults.ntasksPerNode, cpusPerTask: defaults.cpusPerTask, mem: defaults.mem, constraint: defaults.constraint, sbatchFlags: defaults.sbatchFlags };
   for (const [k, v] of Object.entries({ ...fromConfig, ...Object.fromEntries(Object.entries(r.request).filter(([, v]) => v !== undefined)) })) {
     if (v !== undefined) (request as Record<string, unknown>)[k] = v;
   }
+  // Slurm's SBATCH_* variables are the environment level: our defaults yield to them, and the
+  // ones our #SBATCH lines outrank are kept from sbatch (it would let them override the lines).
+  const env = envAll();
+  request = withJobDefaults(request, env);
   let lines: string[];
   try {
     lines = sbatchLines(request);
@@ -81,8 +86,8 @@ export async function slurmSubmitCommand(r: SubmitRequest): Promise<void> {
     writeStdout(script.endsWith("\n") ? script : `${script}\n`);
     return;
   }
-  const id = await submitJob(script, { env: envAll(), dir: cwd() });
-  writeStdout(`Submitted job ${id} (output: ${(request.output ?? "distributed-%j.out").replace(/%j/g, id)})\n`);
+  const id = await submitJob(script, { env: sbatchEnv(request, env), dir: cwd() });
+  writeStdout(`Submitted job ${id} (output: ${(request.output ?? env.SBATCH_OUTPUT ?? "slurm-%j.out").replace(/%j/g, id)})\n`);
 }
 
 

@@ -20,7 +20,9 @@ import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/dete
 import { cwd, env as readEnv, fromFileUrl, writeStderr } from "../runtime/host.ts";
 import { clusterCookie } from "./cookie.ts";
 import { loadConfig } from "../config/load.ts";
+import { resolveSetting, type EnvReader } from "../config/resolve.ts";
 import type { DistributedConfig } from "../config/schema.ts";
+import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
 import { installExitHooks } from "./lifecycle.ts";
 import { announceMembers, connectEagerTopology } from "./directory.ts";
 import { joinWorker } from "./join.ts";
@@ -141,8 +143,7 @@ export function addprocs(what: number | readonly Machine[] | ClusterManager, opt
 async function addprocsNow(what: number | readonly Machine[] | ClusterManager, given: AddprocsOptions): Promise<number[]> {
   if (state.myid !== 1) throw new Error(`addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
   const { config } = await loadConfig();
-  // Thread workers run this process's runtime: the config's runtime and flags are for processes.
-  const options = withConfig(given, given.manager === "threads" ? { ...config, runtime: undefined, exeflags: undefined } : config);
+  const options = withConfig(given, config, readEnv, Array.isArray(what));
   let manager: ClusterManager;
   let count = 1;
   if (Array.isArray(what)) {
@@ -231,25 +232,24 @@ async function reportPartial(
   }
 }
 
-/** The options, with the configuration file's values where an option is not given. */
-export function withConfig(options: AddprocsOptions, config: DistributedConfig): AddprocsOptions {
-  const merged: AddprocsOptions = { ...options };
-  const fill = <K extends keyof AddprocsOptions>(key: K, value: AddprocsOptions[K] | undefined): void => {
-    if (merged[key] === undefined && value !== undefined) merged[key] = value;
-  };
-  fill("runtime", config.runtime);
-  fill("exeflags", config.exeflags);
-  fill("topology", config.topology);
-  fill("timeout", config.timeout);
-  fill("threads", config.threads);
+/**
+ * The options, each setting that is not given filled from the configuration file, else from
+ * its environment variable (src/config/settings.ts): option > config > environment. Defaults
+ * stay with the code that uses each. Thread workers run this process's runtime, so they take
+ * no runtime, exename or exeflags from the file or the environment; the SSH settings are read
+ * only for addprocs(machines). `threads` is taken from the file only: each process reads
+ * DISTRIBUTED_THREADS itself (local workers inherit the master's).
+ */
+export function withConfig(options: AddprocsOptions, config: DistributedConfig, env: EnvReader = readEnv, machines = true): AddprocsOptions {
+  const merged: Record<string, unknown> = { ...options };
+  for (const name of Object.keys(SETTINGS) as SettingName[]) {
+    const setting: Setting<unknown> = SETTINGS[name];
+    if (setting.option === undefined || (setting.processesOnly === true && options.manager === "threads") || (setting.ssh === true && !machines)) continue;
+    const resolved = resolveSetting(name, { option: merged[setting.option], config, env: setting.eachProcess === true ? undefined : env });
+    if (resolved.from !== "default") merged[setting.option] = resolved.value;
+  }
   if (config.env !== undefined) merged.env = { ...config.env, ...options.env };
-  fill("ssh", config.ssh?.ssh);
-  fill("sshflags", config.ssh?.sshflags);
-  fill("shell", config.ssh?.shell);
-  fill("tunnel", config.ssh?.tunnel);
-  fill("multiplex", config.ssh?.multiplex);
-  fill("maxParallel", config.ssh?.maxParallel);
-  return merged;
+  return merged as AddprocsOptions;
 }
 
 /**
@@ -298,7 +298,7 @@ async function stopLaunched(pid: number, config: WorkerConfig, manager: ClusterM
 
 function launchParams(count: number, options: AddprocsOptions): LaunchParams {
   const runtime = options.runtime === undefined ? currentRuntime() : assertRuntime(options.runtime);
-  const timeout = options.timeout ?? timeoutFromEnv();
+  const timeout = options.timeout ?? SETTINGS.timeout.fallback();
   if (typeof timeout !== "number" || !(timeout > 0)) throw new RangeError(`Option timeout must be a positive number of seconds, got ${String(timeout)}`);
   if (options.exeflags !== undefined && !(Array.isArray(options.exeflags) && options.exeflags.every((f) => typeof f === "string"))) {
     throw new TypeError("Option exeflags must be an array of strings, e.g. [\"--max-old-space-size=4096\"]");
@@ -322,20 +322,12 @@ function launchParams(count: number, options: AddprocsOptions): LaunchParams {
     dir: options.dir ?? cwd(),
     dirGiven: options.dir !== undefined,
     env,
-    restrict: options.restrict ?? true,
+    restrict: options.restrict ?? SETTINGS.restrict.fallback(),
     timeout,
     entry: workerEntry(),
   };
   if (options.exename !== undefined) params.exename = options.exename;
   return params;
-}
-
-function timeoutFromEnv(): number {
-  const raw = readEnv("DISTRIBUTED_WORKER_TIMEOUT");
-  if (raw === undefined) return 60;
-  const n = Number(raw);
-  if (!(n > 0)) throw new RangeError(`DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got ${JSON.stringify(raw)}`);
-  return n;
 }
 
 /** The module a thread worker runs (see src/worker/thread-worker.ts). */

@@ -7,20 +7,16 @@
  * ```
  * @module
  */
+import { fromEnvironment } from "../config/resolve.ts";
+import { SETTINGS } from "../config/settings.ts";
 import { env } from "../runtime/host.ts";
 
 /** Default largest frame: 1 GiB (a 128 MiB array fits eight times over). */
-export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024 * 1024;
+export const DEFAULT_MAX_FRAME_BYTES = SETTINGS.maxFrameBytes.fallback();
 
 /** The frame limit DISTRIBUTED_MAX_FRAME_BYTES sets (read again by a thread worker, whose env is set after start). */
 export function maxFrameFromEnv(): number {
-  const raw = env("DISTRIBUTED_MAX_FRAME_BYTES");
-  if (raw === undefined) return DEFAULT_MAX_FRAME_BYTES;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 4096) {
-    throw new RangeError(`DISTRIBUTED_MAX_FRAME_BYTES must be an integer >= 4096, got ${JSON.stringify(raw)}`);
-  }
-  return n;
+  return fromEnvironment("DISTRIBUTED_MAX_FRAME_BYTES", env) as number;
 }
 
 /** Mutable state of this process in the cluster. */
@@ -51,13 +47,9 @@ export const state = {
 };
 
 function heartbeatFromEnv(): [number, number, number] {
-  const seconds = (name: string, fallback: number): number => {
-    const raw = env(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!(n >= 0)) throw new RangeError(`${name} must be a number of seconds >= 0, got ${JSON.stringify(raw)}`);
-    return n;
-  };
+  // Parsed and defaulted as src/config/settings.ts declares each variable (the numbers here repeat
+  // its defaults for the reader); addprocs applies an option's or the configuration file's.
+  const seconds = (name: string, _default: number): number => fromEnvironment(name, env) as number;
   return [
     seconds("DISTRIBUTED_HEARTBEAT_INTERVAL", 5) * 1000,
     seconds("DISTRIBUTED_HEARTBEAT_TIMEOUT", 300) * 1000,

@@ -21,25 +21,42 @@ export interface LoadedConfig {
 }
 
 const cache = new Map<string, Promise<LoadedConfig>>();
+/** What has finished loading, for loadedConfig(). */
+const done = new Map<string, LoadedConfig>();
+
+function cacheKey(dir: string): string {
+  const explicit = env("DISTRIBUTED_CONFIG");
+  return explicit !== undefined && explicit !== "" ? `file:${explicit}` : `dir:${dir}`;
+}
 
 /** Loads (once per directory) the configuration for `dir` (default: the working directory). */
 export function loadConfig(dir: string = cwd()): Promise<LoadedConfig> {
   const explicit = env("DISTRIBUTED_CONFIG");
-  const key = explicit ?? dir;
+  const key = cacheKey(dir);
   let loaded = cache.get(key);
   if (loaded === undefined) {
     loaded = (async () => {
       const found = explicit !== undefined && explicit !== "" ? await readConfigFile(explicit) : await findConfigFile(dir);
-      if (found === null) return { config: {}, file: undefined };
-      return { config: validateConfig(found.value, found.file), file: found.file };
+      const result: LoadedConfig = found === null ? { config: {}, file: undefined } : { config: validateConfig(found.value, found.file), file: found.file };
+      if (cache.get(key) === loaded) done.set(key, result);
+      return result;
     })();
     cache.set(key, loaded);
   }
   return loaded;
 }
 
+/**
+ * The configuration for `dir` if loadConfig has already finished reading it, else undefined:
+ * for synchronous callers (threads.nthreads()) that must not start reading a file.
+ */
+export function loadedConfig(dir: string = cwd()): LoadedConfig | undefined {
+  return done.get(cacheKey(dir));
+}
+
 /** Forgets what was loaded (tests; a script that changes directory and wants the new file). */
 export function forgetConfig(): void {
   cache.clear();
+  done.clear();
   forgetConfigFiles();
 }

@@ -11,20 +11,37 @@
  * ```
  * @module
  */
-import { RUNTIMES, type RuntimeName } from "../runtime/detect.ts";
+import type { RuntimeName } from "../runtime/detect.ts";
+import { COUNT, FLAGS, SECONDS, STRING } from "./kinds.ts";
+import { settingsByKey } from "./settings.ts";
 
-/** Defaults for addprocs and the CLI, from distributed.config.*, .distributedrc* or package.json's "distributed". */
+/**
+ * Defaults for addprocs and the CLI, from distributed.config.*, .distributedrc* or package.json's
+ * "distributed". The keys that are settings are declared, with their kinds, in settings.ts.
+ */
 export interface DistributedConfig {
   /** Runtime of the workers. */
   runtime?: RuntimeName;
+  /** The executable the workers run. */
+  exename?: string;
   /** Extra runtime flags for the workers. */
   exeflags?: string[];
   /** Cluster topology. */
   topology?: "all_to_all" | "master_worker" | "custom";
+  /** all_to_all: connect worker pairs on first use. */
+  lazy?: boolean;
+  /** Workers listen on loopback only. */
+  restrict?: boolean;
   /** Seconds for workers to start (addprocs' timeout). */
   timeout?: number;
   /** Threads in each process's pool. */
   threads?: number;
+  /** Seconds between heartbeats on idle connections. */
+  heartbeatInterval?: number;
+  /** Seconds of silence after which a worker is declared dead (0: never). */
+  heartbeatTimeout?: number;
+  /** Seconds a lost host is given before its workers are declared dead. */
+  hostTimeout?: number;
   /** Workers `distributed run` adds when given no -p, --machine-file or --slurm. */
   procs?: number;
   /** Extra environment variables for the workers. */
@@ -62,6 +79,8 @@ export interface DistributedConfig {
 /** A configuration value that is not allowed. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
+  /** Stable code. */
+  readonly code = "ERR_CONFIG";
   /** The file (and key path inside package.json) the value came from. */
   readonly file: string;
   /** The key, dotted for nested ones, e.g. "slurm.time". */
@@ -79,46 +98,40 @@ interface Rule {
   check: Check;
 }
 
-const isString: Check = (v) => typeof v === "string" && v !== "";
-const isStrings: Check = (v) => Array.isArray(v) && v.every((x) => typeof x === "string");
-const isPositiveInt: Check = (v) => Number.isInteger(v) && (v as number) >= 1;
-const isPositive: Check = (v) => typeof v === "number" && v > 0 && Number.isFinite(v);
-const isBool: Check = (v) => typeof v === "boolean";
-const oneOf = (...values: string[]): Rule => ({ allowed: `one of ${values.map((x) => JSON.stringify(x)).join(", ")}`, check: (v) => values.includes(v as string) });
-const STRING: Rule = { allowed: "a non-empty string", check: isString };
-const STRINGS: Rule = { allowed: "an array of strings", check: isStrings };
-const COUNT: Rule = { allowed: "a positive integer", check: isPositiveInt };
-const SECONDS: Rule = { allowed: "a positive number of seconds", check: isPositive };
-const BOOL: Rule = { allowed: "true or false", check: isBool };
+const SHELL_CODE: Rule = { allowed: "a string of shell code", check: (v) => typeof v === "string" };
 
-const TOP: Record<string, Rule | "ssh" | "slurm"> = {
-  runtime: oneOf(...RUNTIMES),
-  exeflags: STRINGS,
-  topology: oneOf("all_to_all", "master_worker", "custom"),
-  timeout: SECONDS,
-  threads: COUNT,
-  procs: { allowed: "a non-negative integer", check: (v) => Number.isInteger(v) && (v as number) >= 0 },
-  env: { allowed: "an object of string values", check: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string") },
-  ssh: "ssh",
-  slurm: "slurm",
-};
-const SSH: Record<string, Rule> = { ssh: STRING, sshflags: STRINGS, shell: oneOf("posix", "csh"), tunnel: BOOL, multiplex: BOOL, maxParallel: COUNT };
+/** The settings' keys (src/config/settings.ts) with their kinds, then the keys that are not settings. */
+function topRules(): Record<string, Rule | "ssh" | "slurm"> {
+  const top: Record<string, Rule | "ssh" | "slurm"> = {};
+  for (const [key, setting] of settingsByKey()) if (!key.includes(".")) top[key] = setting.kind;
+  top.env = { allowed: "an object of string values", check: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string") };
+  top.ssh = "ssh";
+  top.slurm = "slurm";
+  return top;
+}
+function sectionRules(section: string): Record<string, Rule> {
+  const rules: Record<string, Rule> = {};
+  for (const [key, setting] of settingsByKey()) if (key.startsWith(`${section}.`)) rules[key.slice(section.length + 1)] = setting.kind;
+  return rules;
+}
+const TOP = topRules();
+const SSH = sectionRules("ssh");
 const SLURM: Record<string, Rule> = {
   partition: STRING,
   time: STRING,
   account: STRING,
   qos: STRING,
-  nodes: { allowed: 'a positive integer or a range like "2-4"', check: (v) => isPositiveInt(v) || (typeof v === "string" && /^[1-9]\d*(-[1-9]\d*)?$/.test(v)) },
+  nodes: { allowed: 'a positive integer or a range like "2-4"', check: (v) => COUNT.check(v) || (typeof v === "string" && /^[1-9]\d*(-[1-9]\d*)?$/.test(v)) },
   ntasks: COUNT,
   ntasksPerNode: COUNT,
   cpusPerTask: COUNT,
   mem: STRING,
   constraint: STRING,
-  sbatchFlags: STRINGS,
-  srunFlags: STRINGS,
+  sbatchFlags: FLAGS,
+  srunFlags: FLAGS,
   queueTimeout: SECONDS,
-  prologue: { allowed: "a string of shell code", check: (v) => typeof v === "string" },
-  epilogue: { allowed: "a string of shell code", check: (v) => typeof v === "string" },
+  prologue: SHELL_CODE,
+  epilogue: SHELL_CODE,
   template: STRING,
 };
 

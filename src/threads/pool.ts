@@ -4,8 +4,9 @@
  * (a module export, a Main name) or as source, with `capture({ ... }, fn)` for values; a
  * SharedArray or Atomic travels by reference, so every thread writes the same memory.
  *
- * The pool starts on first use with `nthreads()` threads: `DISTRIBUTED_THREADS` (set by
- * `addprocs(n, { threads })` for workers), else `threads.setNthreads(n)`, else one per CPU.
+ * The pool starts on first use with `nthreads()` threads: `threads.setNthreads(n)`, else the
+ * configuration file's `threads`, else `DISTRIBUTED_THREADS` (which `addprocs(n, { threads })`
+ * sets for workers), else one per CPU (see pool-size.ts).
  * Thread ids are 1..nthreads() in the pool's threads, 0 on the process's own thread (which
  * waits for the pool without blocking its event loop). Modules and definitions loaded with
  * everywhere() are loaded in the pool's threads too.
@@ -26,12 +27,13 @@ import { encodeCall, type CallBody } from "../code/invoke.ts";
 import { state } from "../cluster/state.ts";
 import { toWireError, type WireError } from "../errors.ts";
 import { decode, encode, registerSharedBuffers, type SharedPair } from "../protocol/codec.ts";
-import { cpuCount, env, fromFileUrl } from "../runtime/host.ts";
+import { fromFileUrl } from "../runtime/host.ts";
 import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { startThread, type ThreadHandle } from "../runtime/threads.ts";
 import { mapBatch, type BatchResult } from "../parallel/map-batch.ts";
 import { evenBounds, Range } from "../parallel/range.ts";
 import { reduceChunk, reducerFunction, type Reducer } from "../parallel/reduce-chunk.ts";
+import { poolSize, setPoolSize, sizeBeforeStart } from "./pool-size.ts";
 
 /** A task for a pool thread, and its answer. */
 export interface PoolRequest {
@@ -66,21 +68,12 @@ interface PoolThread {
   pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; where: string }>;
 }
 
-let configured: number | undefined;
 let pool: PoolThread[] | null = null;
 let nextTask = 1;
 /** Where the next call's first part goes: calls of one or few parts spread over the threads. */
 let nextStart = 0;
 /** Calls everywhere() made here, replayed in every pool thread as it starts. */
 const replay: CallBody[] = [];
-
-function sizeFromEnv(): number | undefined {
-  const raw = env("DISTRIBUTED_THREADS");
-  if (raw === undefined || raw === "") return undefined;
-  const n = raw === "auto" ? cpuCount() : Number(raw);
-  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`DISTRIBUTED_THREADS must be a positive integer or "auto", got ${JSON.stringify(raw)}`);
-  return n;
-}
 
 function threadEntry(): URL {
   return new URL(`./pool-thread.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
@@ -178,7 +171,7 @@ function asRange(r: Range | number, where: string): Range {
 
 /** The pool's size (the threads it has or will start). */
 export function nthreads(): number {
-  return pool?.length ?? configured ?? sizeFromEnv() ?? cpuCount();
+  return pool?.length ?? poolSize();
 }
 
 /** This thread's id: 1..nthreads() in a pool thread, 0 on the process's own thread. */
@@ -189,7 +182,7 @@ export function threadid(): number {
 /** Sets the pool's size (a running pool is stopped and restarts at the next use). */
 export async function setNthreads(n: number): Promise<void> {
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`threads.setNthreads(n): n must be a positive integer, got ${String(n)}`);
-  configured = n;
+  setPoolSize(n);
   if (pool !== null && pool.length !== n) await close();
 }
 
@@ -207,6 +200,7 @@ export async function close(): Promise<void> {
 export async function parallelFor(r: Range | number, body: (i: number) => unknown): Promise<void> {
   const where = "threads.parallelFor";
   if (typeof body !== "function") throw new TypeError(`${where}(range, body): body must be a function`);
+  if (pool === null) await sizeBeforeStart();
   const chunks = parts(asRange(r, where), nthreads());
   const start = takeStart(chunks.length);
   await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), reduceChunk, [chunk, body, null], where)));
@@ -219,6 +213,7 @@ export async function map<T, R>(f: (x: T) => R | Promise<R>, items: readonly T[]
   const where = "threads.map";
   if (typeof f !== "function") throw new TypeError(`${where}(f, items): f must be a function`);
   if (!(items instanceof Range) && !Array.isArray(items)) throw new TypeError(`${where}(f, items): items must be an array or a range`);
+  if (pool === null) await sizeBeforeStart();
   const chunks = parts(items as Range | readonly T[], nthreads());
   const start = takeStart(chunks.length);
   const batches = (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), mapBatch, [f, chunk, null], where)))) as BatchResult[];
@@ -238,6 +233,7 @@ export async function reduce<R>(r: Range | number, body: (i: number) => R | Prom
   const where = "threads.reduce";
   if (typeof body !== "function") throw new TypeError(`${where}(range, body, reducer): body must be a function`);
   const op = reducerFunction(reducer);
+  if (pool === null) await sizeBeforeStart();
   const chunks = parts(asRange(r, where), nthreads());
   const start = takeStart(chunks.length);
   const partials = (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), reduceChunk, [chunk, body, reducer], where)))) as Array<[boolean, Awaited<R>]>;

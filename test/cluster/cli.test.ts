@@ -327,7 +327,7 @@ t.test("a bad configuration file: exit 1, the ConfigError naming the file and th
   const unknown = project("unknown", { ".distributedrc.json": JSON.stringify({ procs: 2, worker: "bun" }) });
   const u = await cli("bun", ["run", REPORT], { cwd: unknown });
   t.equal(u.code, 1);
-  t.equal(u.stderr, `distributed: ${path.join(unknown, ".distributedrc.json")}: unknown key "worker"; known keys: runtime, exeflags, topology, timeout, threads, procs, env, ssh, slurm\n`, "an unknown key lists the known ones");
+  t.equal(u.stderr, `distributed: ${path.join(unknown, ".distributedrc.json")}: unknown key "worker"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm\n`, "an unknown key lists the known ones");
 
   const pkg = project("bad-pkg", { "package.json": JSON.stringify({ name: "bad-pkg", distributed: { runtime: "python" } }) });
   const p = await cli("deno", ["run", REPORT], { cwd: pkg });

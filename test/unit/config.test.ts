@@ -13,14 +13,22 @@ import type { ClusterManager, LaunchParams } from "../../src/cluster/manager.ts"
 import { caught } from "../helpers/unit.ts";
 
 const FILE = "/proj/distributed.config.json";
+/** An empty environment: these tests are about the file (test/unit/settings.test.ts covers the environment). */
+const noEnv = (): undefined => undefined;
 
 /** Every key the schema documents (src/config/schema.ts, DistributedConfig), each with a good value. */
 const EVERY_KEY: DistributedConfig = {
   runtime: "bun",
+  exename: "/opt/bun/bin/bun",
   exeflags: ["--max-old-space-size=4096"],
   topology: "master_worker",
+  lazy: false,
+  restrict: false,
   timeout: 120.5,
   threads: 4,
+  heartbeatInterval: 0,
+  heartbeatTimeout: 600,
+  hostTimeout: 45,
   procs: 8,
   env: { OMP_NUM_THREADS: "1", EMPTY: "" },
   ssh: { ssh: "/usr/bin/ssh", sshflags: ["-i", "key"], shell: "csh", tunnel: true, multiplex: false, maxParallel: 5 },
@@ -62,7 +70,9 @@ function rejects(t: Asserts, raw: unknown, key: string, message: string, file = 
 
 t.test("validateConfig accepts every documented key and returns the same values", async (t) => {
   t.same(validateConfig(EVERY_KEY, FILE), EVERY_KEY);
-  t.same(Object.keys(validateConfig(EVERY_KEY, FILE)).sort(), ["env", "exeflags", "procs", "runtime", "slurm", "ssh", "threads", "timeout", "topology"]);
+  t.same(Object.keys(validateConfig(EVERY_KEY, FILE)).sort(), [
+    "env", "exeflags", "exename", "heartbeatInterval", "heartbeatTimeout", "hostTimeout", "lazy", "procs", "restrict", "runtime", "slurm", "ssh", "threads", "timeout", "topology",
+  ]);
   t.same(validateConfig({}, FILE), {}, "an empty configuration");
   for (const runtime of ["node", "bun", "deno"]) t.same(validateConfig({ runtime }, FILE), { runtime }, `runtime ${runtime}`);
   for (const topology of ["all_to_all", "master_worker", "custom"]) t.same(validateConfig({ topology }, FILE), { topology }, `topology ${topology}`);
@@ -101,6 +111,12 @@ t.test("nested keys are dotted: ssh.* and slurm.*", async (t) => {
   rejects(t, { slurm: { srunFlags: [1] } }, "slurm.srunFlags", `"slurm.srunFlags" must be an array of strings; got [1]`);
   rejects(t, { slurm: { prologue: ["module load bun"] } }, "slurm.prologue", `"slurm.prologue" must be a string of shell code; got ["module load bun"]`);
   rejects(t, { slurm: { epilogue: 0 } }, "slurm.epilogue", `"slurm.epilogue" must be a string of shell code; got 0`);
+  rejects(t, { exename: "" }, "exename", `"exename" must be a non-empty string; got ""`);
+  rejects(t, { lazy: "no" }, "lazy", `"lazy" must be true or false; got "no"`);
+  rejects(t, { restrict: 0 }, "restrict", `"restrict" must be true or false; got 0`);
+  rejects(t, { heartbeatInterval: -1 }, "heartbeatInterval", `"heartbeatInterval" must be a number of seconds >= 0; got -1`);
+  rejects(t, { heartbeatTimeout: "5" }, "heartbeatTimeout", `"heartbeatTimeout" must be a number of seconds >= 0; got "5"`);
+  rejects(t, { hostTimeout: 0 }, "hostTimeout", `"hostTimeout" must be a positive number of seconds; got 0`);
   rejects(t, { ssh: { shell: "fish" } }, "ssh.shell", `"ssh.shell" must be one of "posix", "csh"; got "fish"`);
   rejects(t, { ssh: { tunnel: "yes" } }, "ssh.tunnel", `"ssh.tunnel" must be true or false; got "yes"`);
   rejects(t, { ssh: { maxParallel: 0 } }, "ssh.maxParallel", `"ssh.maxParallel" must be a positive integer; got 0`);
@@ -115,7 +131,7 @@ t.test("nested keys are dotted: ssh.* and slurm.*", async (t) => {
 });
 
 t.test("an unknown key lists the known ones (of its section, for nested keys)", async (t) => {
-  rejects(t, { procs: 2, prcos: 2 }, "prcos", `unknown key "prcos"; known keys: runtime, exeflags, topology, timeout, threads, procs, env, ssh, slurm`);
+  rejects(t, { procs: 2, prcos: 2 }, "prcos", `unknown key "prcos"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm`);
   rejects(
     t,
     { slurm: { partion: "debug" } },
@@ -124,7 +140,7 @@ t.test("an unknown key lists the known ones (of its section, for nested keys)", 
   );
   rejects(t, { ssh: { user: "me" } }, "ssh.user", `unknown key "ssh.user"; known keys of "ssh": ssh, sshflags, shell, tunnel, multiplex, maxParallel`);
   // Names of the CLI's flags are not config keys.
-  rejects(t, { "machine-file": "hosts" }, "machine-file", `unknown key "machine-file"; known keys: runtime, exeflags, topology, timeout, threads, procs, env, ssh, slurm`);
+  rejects(t, { "machine-file": "hosts" }, "machine-file", `unknown key "machine-file"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm`);
 });
 
 t.test("a configuration that is not an object", async (t) => {
@@ -164,7 +180,7 @@ t.test("withConfig: an option beats the config", async (t) => {
     multiplex: false,
     maxParallel: 1,
   };
-  t.same(withConfig(options, config), { ...options, env: { A: "config", B: "option", C: "option" } }, "every given option kept (even [] and false); env merged, the option's keys winning");
+  t.same(withConfig(options, config, noEnv), { ...options, env: { A: "config", B: "option", C: "option" } }, "every given option kept (even [] and false); env merged, the option's keys winning");
   t.same(options.env, { B: "option", C: "option" }, "the options are not changed");
   t.same(config.env, { A: "config", B: "config" }, "nor the config");
 });
@@ -172,24 +188,33 @@ t.test("withConfig: an option beats the config", async (t) => {
 t.test("withConfig: the config fills what is missing", async (t) => {
   const config: DistributedConfig = {
     runtime: "bun",
+    exename: "/opt/bun",
     exeflags: ["--x"],
     topology: "master_worker",
+    lazy: false,
+    restrict: false,
     timeout: 30,
     threads: 4,
+    heartbeatInterval: 1,
+    heartbeatTimeout: 0,
+    hostTimeout: 10,
     procs: 3,
     env: { A: "1" },
     ssh: { ssh: "s", sshflags: ["-q"], shell: "csh", tunnel: true, multiplex: false, maxParallel: 2 },
     slurm: { partition: "debug" },
   };
   t.same(
-    withConfig({}, config),
-    { runtime: "bun", exeflags: ["--x"], topology: "master_worker", timeout: 30, threads: 4, env: { A: "1" }, ssh: "s", sshflags: ["-q"], shell: "csh", tunnel: true, multiplex: false, maxParallel: 2 },
+    withConfig({}, config, noEnv),
+    {
+      runtime: "bun", exename: "/opt/bun", exeflags: ["--x"], topology: "master_worker", lazy: false, restrict: false, timeout: 30, threads: 4,
+      heartbeatInterval: 1, heartbeatTimeout: 0, hostTimeout: 10, env: { A: "1" }, ssh: "s", sshflags: ["-q"], shell: "csh", tunnel: true, multiplex: false, maxParallel: 2,
+    },
     "every addprocs setting the config has; not procs or slurm (those are the CLI's and SlurmManager's)",
   );
-  t.same(withConfig({ runtime: "node", partial: true }, { timeout: 9 }), { runtime: "node", partial: true, timeout: 9 }, "given and filled side by side");
-  t.same(withConfig({ timeout: undefined }, { timeout: 9 }), { timeout: 9 }, "an option given as undefined counts as not given");
-  t.same(withConfig({ threads: 2 }, {}), { threads: 2 }, "an empty config adds nothing");
-  t.same(withConfig({}, {}), {}, "nothing from nothing: the environment and defaults are not read here");
+  t.same(withConfig({ runtime: "node", partial: true }, { timeout: 9 }, noEnv), { runtime: "node", partial: true, timeout: 9 }, "given and filled side by side");
+  t.same(withConfig({ timeout: undefined }, { timeout: 9 }, noEnv), { timeout: 9 }, "an option given as undefined counts as not given");
+  t.same(withConfig({ threads: 2 }, {}, noEnv), { threads: 2 }, "an empty config adds nothing");
+  t.same(withConfig({}, {}, noEnv), {}, "nothing from nothing: defaults are left to the code that uses each");
 });
 
 /** A manager that launches nothing and records what addprocs gave it. */
