@@ -82,7 +82,7 @@ export const SETTINGS = {
     fallback: (): boolean => true, defaultText: "true", where: "master", what: "workers listen on loopback only",
   },
   timeout: {
-    option: "timeout", flag: "--timeout", key: "timeout", env: "DISTRIBUTED_WORKER_TIMEOUT", kind: SECONDS0,
+    option: "timeout", flag: "--timeout", key: "timeout", env: "DISTRIBUTED_WORKER_TIMEOUT", kind: SECONDS,
     fallback: (): number => 60, defaultText: "60", where: "master", what: "seconds for the workers to start and connect (addprocs), for every task to register (SPMD init)",
   },
   threads: {
