@@ -63,7 +63,7 @@ export const MSG = {
   /** notify master -> worker: interrupt the running calls (for workers no signal reaches) */
   INTERRUPT: 29,
   /** notify master -> worker: `{ workers }`: the cluster's worker pids, after each addprocs */
-  MEMBERS: 32,
+  MEMBERS: 33,
   /** response: the value */
   RESULT_OK: 30,
   /** response: a WireError */

@@ -419,3 +419,9 @@ t.test("frameBytes is the size encodeFrame writes and the reader compares with i
   }
   t.end();
 });
+
+t.test("every message type has its own number", async (t) => {
+  const { MSG } = await import("../../src/protocol/messages.ts");
+  const numbers = Object.values(MSG);
+  t.equal(new Set(numbers).size, numbers.length, `duplicated: ${JSON.stringify(Object.entries(MSG).filter(([, v]) => numbers.indexOf(v) !== numbers.lastIndexOf(v)))}`);
+});
