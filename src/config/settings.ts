@@ -99,7 +99,7 @@ export const SETTINGS = {
   },
   hostTimeout: {
     option: "hostTimeout", key: "hostTimeout", env: "DISTRIBUTED_HOST_TIMEOUT", kind: SECONDS0,
-    fallback: (): number => 30, defaultText: "30", where: "master", what: "the hostTimeout option of addprocs, in seconds",
+    fallback: (): number => 30, defaultText: "30", where: "master", what: "seconds of silence before a worker whose host stopped acknowledging is declared dead (0: never)",
   },
   maxFrameBytes: {
     env: "DISTRIBUTED_MAX_FRAME_BYTES", kind: FRAME_BYTES,

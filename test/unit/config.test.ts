@@ -116,7 +116,7 @@ t.test("nested keys are dotted: ssh.* and slurm.*", async (t) => {
   rejects(t, { restrict: 0 }, "restrict", `"restrict" must be true or false; got 0`);
   rejects(t, { heartbeatInterval: -1 }, "heartbeatInterval", `"heartbeatInterval" must be a number of seconds >= 0; got -1`);
   rejects(t, { heartbeatTimeout: "5" }, "heartbeatTimeout", `"heartbeatTimeout" must be a number of seconds >= 0; got "5"`);
-  rejects(t, { hostTimeout: 0 }, "hostTimeout", `"hostTimeout" must be a positive number of seconds; got 0`);
+  rejects(t, { hostTimeout: -1 }, "hostTimeout", `"hostTimeout" must be a number of seconds >= 0; got -1`);
   rejects(t, { ssh: { shell: "fish" } }, "ssh.shell", `"ssh.shell" must be one of "posix", "csh"; got "fish"`);
   rejects(t, { ssh: { tunnel: "yes" } }, "ssh.tunnel", `"ssh.tunnel" must be true or false; got "yes"`);
   rejects(t, { ssh: { maxParallel: 0 } }, "ssh.maxParallel", `"ssh.maxParallel" must be a positive integer; got 0`);

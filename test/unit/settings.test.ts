@@ -34,7 +34,7 @@ const SAMPLES: Record<SettingName, Sample> = {
   threads: { option: 1, file: 2, text: "3", parsed: 3, bad: "0" },
   heartbeatInterval: { option: 1, file: 2, text: "0", parsed: 0, bad: "-1" },
   heartbeatTimeout: { option: 10, file: 20, text: "0", parsed: 0, bad: "5s" },
-  hostTimeout: { option: 10, file: 20, text: "40", parsed: 40, bad: "0" },
+  hostTimeout: { option: 10, file: 20, text: "0", parsed: 0, bad: "-2" },
   maxFrameBytes: { option: 8192, file: undefined, text: "65536", parsed: 65536, bad: "4095" },
   procs: { option: 1, file: 2, text: "0", parsed: 0, bad: "1.5" },
   ssh: { option: "/a/ssh", file: "/b/ssh", text: "/c/ssh", parsed: "/c/ssh", bad: "" },
