@@ -22,6 +22,8 @@
 import { encode } from "../src/protocol/codec.ts";
 import { encodeFrame, HEADER_BYTES } from "../src/protocol/frame.ts";
 import { MSG, PROTOCOL_VERSION } from "../src/protocol/messages.ts";
+// The unit tests' seeded PRNG and buffer join: the same frames for the same seed everywhere.
+import { concat, prng } from "../test/helpers/unit.ts";
 
 /** One fuzz frame. */
 export interface FuzzFrame {
@@ -35,31 +37,10 @@ export interface FuzzFrame {
 /** Ids of the driver's own requests (a valid REF_READY after each batch) are at least this. */
 export const SENTINEL_ID_BASE = 0x8000_0000;
 
-/** Deterministic PRNG (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The frame's bytes in one buffer. */
 export function frameBytes(type: number, id: number, value: unknown): Uint8Array {
   const { body, segments } = encode(value);
-  const chunks = encodeFrame(type, id, body, segments);
-  let n = 0;
-  for (const c of chunks) n += c.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concat(encodeFrame(type, id, body, segments));
 }
 
 /** Frames with this raw body (no codec), length prefix right. */
@@ -110,7 +91,7 @@ export class FrameFuzzer {
   pid: number;
 
   constructor(seed: number, pid: number) {
-    this.#next = mulberry32(seed);
+    this.#next = prng(seed);
     this.pid = pid;
   }
 

@@ -188,6 +188,54 @@ export class Connection {
   sendEncoded(type: number, id: number, encoded: Encoded): void {
     if (this.#closed) throw this.closeError(undefined);
     this.checkSize(type, encoded);
+    this.#enqueue(type, id, encoded);
+  }
+
+  /**
+   * Encodes and sends a message. Throws (before sending anything) if the value cannot be
+   * encoded, or if its frame is larger than the peer accepts.
+   */
+  send(type: number, id: number, value: unknown): void {
+    const encoded = encodeFor(this.peerPid, value, (e) => this.checkSize(type, e));
+    if (this.#closed) throw this.closeError(undefined);
+    this.#enqueue(type, id, encoded);
+  }
+
+  /** Sends a request and resolves with the response value (RESULT_ERR rejects with RemoteError). */
+  request(type: number, value: unknown): Promise<unknown> {
+    let encoded: Encoded;
+    try {
+      encoded = encodeFor(this.peerPid, value, (e) => this.checkSize(type, e));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#requestSized(type, encoded);
+  }
+
+  /** Like request, for an already-encoded body. Never throws: every failure rejects. */
+  requestEncoded(type: number, encoded: Encoded): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.closeError(undefined));
+    try {
+      this.checkSize(type, encoded);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#requestSized(type, encoded);
+  }
+
+  /** A request whose size was checked. */
+  #requestSized(type: number, encoded: Encoded): Promise<unknown> {
+    if (this.#closed) return Promise.reject(this.closeError(undefined));
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0xfffffffe ? 1 : this.#nextId + 1;
+    const promise = new Promise<unknown>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    this.hold();
+    this.#enqueue(type, id, encoded);
+    return promise;
+  }
+
+  /** Queues a checked message's frame for the next flush. */
+  #enqueue(type: number, id: number, encoded: Encoded): void {
     // Shared memory goes first, by reference, so it is known when the frame naming it arrives.
     if (encoded.shared.length > 0) {
       if (this.#socket.share === undefined) throw new ProtocolError(`${this.label} cannot receive shared memory`);
@@ -202,41 +250,6 @@ export class Connection {
       Connection.#unflushed.add(this);
       queueMicrotask(() => this.#flush());
     }
-  }
-
-  /**
-   * Encodes and sends a message. Throws (before sending anything) if the value cannot be
-   * encoded, or if its frame is larger than the peer accepts.
-   */
-  send(type: number, id: number, value: unknown): void {
-    this.sendEncoded(type, id, encodeFor(this.peerPid, value, (encoded) => this.checkSize(type, encoded)));
-  }
-
-  /** Sends a request and resolves with the response value (RESULT_ERR rejects with RemoteError). */
-  request(type: number, value: unknown): Promise<unknown> {
-    let encoded: Encoded;
-    try {
-      encoded = encodeFor(this.peerPid, value, (e) => this.checkSize(type, e));
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.requestEncoded(type, encoded);
-  }
-
-  /** Like request, for an already-encoded body. Never throws: every failure rejects. */
-  requestEncoded(type: number, encoded: Encoded): Promise<unknown> {
-    if (this.#closed) return Promise.reject(this.closeError(undefined));
-    try {
-      this.checkSize(type, encoded);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const id = this.#nextId;
-    this.#nextId = this.#nextId >= 0xfffffffe ? 1 : this.#nextId + 1;
-    const promise = new Promise<unknown>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    this.hold();
-    this.sendEncoded(type, id, encoded);
-    return promise;
   }
 
   /** Answers request `id` with a value. */
