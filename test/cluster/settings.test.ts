@@ -152,7 +152,12 @@ t.test("on the Slurm test cluster: an option, then the file's slurm key, then SB
     if (m === null) return { partition: "", name: "", printed: "" };
     submitted.push(m[1]!);
     const { stdout } = await execFileP("scontrol", ["show", "job", "-o", m[1]!], { env, timeout: 30_000 });
-    return { partition: /\bPartition=(\S+)/.exec(stdout)?.[1] ?? "", name: /\bJobName=(\S+)/.exec(stdout)?.[1] ?? "", printed: m[2]!.replace(m[1]!, "%j") };
+    return {
+      partition: /\bPartition=(\S+)/.exec(stdout)?.[1] ?? "",
+      name: /\bJobName=(\S+)/.exec(stdout)?.[1] ?? "",
+      // The job id replaces %j in the file name only: the temp directory's random name may hold the same digits.
+      printed: path.join(path.dirname(m[2]!), path.basename(m[2]!).replace(m[1]!, "%j")),
+    };
   };
   const vars = { SBATCH_PARTITION: "single", SBATCH_JOB_NAME: "from-env" };
   const none = project("slurm-none");
