@@ -67,12 +67,12 @@ for (const runtime of RUNTIMES) {
         }
       }
       if (name === "seed001/04-data-movement") {
-        // Element-wise on 1000×1000 matrices, method1 moves 16 MB more than method2: it must
-        // take longer (best of 20 runs each). The seed's 100×100 pair is compute-bound here
-        // (no BLAS), so its ratio is only reported.
-        const ratios = [...run.stdout.matchAll(/takes ([\d.]+)x its time/g)].map((m) => Number(m[1]));
-        t.equal(ratios.length, 2, "both pairs were timed");
-        t.ok(ratios[1]! > 1, `element-wise: method2 is faster (method1 takes ${ratios[1]}x its time)`);
+        // The seed's lesson is the data each method moves, which the example measures exactly:
+        // method1 sends A and B and brings C back, method2 only brings C back. Which is faster
+        // is a timing (reported above, never asserted: a loaded machine inverted it once).
+        const moved = [...run.stdout.matchAll(/method(\d): [\d.]+ ms {2}moves (\d+) kB/g)].map((m) => [Number(m[1]), Number(m[2])]);
+        t.same(moved, [[1, 240], [2, 80], [1, 24000], [2, 8000]], "method1 moves A, B and C, method2 only C, for both sizes");
+        t.equal([...run.stdout.matchAll(/method1 moves 3x the data of method2/g)].length, 2, "and the example says so for both pairs");
       }
     });
   }
