@@ -26,7 +26,7 @@ export { clusterCookie } from "./cluster/cookie.ts";
 export { interruptOverConnection } from "./cluster/lifecycle.ts";
 export { startThread, newChannel, PortStream, type ThreadHandle } from "./runtime/threads.ts";
 export { registerSharedBuffers } from "./protocol/codec.ts";
-export { threadWorkerEntry } from "./cluster/addprocs.ts";
+export { threadWorkerEntry } from "./worker/entries.ts";
 export { currentRuntime } from "./runtime/detect.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { resolveSetting } from "./config/resolve.ts";

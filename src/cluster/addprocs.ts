@@ -17,7 +17,8 @@
  */
 import { ClusterOptionsError, WorkerStartError } from "../errors.ts";
 import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/detect.ts";
-import { cwd, env as readEnv, fromFileUrl, writeStderr } from "../runtime/host.ts";
+import { cwd, env as readEnv, writeStderr } from "../runtime/host.ts";
+import { workerEntry } from "../worker/entries.ts";
 import { clusterCookie } from "./cookie.ts";
 import { loadConfig } from "../config/load.ts";
 import { resolveSetting, type EnvReader } from "../config/resolve.ts";
@@ -328,15 +329,4 @@ function launchParams(count: number, options: AddprocsOptions): LaunchParams {
   };
   if (options.exename !== undefined) params.exename = options.exename;
   return params;
-}
-
-/** The module a thread worker runs (see src/worker/thread-worker.ts). */
-export function threadWorkerEntry(): URL {
-  return new URL(`../worker/thread-worker.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
-}
-
-/** The worker entry file of this package (the .ts source under Bun/Deno/tsx, else the built .js). */
-export function workerEntry(): string {
-  const ext = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
-  return fromFileUrl(new URL(`../worker/main${ext}`, import.meta.url));
 }

@@ -20,7 +20,7 @@ import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { toSpec } from "../code/function-spec.ts";
 import { remotecallFetch, runHere } from "../remote/calls.ts";
-import { defaultWorkerPool } from "./pool.ts";
+import { defaultWorkerPool } from "../remote/worker-pool.ts";
 import { evenBounds, Range } from "./range.ts";
 import { reduceChunk, reducerFunction, type Reducer } from "./reduce-chunk.ts";
 

@@ -13,7 +13,7 @@
 import { registerSystemFunction } from "../code/function-spec.ts";
 import { toWireError, type WireError } from "../errors.ts";
 import { state } from "../cluster/state.ts";
-import { callCached } from "./caching-pool.ts";
+import { callCached } from "../remote/caching-pool.ts";
 import { Range } from "./range.ts";
 
 /** What a batch returns: results by position, failures as [position, error], and its time in ms. */

@@ -27,8 +27,8 @@ import { state } from "../cluster/state.ts";
 import { toSpec } from "../code/function-spec.ts";
 import { remotecallFetch } from "../remote/calls.ts";
 import { mapBatch, type BatchResult } from "./map-batch.ts";
-import { CachingPool } from "./caching-pool.ts";
-import { defaultWorkerPool, isPool, WorkerPool } from "./pool.ts";
+import { CachingPool } from "../remote/caching-pool.ts";
+import { defaultWorkerPool, isPool, WorkerPool } from "../remote/worker-pool.ts";
 import { ProgressReporter, type PmapProgress } from "./progress.ts";
 import { Range } from "./range.ts";
 

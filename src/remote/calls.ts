@@ -25,9 +25,13 @@ import { peers } from "../cluster/peers.ts";
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { Future, newRefId } from "./future.ts";
-import { defaultWorkerPool, isPool, type WorkerPool } from "../parallel/pool.ts";
-import { CachingPool, callCached } from "../parallel/caching-pool.ts";
+import { defaultWorkerPool, isPool, type WorkerPool } from "./worker-pool.ts";
+import { CachingPool, callCached } from "./caching-pool.ts";
 import { refKey, refs } from "./refs.ts";
+// A process that can call can be called back: loading the remote verbs registers the servers
+// of calls and references with the message router, on the master and on every worker.
+import "./call-server.ts";
+import "./ref-server.ts";
 
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => unknown;

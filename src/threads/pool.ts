@@ -27,13 +27,14 @@ import { encodeCall, type CallBody } from "../code/invoke.ts";
 import { state } from "../cluster/state.ts";
 import { toWireError, type WireError } from "../errors.ts";
 import { decode, encode, registerSharedBuffers, type SharedPair } from "../protocol/codec.ts";
-import { fromFileUrl } from "../runtime/host.ts";
 import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { startThread, type ThreadHandle } from "../runtime/threads.ts";
 import { mapBatch, type BatchResult } from "../parallel/map-batch.ts";
 import { evenBounds, Range } from "../parallel/range.ts";
 import { reduceChunk, reducerFunction, type Reducer } from "../parallel/reduce-chunk.ts";
 import { poolSize, setPoolSize, sizeBeforeStart } from "./pool-size.ts";
+import { poolThreadEntry } from "../worker/entries.ts";
+import { setEverywhereInThreads } from "../remote/everywhere.ts";
 
 /** A task for a pool thread, and its answer. */
 export interface PoolRequest {
@@ -75,16 +76,12 @@ let nextStart = 0;
 /** Calls everywhere() made here, replayed in every pool thread as it starts. */
 const replay: CallBody[] = [];
 
-function threadEntry(): URL {
-  return new URL(`./pool-thread.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url);
-}
-
 function startPool(): PoolThread[] {
   if (pool !== null) return pool;
   const n = nthreads();
   const started: PoolThread[] = [];
   for (let id = 1; id <= n; id++) {
-    const handle = startThread(threadEntry(), { threadid: id, myid: state.myid, replay: replay.map((call) => encodeForThread(call, "everywhere").body) });
+    const handle = startThread(poolThreadEntry(), { threadid: id, myid: state.myid, replay: replay.map((call) => encodeForThread(call, "everywhere").body) });
     const thread: PoolThread = { id, handle, pending: new Map() };
     handle.unref();
     handle.onMessage((m) => onReply(thread, m as PoolReply));
@@ -247,8 +244,8 @@ export async function reduce<R>(r: Range | number, body: (i: number) => R | Prom
   return acc;
 }
 
-/** @internal everywhere() on this process: also in the pool's threads, now and when they start. */
-export async function everywhereInThreads(fn: Function, args: unknown[]): Promise<void> {
+/** everywhere() on this process: also in the pool's threads, now and when they start. */
+async function everywhereInThreads(fn: Function, args: unknown[]): Promise<void> {
   const call = encodeCall(fn, args, "everywhere");
   replay.push(call);
   if (pool === null) return;
@@ -260,10 +257,6 @@ export function failureReply(id: number, err: unknown): PoolReply {
   return { id, ok: false, body: new Uint8Array(encode(toWireError(err, state.myid), null, true).body), share: [] };
 }
 
-/** @internal For the pool thread module: the URL it runs. */
-export function poolThreadPath(): string {
-  return fromFileUrl(threadEntry());
-}
 
 /**
  * The thread pool, as one object (Julia's `Threads` module): `threads.nthreads()`,
@@ -271,3 +264,5 @@ export function poolThreadPath(): string {
  * `threads.reduce(range, body, reducer)`, `threads.setNthreads(n)`, `threads.close()`.
  */
 export const threads = { nthreads, threadid, setNthreads, close, parallelFor, map, reduce };
+
+setEverywhereInThreads(everywhereInThreads);

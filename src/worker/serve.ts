@@ -21,7 +21,8 @@
  * ```
  * @module
  */
-import { dispatchHooks, attachDispatch, interruptRunningCalls } from "../cluster/dispatch.ts";
+import { dispatchHooks, attachDispatch } from "../cluster/dispatch.ts";
+import { interruptRunningCalls } from "../remote/call-server.ts";
 import { state } from "../cluster/state.ts";
 import { ProtocolError, setLocalLabel, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";

@@ -1,7 +1,7 @@
 // WorkerPools the program drops are collected: the cluster's "worker removed" listener holds
 // them weakly (pmap makes a pool per call when given an array of pids).
 import t from "tap";
-import { WorkerPool } from "../../src/parallel/pool.ts";
+import { WorkerPool } from "../../src/remote/worker-pool.ts";
 
 t.test("100,000 dropped pools leave the heap as it was", async (t) => {
   const gc = (globalThis as { gc?: () => void }).gc;

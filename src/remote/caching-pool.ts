@@ -26,7 +26,7 @@ import { registerSystemFunction, toSpec } from "../code/function-spec.ts";
 import { encodeCall } from "../code/invoke.ts";
 import { registerClass } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
-import { WorkerPool } from "./pool.ts";
+import { WorkerPool } from "./worker-pool.ts";
 
 // --- on the workers: the functions shipped here, by id ---
 const cached = new Map<number, Function>();

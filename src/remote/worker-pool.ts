@@ -34,9 +34,9 @@ import { state } from "../cluster/state.ts";
 import { DistributedError } from "../errors.ts";
 import { noteSentHandle, registerClass } from "../protocol/codec.ts";
 import type { RefId } from "../protocol/messages.ts";
-import { newRefId } from "../remote/future.ts";
-import { releaseHandle, trackHandle } from "../remote/handles.ts";
-import { refKey, refs } from "../remote/refs.ts";
+import { newRefId } from "./future.ts";
+import { releaseHandle, trackHandle } from "./handles.ts";
+import { refKey, refs } from "./refs.ts";
 import { askOwner, servePools, tellOwner } from "./pool-link.ts";
 
 /** A pool's workers and which of them are idle now (what `pool.status()` answers). */

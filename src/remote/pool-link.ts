@@ -21,7 +21,7 @@ import { state } from "../cluster/state.ts";
 import { toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import { MSG, type RefId } from "../protocol/messages.ts";
-import { refKey } from "../remote/refs.ts";
+import { refKey } from "./refs.ts";
 
 /** What a handle can ask of its pool's owner. */
 export type PoolOp = "take" | "put" | "push" | "wait" | "status";

@@ -12,10 +12,10 @@
  */
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
-import { remotecallFetch } from "../remote/calls.ts";
-import { CachingPool } from "../parallel/caching-pool.ts";
-import { registerSystemFunction } from "./function-spec.ts";
-import { Main } from "./main-scope.ts";
+import { remotecallFetch } from "./calls.ts";
+import { CachingPool } from "./caching-pool.ts";
+import { registerSystemFunction } from "../code/function-spec.ts";
+import { Main } from "../code/main-scope.ts";
 
 const undefineMain = (names: string[]): number => Main.undefine(names);
 registerSystemFunction("undefineMain", undefineMain);

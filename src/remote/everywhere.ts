@@ -22,17 +22,28 @@ import { assertSendable } from "../protocol/sendable.ts";
 import { toFileUrl } from "../runtime/host.ts";
 import { procs } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
-import { remotecallFetch } from "../remote/calls.ts";
-import { checkFreeNames, noteRemoteNames, registerSystemFunction, resolveSpec, toSpec, type FnSpec } from "./function-spec.ts";
-import { isBindableName, Main } from "./main-scope.ts";
-import { loadModule } from "./modules.ts";
-import { everywhereInThreads } from "../threads/pool.ts";
-import { functionExpression } from "./source.ts";
+import { remotecallFetch } from "./calls.ts";
+import { checkFreeNames, noteRemoteNames, registerSystemFunction, resolveSpec, toSpec, type FnSpec } from "../code/function-spec.ts";
+import { isBindableName, Main } from "../code/main-scope.ts";
+import { loadModule } from "../code/modules.ts";
+import { functionExpression } from "../code/source.ts";
 
 /** Options of everywhere. */
 export interface EverywhereOptions {
   /** The processes to run on (default: procs(), the master included). */
   procs?: readonly number[];
+}
+
+/** How everywhere() reaches this process's thread pool (src/threads/ sits above this floor and registers it). */
+type ThreadFanout = (fn: Function, args: unknown[]) => Promise<void>;
+let everywhereInThreads: ThreadFanout = async () => {};
+
+/**
+ * @internal Called once by the thread pool's module when it loads: from then on, what
+ * everywhere() runs on a process also runs (and is replayed) in that process's pool threads.
+ */
+export function setEverywhereInThreads(fanout: ThreadFanout): void {
+  everywhereInThreads = fanout;
 }
 
 // On a worker, what everywhere() does reaches that worker's thread pool too.

@@ -12,7 +12,7 @@ import { setLocalLabel } from "../errors.ts";
 import { decode, encode, registerSharedBuffers } from "../protocol/codec.ts";
 import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { onPortMessage, threadContext } from "../runtime/threads.ts";
-import { failureReply, type PoolReply, type PoolRequest } from "./pool.ts";
+import { failureReply, type PoolReply, type PoolRequest } from "../threads/pool.ts";
 
 const context = threadContext();
 const { threadid, myid, replay } = context.data as { threadid: number; myid: number; replay: Uint8Array[] };
