@@ -3,10 +3,12 @@
 //   - only src/runtime/ touches host APIs (node:*, Bun.*, Deno.*); src/protocol/ does no I/O
 //   - managers/ reach the core only through src/internal.ts
 //   - nothing imports test/, bench/ or scripts/; no import cycles in src/ and managers/
+//   - every import runs down the floors of scripts/layers.mjs (src/README.md), or is one of its named exceptions
 //   - docs/api.md is what scripts/api-docs.mjs makes from the doc comments (run `npm run docs`)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { checkApiDocs } from "./api-docs.mjs";
+import { checkLayers } from "./layers.mjs";
 
 const root = path.resolve(new URL("..", import.meta.url).pathname);
 const problems = [];
@@ -68,6 +70,7 @@ function visit(file) {
   state.set(file, 2);
 }
 for (const file of graph.keys()) if (!state.has(file)) visit(file);
+problems.push(...checkLayers(graph, root));
 
 const staleDocs = checkApiDocs();
 if (staleDocs !== null) problems.push(staleDocs);
