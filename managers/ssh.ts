@@ -39,6 +39,7 @@ import {
   type ExitStatus,
   type LaunchParams,
   type ManageOp,
+  type SshOptions,
   type WorkerConfig,
 } from "../src/internal.ts";
 import { remoteCommand, sshArgv } from "./ssh/command.ts";
@@ -47,23 +48,8 @@ import { describeMachine, destination, parseMachines, type MachineEntry, type Ma
 import { HostSession, type RemoteWorker } from "./ssh/session.ts";
 import { quotePosix, type RemoteShell } from "./ssh/shell-quote.ts";
 
-/** Options of SSHManager (also accepted by addprocs(machines, options)). */
-export interface SSHManagerOptions {
-  /** The ssh executable (default "ssh" on PATH). */
-  ssh?: string;
-  /** Extra ssh arguments, e.g. ["-i", keyFile] or ["-F", configFile]; they override our defaults except BatchMode. */
-  sshflags?: readonly string[];
-  /** The remote login shell's family: "posix" (default) or "csh". */
-  shell?: RemoteShell;
-  /** Reach the workers through ssh port forwarding; they listen on their host's loopback (default false). */
-  tunnel?: boolean;
-  /** Share one ssh connection per host between all sessions to it (ControlMaster; default false). */
-  multiplex?: boolean;
-  /** Hosts being connected at the same time (default 10). */
-  maxParallel?: number;
-  /** The worker entry file on the remote hosts (default: the same path as on this host). */
-  entry?: string;
-}
+/** Options of SSHManager (also accepted by addprocs(machines, options)): the SSH option set, declared once in the core. */
+export type SSHManagerOptions = SshOptions;
 
 const sessions = new Set<HostSession>();
 let controlDir: string | undefined;

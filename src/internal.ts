@@ -30,3 +30,4 @@ export { threadWorkerEntry } from "./worker/entries.ts";
 export { currentRuntime } from "./runtime/detect.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { resolveSetting } from "./config/resolve.ts";
+export { pickSshOptions, type SshOptions } from "./config/ssh-options.ts";

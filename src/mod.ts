@@ -15,9 +15,11 @@ import { SSHManager } from "../managers/ssh.ts";
 import { ThreadManager } from "../managers/threads.ts";
 import { setLocalManagerFactory, setMachinesManagerFactory, setThreadManagerFactory } from "./cluster/addprocs.ts";
 import { Main } from "./code/main-scope.ts";
+import { pickSshOptions } from "./config/ssh-options.ts";
 import * as self from "./mod.ts";
 
-export { addprocs, type AddprocsOptions, type Machine } from "./cluster/addprocs.ts";
+export { addprocs } from "./cluster/addprocs.ts";
+export type { AddprocsOptions, Machine } from "./cluster/addprocs-options.ts";
 export { rmprocs, interrupt, type RmprocsOptions } from "./cluster/lifecycle.ts";
 export { myid, procs, workers, nprocs, nworkers } from "./cluster/queries.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
@@ -65,18 +67,7 @@ export { TopologyError } from "./cluster/links.ts";
 
 setLocalManagerFactory(() => new LocalManager());
 setThreadManagerFactory(() => new ThreadManager());
-setMachinesManagerFactory(
-  (machines, o) =>
-    new SSHManager(machines, {
-      ...(o.ssh !== undefined ? { ssh: o.ssh } : {}),
-      ...(o.sshflags !== undefined ? { sshflags: o.sshflags } : {}),
-      ...(o.shell !== undefined ? { shell: o.shell } : {}),
-      ...(o.tunnel !== undefined ? { tunnel: o.tunnel } : {}),
-      ...(o.multiplex !== undefined ? { multiplex: o.multiplex } : {}),
-      ...(o.maxParallel !== undefined ? { maxParallel: o.maxParallel } : {}),
-      ...(o.entry !== undefined ? { entry: o.entry } : {}),
-    }),
-);
+setMachinesManagerFactory((machines, options) => new SSHManager(machines, pickSshOptions(options)));
 
 // Main on every process starts with the package's public exports, so shipped code can call
 // myid(), remotecall(), ... without importing anything. tsx inserts __name(fn, "name") calls

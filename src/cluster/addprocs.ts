@@ -16,96 +16,15 @@
  * @module
  */
 import { ClusterOptionsError, WorkerStartError } from "../errors.ts";
-import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/detect.ts";
-import { cwd, env as readEnv, writeStderr } from "../runtime/host.ts";
-import { workerEntry } from "../worker/entries.ts";
-import { clusterCookie } from "./cookie.ts";
+import { env as readEnv, writeStderr } from "../runtime/host.ts";
 import { loadConfig } from "../config/load.ts";
-import { resolveSetting, type EnvReader } from "../config/resolve.ts";
-import type { DistributedConfig } from "../config/schema.ts";
-import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
+import { checkClusterOptions, launchParams, withConfig, type AddprocsOptions, type Machine } from "./addprocs-options.ts";
 import { installExitHooks } from "./lifecycle.ts";
 import { announceMembers, connectEagerTopology } from "./directory.ts";
 import { joinWorker } from "./join.ts";
-import type { ClusterManager, LaunchParams, WorkerConfig } from "./manager.ts";
+import type { ClusterManager, WorkerConfig } from "./manager.ts";
 import { peers } from "./peers.ts";
 import { state } from "./state.ts";
-
-/** Options of addprocs (Julia's keyword arguments). */
-export interface AddprocsOptions {
-  /** Runtime of the workers; default: this process's. */
-  runtime?: RuntimeName;
-  /** Executable to run; default: this process's own for the same runtime, else found on PATH. */
-  exename?: string;
-  /** Extra runtime flags for the workers (e.g. ["--max-old-space-size=4096"]). */
-  exeflags?: string[];
-  /** Working directory of the workers; default: this process's. */
-  dir?: string;
-  /** Extra environment variables for the workers. */
-  env?: Record<string, string>;
-  /**
-   * For addprocs(n): "processes" (default) starts worker processes; "threads" starts thread
-   * workers, threads of this process that share its memory (SharedArray, Atomic).
-   */
-  manager?: "processes" | "threads";
-  /** Threads in each worker's pool (`threads.nthreads()` there; sets DISTRIBUTED_THREADS for it). */
-  threads?: number;
-  /** Cluster topology: all_to_all (default), master_worker, or custom (the manager's ident/connectIdents). */
-  topology?: "all_to_all" | "master_worker" | "custom";
-  /** Connect worker-to-worker lazily, on first use (default true). */
-  lazy?: boolean;
-  /** Workers listen on loopback only (default true); false: on all interfaces. */
-  restrict?: boolean;
-  /** Seconds to wait for all workers to start and connect (default 60, env DISTRIBUTED_WORKER_TIMEOUT). */
-  timeout?: number;
-  /**
-   * Seconds between heartbeats on idle connections (default 5, env DISTRIBUTED_HEARTBEAT_INTERVAL).
-   */
-  heartbeatInterval?: number;
-  /**
-   * Seconds of silence after which a worker is declared dead (default 300, as Dask's
-   * worker-ttl; env DISTRIBUTED_HEARTBEAT_TIMEOUT; 0: never). A process that dies closes its
-   * sockets and is noticed at once; this catches hung processes and lost hosts. Heartbeats are
-   * answered by the event loop, so a synchronous call longer than this looks like a hang: keep
-   * it above your longest synchronous call.
-   */
-  heartbeatTimeout?: number;
-  /**
-   * Seconds after which a worker whose host stopped acknowledging our bytes (crashed,
-   * unplugged, partitioned away) is declared dead: its pending calls fail with
-   * ProcessExitedError and pmap requeues its items (default 30; env DISTRIBUTED_HOST_TIMEOUT;
-   * 0: never). Read from the kernel's TCP state (Linux), so a worker busy in a long call is
-   * never mistaken for a lost host; workers leave when the master's host is lost the same way.
-   */
-  hostTimeout?: number;
-  /**
-   * Keep the workers that came up when others fail (default false: any failure stops them
-   * all and rejects). Each failure is printed as a warning and passed to `onFailure`; the call
-   * still rejects when nothing came up.
-   */
-  partial?: boolean;
-  /** With `partial: true`, called once per failed host or worker. */
-  onFailure?: (error: Error) => void;
-
-  // SSH (addprocs(machines)); see managers/ssh.ts for the details of each.
-  /** The ssh executable (default "ssh", found on PATH; it honours ~/.ssh/config). */
-  ssh?: string;
-  /** Extra ssh arguments, e.g. ["-i", keyFile, "-F", configFile]. */
-  sshflags?: string[];
-  /** The login shell on the remote hosts: "posix" (sh, bash, zsh; default) or "csh" (csh, tcsh). */
-  shell?: "posix" | "csh";
-  /** Reach the workers through ssh port forwarding (they listen on their host's loopback). */
-  tunnel?: boolean;
-  /** One ssh connection per host, shared by every ssh to it (ControlMaster). */
-  multiplex?: boolean;
-  /** Hosts started at the same time (default 10). */
-  maxParallel?: number;
-  /** The worker entry file on the remote hosts (default: the same path as on this one). */
-  entry?: string;
-}
-
-/** One host for addprocs(machines): "[user@]host[:port] [bind_addr[:port]]" or [host, count | "auto"]. */
-export type Machine = string | readonly [string, number | "auto"];
 
 type ManagerFactory = () => ClusterManager;
 type MachinesManagerFactory = (machines: readonly Machine[], options: AddprocsOptions) => ClusterManager;
@@ -234,37 +153,13 @@ async function reportPartial(
 }
 
 /**
- * The options, each setting that is not given filled from the configuration file, else from
- * its environment variable (src/config/settings.ts): option > config > environment. Defaults
- * stay with the code that uses each. Thread workers run this process's runtime, so they take
- * no runtime, exename or exeflags from the file or the environment; the SSH settings are read
- * only for addprocs(machines). `threads` is taken from the file only: each process reads
- * DISTRIBUTED_THREADS itself (local workers inherit the master's).
- */
-export function withConfig(options: AddprocsOptions, config: DistributedConfig, env: EnvReader = readEnv, machines = true): AddprocsOptions {
-  const merged: Record<string, unknown> = { ...options };
-  for (const name of Object.keys(SETTINGS) as SettingName[]) {
-    const setting: Setting<unknown> = SETTINGS[name];
-    if (setting.option === undefined || (setting.processesOnly === true && options.manager === "threads") || (setting.ssh === true && !machines)) continue;
-    const resolved = resolveSetting(name, { option: merged[setting.option], config, env: setting.eachProcess === true ? undefined : env });
-    if (resolved.from !== "default") merged[setting.option] = resolved.value;
-  }
-  if (config.env !== undefined) merged.env = { ...config.env, ...options.env };
-  return merged as AddprocsOptions;
-}
-
-/**
  * Topology and laziness belong to the cluster of the moment, as in Julia: the first addprocs
  * after the cluster was emptied sets them (an option not given takes its default, never what
  * an earlier cluster used); while workers exist, an option that differs is refused naming both
  * values, and an option not given takes the cluster's. Heartbeat settings apply from now on.
  */
 function applyClusterOptions(options: AddprocsOptions): void {
-  if (options.lazy !== undefined && typeof options.lazy !== "boolean") throw new TypeError(`Option lazy must be a boolean, got ${JSON.stringify(options.lazy)}`);
-  for (const key of ["heartbeatInterval", "heartbeatTimeout", "hostTimeout"] as const) {
-    const v = options[key];
-    if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new RangeError(`Option ${key} must be a number of seconds >= 0, got ${String(v)}`);
-  }
+  checkClusterOptions(options);
   const empty = peers.all().length === 0;
   const topology = options.topology ?? (empty ? "all_to_all" : state.topology);
   // Only all_to_all connects lazily; the other topologies ignore lazy, as Julia's do.
@@ -295,38 +190,4 @@ async function stopLaunched(pid: number, config: WorkerConfig, manager: ClusterM
   const peer = peers.get(pid);
   if (peer !== undefined) peer.conn.close();
   await manager.kill(pid, config);
-}
-
-function launchParams(count: number, options: AddprocsOptions): LaunchParams {
-  const runtime = options.runtime === undefined ? currentRuntime() : assertRuntime(options.runtime);
-  const timeout = options.timeout ?? SETTINGS.timeout.fallback();
-  if (typeof timeout !== "number" || !(timeout > 0)) throw new RangeError(`Option timeout must be a positive number of seconds, got ${String(timeout)}`);
-  if (options.exeflags !== undefined && !(Array.isArray(options.exeflags) && options.exeflags.every((f) => typeof f === "string"))) {
-    throw new TypeError("Option exeflags must be an array of strings, e.g. [\"--max-old-space-size=4096\"]");
-  }
-  if (options.env !== undefined && (typeof options.env !== "object" || Object.values(options.env).some((v) => typeof v !== "string"))) {
-    throw new TypeError("Option env must be an object of string values, e.g. { OMP_NUM_THREADS: \"1\" }");
-  }
-  if (options.topology !== undefined && !["all_to_all", "master_worker", "custom"].includes(options.topology)) {
-    throw new TypeError(`Option topology must be "all_to_all", "master_worker" or "custom", got ${JSON.stringify(options.topology)}`);
-  }
-  const env = { ...(options.env ?? {}) };
-  if (options.threads !== undefined) {
-    if (!(Number.isInteger(options.threads) && options.threads >= 1)) throw new RangeError(`Option threads must be a positive integer (threads per worker), got ${String(options.threads)}`);
-    env.DISTRIBUTED_THREADS = String(options.threads);
-  }
-  const params: LaunchParams = {
-    count,
-    cookie: clusterCookie(),
-    runtime,
-    exeflags: options.exeflags ?? [],
-    dir: options.dir ?? cwd(),
-    dirGiven: options.dir !== undefined,
-    env,
-    restrict: options.restrict ?? SETTINGS.restrict.fallback(),
-    timeout,
-    entry: workerEntry(),
-  };
-  if (options.exename !== undefined) params.exename = options.exename;
-  return params;
 }

@@ -14,6 +14,7 @@
 import type { RuntimeName } from "../runtime/detect.ts";
 import { COUNT, FLAGS, SECONDS, STRING } from "./kinds.ts";
 import { settingsByKey } from "./settings.ts";
+import type { SshConfig } from "./ssh-options.ts";
 
 /**
  * Defaults for addprocs and the CLI, from distributed.config.*, .distributedrc* or package.json's
@@ -47,14 +48,7 @@ export interface DistributedConfig {
   /** Extra environment variables for the workers. */
   env?: Record<string, string>;
   /** SSH defaults (addprocs(machines)). */
-  ssh?: {
-    ssh?: string;
-    sshflags?: string[];
-    shell?: "posix" | "csh";
-    tunnel?: boolean;
-    multiplex?: boolean;
-    maxParallel?: number;
-  };
+  ssh?: SshConfig;
   /** Slurm defaults (SlurmManager, `distributed slurm submit`). */
   slurm?: {
     partition?: string;

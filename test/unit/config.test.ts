@@ -8,7 +8,8 @@ import path from "node:path";
 import t from "tap";
 import { ConfigError, validateConfig, type DistributedConfig } from "../../src/config/schema.ts";
 import { forgetConfig, loadConfig } from "../../src/config/load.ts";
-import { addprocs, withConfig, type AddprocsOptions } from "../../src/cluster/addprocs.ts";
+import { addprocs } from "../../src/cluster/addprocs.ts";
+import { withConfig, type AddprocsOptions } from "../../src/cluster/addprocs-options.ts";
 import type { ClusterManager, LaunchParams } from "../../src/cluster/manager.ts";
 import { caught } from "../helpers/unit.ts";
 

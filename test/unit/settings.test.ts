@@ -10,7 +10,7 @@ import { BOOL, FLAGS, THREADS } from "../../src/config/kinds.ts";
 import { configValue, EnvVarError, fromEnvironment, readVariable, resolveSetting } from "../../src/config/resolve.ts";
 import { validateConfig, type DistributedConfig } from "../../src/config/schema.ts";
 import { OTHER_VARIABLES, SETTINGS, type Setting, type SettingName } from "../../src/config/settings.ts";
-import { withConfig } from "../../src/cluster/addprocs.ts";
+import { withConfig } from "../../src/cluster/addprocs-options.ts";
 import { currentRuntime } from "../../src/runtime/detect.ts";
 import { ROOT } from "../helpers/processes.ts";
 import { caught } from "../helpers/unit.ts";
