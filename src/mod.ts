@@ -36,7 +36,7 @@ export { localReferenceCounts } from "./remote/diagnostics.ts";
 export { clear } from "./code/clear.ts";
 export { everywhere, type EverywhereOptions } from "./code/everywhere.ts";
 export { capture } from "./code/capture.ts";
-export { registerClass, type ClassCodec } from "./protocol/codec.ts";
+export { registerClass, type ClassCodec } from "./protocol/class-registry.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
