@@ -15,7 +15,7 @@
 import yargs from "yargs";
 import type { Argv } from "yargs";
 import { RUNTIMES } from "../runtime/detect.ts";
-import { scriptArgs, setExitCode, writeStderr } from "../runtime/host.ts";
+import { scriptArgs, setExitCode, stdoutColumns, writeStderr } from "../runtime/host.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { runScriptAsMaster } from "./run.ts";
 import { infoCommand } from "./info.ts";
@@ -143,7 +143,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
     .strict()
     .help()
     .alias("help", "h")
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(Math.min(100, stdoutColumns() ?? 100))
     .exitProcess(false)
     .fail((message: string | undefined, err: Error | undefined) => {
       throw err ?? new UsageError(message ?? "invalid command line");
