@@ -1,12 +1,14 @@
 // Repository checks that keep the design card's boundaries true. Exits non-zero on a finding.
 //   - package.json and deno.json export the same entry points, and carry the same version
-//   - only src/runtime/ touches host APIs (node:*, Bun.*, Deno.*); src/protocol/ does no I/O
+//   - only src/runtime/ touches host APIs (node:*, Bun.*, Deno.*, the `process` global; bin/ too);
+//     src/protocol/ does no I/O
 //   - managers/ reach the core only through src/internal.ts
 //   - nothing imports test/, bench/ or scripts/; no import cycles in src/ and managers/
 //   - every import runs down the floors of scripts/layers.mjs (src/README.md), or is one of its named exceptions
 //   - docs/api.md is what scripts/api-docs.mjs makes from the doc comments (run `npm run docs`)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import ts from "typescript";
 import { checkApiDocs } from "./api-docs.mjs";
 import { checkLayers } from "./layers.mjs";
 
@@ -51,8 +53,36 @@ for (const file of sources) {
     if (r.startsWith("src/protocol/") && spec.startsWith("../") && !spec.startsWith("../errors.ts")) problems.push(`${r} imports ${spec}: src/protocol/ stays pure`);
   }
   if (!inRuntime && /\b(Bun|Deno)\.[a-z]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) problems.push(`${r} uses Bun.* or Deno.* outside src/runtime/`);
+  if (!inRuntime && !r.startsWith("bin/")) {
+    const lines = processGlobalLines(file, text);
+    if (lines.length > 0) problems.push(`${r}:${lines.join(",")} uses the process global outside src/runtime/: add a helper there (e.g. in src/runtime/host.ts)`);
+  }
   graph.set(file, imports.filter((s) => s.startsWith(".")).map((s) => path.resolve(path.dirname(file), s)));
 }
+
+/**
+ * Lines of `file` where code (not a comment or a string) refers to the `process` global:
+ * `process.x`, `process?.x`, `process[x]`, `{ process }`, `globalThis.process`. A property or
+ * declaration named "process" is not a use (a local variable of that name would be flagged
+ * where it is used: name it otherwise).
+ */
+function processGlobalLines(file, text) {
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const lines = new Set();
+  const visit = (node) => {
+    const isGlobalThisProperty = ts.isPropertyAccessExpression(node) && node.name.text === "process" && ts.isIdentifier(node.expression) && node.expression.text === "globalThis";
+    const isReference =
+      ts.isIdentifier(node) &&
+      node.text === "process" &&
+      (node.parent.name !== node || ts.isShorthandPropertyAssignment(node.parent)) &&
+      !(ts.isQualifiedName(node.parent) && node.parent.right === node);
+    if (isGlobalThisProperty || isReference) lines.add(sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return [...lines];
+}
+
 // Cycle check (the package door's self-import, used to seed Main, is the one allowed loop).
 const state = new Map();
 const stack = [];

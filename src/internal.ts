@@ -25,7 +25,7 @@ export { addprocs } from "./cluster/addprocs.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
 export { interruptOverConnection } from "./cluster/lifecycle.ts";
 export { startThread, newChannel, PortStream, type ThreadHandle } from "./runtime/threads.ts";
-export { registerSharedBuffers } from "./protocol/codec.ts";
+export { registerSharedBuffers } from "./protocol/shared-memory-ids.ts";
 export { threadWorkerEntry } from "./worker/entries.ts";
 export { currentRuntime } from "./runtime/detect.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";

@@ -38,7 +38,7 @@ export { localReferenceCounts } from "./remote/diagnostics.ts";
 export { clear } from "./remote/clear.ts";
 export { everywhere, type EverywhereOptions } from "./remote/everywhere.ts";
 export { capture } from "./code/capture.ts";
-export { registerClass, type ClassCodec } from "./protocol/codec.ts";
+export { registerClass, type ClassCodec } from "./protocol/class-registry.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";

@@ -122,3 +122,88 @@ netns_pids() {
   done
   return 0
 }
+
+# ---------------------------------------------------------------- host networks
+# A host network: a bridge BRIDGE on which this machine has an address, and one network
+# namespace PREFIX-NAME per test host, joined to the bridge by a veth pair (PREFIX-NAME on this
+# side, eth0 inside), with a default route via this machine. The hosts reach each other and this
+# machine's bridge address, not its 127.0.0.1. Bridge, veth and namespace names are
+# machine-wide, so the bridge's alias records the state directory that owns the network: a
+# script run with another state directory leaves it alone.
+
+# Runs a command, and says which one failed (callers run in `if`, where set -e is off).
+run() { "$@" || { echo "\`$*\` failed" >&2; return 1; }; }
+
+# host_network_owner BRIDGE: the state directory that made the bridge (its alias), or nothing.
+host_network_owner() { cat "/sys/class/net/$1/ifalias" 2>/dev/null || true; }
+
+# owns_host_network BRIDGE DIR: whether DIR may use and remove the network: the bridge was made
+# for DIR, or there is none, or it has no owner (half torn down, nobody's).
+owns_host_network() {
+  local bridge=$1 dir=$2 owner
+  [ -e "/sys/class/net/$bridge" ] || return 0
+  owner=$(host_network_owner "$bridge")
+  [ "$owner" = "$dir" ] || [ -z "$owner" ]
+}
+
+# create_host_network BRIDGE BRIDGE_ADDRESS DIR PREFIX NAME=ADDRESS...: makes the bridge, owned
+# by DIR, with this machine at BRIDGE_ADDRESS/24, and a namespace PREFIX-NAME for each host, its
+# eth0 at ADDRESS/24. Stops at the first step that fails, naming it on stderr (the caller tears
+# down what was made, with remove_host_network).
+create_host_network() {
+  local bridge=$1 bridge_addr=$2 dir=$3 prefix=$4 pair name addr
+  shift 4
+  run ip link add "$bridge" type bridge || return 1
+  run ip link set "$bridge" alias "$dir" || return 1
+  run ip addr add "$bridge_addr/24" dev "$bridge" || return 1
+  run ip link set "$bridge" up || return 1
+  for pair in "$@"; do
+    name=$prefix-${pair%%=*} addr=${pair#*=}
+    run ip netns add "$name" || return 1
+    run ip link add "$name" type veth peer name "${name}p" || return 1
+    run ip link set "${name}p" netns "$name" || return 1
+    run ip -n "$name" link set "${name}p" name eth0 || return 1
+    run ip -n "$name" addr add "$addr/24" dev eth0 || return 1
+    run ip -n "$name" link set lo up || return 1
+    run ip -n "$name" link set eth0 up || return 1
+    run ip -n "$name" route add default via "$bridge_addr" || return 1
+    run ip link set "$name" master "$bridge" up || return 1
+  done
+}
+
+# remove_host_network BRIDGE DIR PREFIX NAME...: removes whatever exists of the network (veths,
+# namespaces PREFIX-NAME, bridge) if DIR owns it; leaves another directory's alone. Fails if a
+# removal fails, after trying the others.
+remove_host_network() {
+  local bridge=$1 dir=$2 prefix=$3 n rc=0
+  shift 3
+  owns_host_network "$bridge" "$dir" || return 0
+  for n in "$@"; do
+    # The veth first: then `ip netns del` is synchronous and a quick restart can reuse the names.
+    if ip link show "$prefix-$n" >/dev/null 2>&1; then run ip link del "$prefix-$n" || rc=1; fi
+    if [ -e "/run/netns/$prefix-$n" ]; then run ip netns del "$prefix-$n" || rc=1; fi
+  done
+  if ip link show "$bridge" >/dev/null 2>&1; then run ip link del "$bridge" || rc=1; fi
+  return $rc
+}
+
+# host_network_left BRIDGE DIR PREFIX NAME...: whether any of DIR's network (the bridge, a
+# namespace PREFIX-NAME) still exists. Another directory's network does not count.
+host_network_left() {
+  local bridge=$1 dir=$2 prefix=$3 n
+  shift 3
+  owns_host_network "$bridge" "$dir" || return 1
+  ip link show "$bridge" >/dev/null 2>&1 && return 0
+  for n in "$@"; do [ -e "/run/netns/$prefix-$n" ] && return 0; done
+  return 1
+}
+
+# as_network_host PREFIX NAME: sets the array AS_NETWORK_HOST to the command words that run the
+# words after them (exec: same pid, same command line) in the network namespace PREFIX-NAME and
+# in a UTS namespace of their own whose hostname is NAME, e.g.
+#   as_network_host dtssh dh1; launch dh1 "${AS_NETWORK_HOST[@]}" "$sshd" -D -f "$conf"
+# (an array, not a function: launch runs it under setsid). nsenter, not `ip netns exec`, which
+# remounts /sys (slurmd then finds no cgroup filesystem).
+as_network_host() {
+  AS_NETWORK_HOST=(nsenter --net="/run/netns/$1-$2" unshare --uts sh -c 'hostname "$1" && shift && exec "$@"' sh "$2")
+}

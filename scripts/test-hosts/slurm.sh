@@ -77,6 +77,8 @@ dir=${dir%/}
 bridge=dtslurm0
 bridge_addr=10.200.1.1
 ns_nodes=(dn1 dn2 dn3)
+# The namespaces are dtslurm-dn1..3, as are the veths to them (lib.sh: host networks).
+ns_prefix=dtslurm
 all_nodes=(dn1 dn2 dn3 dn0)
 declare -A ns_addr=([dn1]=10.200.1.11 [dn2]=10.200.1.12 [dn3]=10.200.1.13)
 cpus=16
@@ -171,8 +173,8 @@ our_pids() {
     done
   done
   # Whatever still lives in our namespaces (they exist only for this cluster).
-  owns_network || return 0
-  netns_pids dtslurm "${ns_nodes[@]}"
+  owns_host_network "$bridge" "$dir" || return 0
+  netns_pids "$ns_prefix" "${ns_nodes[@]}"
 }
 
 # Up to 1 s, then SIGKILL (the state is thrown away anyway). slurmstepd ignores SIGTERM: with
@@ -197,42 +199,18 @@ cancel_jobs() {
   return 0
 }
 
-# The bridge carries the state directory that made it as its alias: network names are
-# machine-wide, and a start or stop with another DISTRIBUTED_SLURM_DIR must leave them alone.
-network_owner() { cat "/sys/class/net/$bridge/ifalias" 2>/dev/null || true; }
-# Ours: made for this directory, or left without a bridge (half torn down, nobody's).
-owns_network() {
-  [ ! -e "/sys/class/net/$bridge" ] || [ "$(network_owner)" = "$dir" ] || [ -z "$(network_owner)" ]
-}
-
-teardown_network() {
-  local n rc=0
-  owns_network || return 0
-  for n in "${ns_nodes[@]}"; do
-    # The veth first: then `ip netns del` is synchronous and a quick restart can reuse the names.
-    if ip link show "dtslurm-$n" >/dev/null 2>&1; then run ip link del "dtslurm-$n" || rc=1; fi
-    if [ -e "/run/netns/dtslurm-$n" ]; then run ip netns del "dtslurm-$n" || rc=1; fi
-  done
-  if ip link show "$bridge" >/dev/null 2>&1; then run ip link del "$bridge" || rc=1; fi
-  return $rc
-}
-
 do_stop() {
   local rc=0
   cancel_jobs
   kill_ours || rc=1
-  teardown_network || rc=1
+  remove_host_network "$bridge" "$dir" "$ns_prefix" "${ns_nodes[@]}" || rc=1
   rm -rf "$dir"
   return $rc
 }
 
 nothing_to_stop() {
-  local n
   [ ! -e "$dir" ] || return 1
-  if owns_network; then
-    ! ip link show "$bridge" >/dev/null 2>&1 || return 1
-    for n in "${ns_nodes[@]}"; do [ ! -e "/run/netns/dtslurm-$n" ] || return 1; done
-  fi
+  ! host_network_left "$bridge" "$dir" "$ns_prefix" "${ns_nodes[@]}" || return 1
   [ -z "$(our_pids)" ]
 }
 
@@ -285,28 +263,6 @@ choose_ports() { # sets ctld_port and slurmd_port (the next one)
     if port_free "$p" && port_free "$((p + 1))"; then ctld_port=$p; slurmd_port=$((p + 1)); return 0; fi
   done
   say "found no two free ports"; return 1
-}
-
-# Runs a command, and says which one failed (callers run in `if`, where set -e is off).
-run() { "$@" || { echo "\`$*\` failed" >&2; return 1; }; }
-
-setup_network() {
-  local n
-  run ip link add "$bridge" type bridge || return 1
-  run ip link set "$bridge" alias "$dir" || return 1
-  run ip addr add "$bridge_addr/24" dev "$bridge" || return 1
-  run ip link set "$bridge" up || return 1
-  for n in "${ns_nodes[@]}"; do
-    run ip netns add "dtslurm-$n" || return 1
-    run ip link add "dtslurm-$n" type veth peer name "dtslurm-${n}p" || return 1
-    run ip link set "dtslurm-${n}p" netns "dtslurm-$n" || return 1
-    run ip -n "dtslurm-$n" link set "dtslurm-${n}p" name eth0 || return 1
-    run ip -n "dtslurm-$n" addr add "${ns_addr[$n]}/24" dev eth0 || return 1
-    run ip -n "dtslurm-$n" link set lo up || return 1
-    run ip -n "dtslurm-$n" link set eth0 up || return 1
-    run ip -n "dtslurm-$n" route add default via "$bridge_addr" || return 1
-    run ip link set "dtslurm-$n" master "$bridge" up || return 1
-  done
 }
 
 start_munge() {
@@ -397,10 +353,8 @@ start_daemons() {
   done
   launch slurmd-dn0 slurmd -D -f "$conf" -N dn0
   for n in "${ns_nodes[@]}"; do
-    # nsenter, not `ip netns exec` (which remounts /sys, and slurmd then finds no cgroup
-    # filesystem); the UTS namespace gives the hostname.
-    launch "slurmd-$n" nsenter --net="/run/netns/dtslurm-$n" unshare --uts \
-      sh -c 'hostname "$1" && exec slurmd -D -f "$2" -N "$1"' sh "$n" "$conf"
+    as_network_host "$ns_prefix" "$n"
+    launch "slurmd-$n" "${AS_NETWORK_HOST[@]}" slurmd -D -f "$conf" -N "$n"
   done
 }
 
@@ -474,8 +428,9 @@ do_start() {
     do_stop || { say "could not clear what a previous run left"; exit 1; }
   fi
 
-  if ! owns_network; then
-    say "the Slurm test cluster of $(network_owner) holds the bridge $bridge and the dn1..dn3 namespaces (one cluster per machine): stop it first with DISTRIBUTED_SLURM_DIR=$(network_owner) bash $0 stop"
+  if ! owns_host_network "$bridge" "$dir"; then
+    local owner; owner=$(host_network_owner "$bridge")
+    say "the Slurm test cluster of $owner holds the bridge $bridge and the dn1..dn3 namespaces (one cluster per machine): stop it first with DISTRIBUTED_SLURM_DIR=$owner bash $0 stop"
     exit 1
   fi
   mkdir -p "$dir"
@@ -485,7 +440,9 @@ do_start() {
   local ctld_port slurmd_port mpi_resv_ports
   choose_ports || { do_stop || true; exit 1; }
 
-  if ! setup_network 2>"$dir/network.err"; then
+  local n addresses=()
+  for n in "${ns_nodes[@]}"; do addresses+=("$n=${ns_addr[$n]}"); done
+  if ! create_host_network "$bridge" "$bridge_addr" "$dir" "$ns_prefix" "${addresses[@]}" 2>"$dir/network.err"; then
     local why; why=$(cat "$dir/network.err")
     do_stop || true
     cannot_run "creating the bridge $bridge and network namespaces failed: $why"
@@ -505,7 +462,6 @@ do_start() {
     exit 1
   fi
 
-  local n
   {
     echo "{"
     echo "  \"slurmConf\": $(json_str "$conf"),"

@@ -53,6 +53,8 @@ dir=${dir%/}
 bridge=dtssh0
 bridge_addr=10.200.2.1
 ns_hosts=(dh1 dh2)
+# The namespaces are dtssh-dh1 and dtssh-dh2, as are the veths to them (lib.sh: host networks).
+ns_prefix=dtssh
 declare -A ns_addr=([dh1]=10.200.2.11 [dh2]=10.200.2.12)
 # Network, veth and namespace names are machine-wide, so one lock for every state directory.
 lock=/tmp/distributed-ssh-hosts.lock
@@ -123,8 +125,8 @@ our_pids() {
   # session (double fork, setsid).
   marked_pids "DISTRIBUTED_SSH_INSTANCE=$dir"
   # Whatever still lives in our namespaces (they exist only for these hosts), if they are ours.
-  owns_network || return 0
-  netns_pids dtssh "${ns_hosts[@]}"
+  owns_host_network "$bridge" "$dir" || return 0
+  netns_pids "$ns_prefix" "${ns_hosts[@]}"
 }
 
 # Up to 3 s, then SIGKILL.
@@ -132,41 +134,17 @@ kill_ours() {
   stop_pids 60 $(our_pids)
 }
 
-# The bridge carries the state directory that made it as its alias: network names are
-# machine-wide, and a start or stop with another DISTRIBUTED_SSH_DIR must leave them alone.
-network_owner() { cat "/sys/class/net/$bridge/ifalias" 2>/dev/null || true; }
-# Ours: made for this directory, or left without a bridge (half torn down, nobody's).
-owns_network() {
-  [ ! -e "/sys/class/net/$bridge" ] || [ "$(network_owner)" = "$dir" ] || [ -z "$(network_owner)" ]
-}
-
-teardown_network() {
-  local h rc=0
-  owns_network || return 0
-  for h in "${ns_hosts[@]}"; do
-    # The veth first: then `ip netns del` is synchronous and a quick restart can reuse the names.
-    if ip link show "dtssh-$h" >/dev/null 2>&1; then run ip link del "dtssh-$h" || rc=1; fi
-    if [ -e "/run/netns/dtssh-$h" ]; then run ip netns del "dtssh-$h" || rc=1; fi
-  done
-  if ip link show "$bridge" >/dev/null 2>&1; then run ip link del "$bridge" || rc=1; fi
-  return $rc
-}
-
 do_stop() {
   local rc=0
   kill_ours || rc=1
-  teardown_network || rc=1
+  remove_host_network "$bridge" "$dir" "$ns_prefix" "${ns_hosts[@]}" || rc=1
   rm -rf "$dir"
   return $rc
 }
 
 nothing_to_stop() {
-  local h
   [ ! -e "$dir" ] || return 1
-  if owns_network; then
-    ! ip link show "$bridge" >/dev/null 2>&1 || return 1
-    for h in "${ns_hosts[@]}"; do [ ! -e "/run/netns/dtssh-$h" ] || return 1; done
-  fi
+  ! host_network_left "$bridge" "$dir" "$ns_prefix" "${ns_hosts[@]}" || return 1
   [ -z "$(our_pids)" ]
 }
 
@@ -278,28 +256,6 @@ start_loopback() { # sets $port
   return 1
 }
 
-# Runs a command, and says which one failed (callers run in `if`, where set -e is off).
-run() { "$@" || { echo "\`$*\` failed" >&2; return 1; }; }
-
-setup_network() {
-  local h
-  run ip link add "$bridge" type bridge || return 1
-  run ip link set "$bridge" alias "$dir" || return 1
-  run ip addr add "$bridge_addr/24" dev "$bridge" || return 1
-  run ip link set "$bridge" up || return 1
-  for h in "${ns_hosts[@]}"; do
-    run ip netns add "dtssh-$h" || return 1
-    run ip link add "dtssh-$h" type veth peer name "dtssh-${h}p" || return 1
-    run ip link set "dtssh-${h}p" netns "dtssh-$h" || return 1
-    run ip -n "dtssh-$h" link set "dtssh-${h}p" name eth0 || return 1
-    run ip -n "dtssh-$h" addr add "${ns_addr[$h]}/24" dev eth0 || return 1
-    run ip -n "dtssh-$h" link set lo up || return 1
-    run ip -n "dtssh-$h" link set eth0 up || return 1
-    run ip -n "dtssh-$h" route add default via "$bridge_addr" || return 1
-    run ip link set "dtssh-$h" master "$bridge" up || return 1
-  done
-}
-
 wait_hosts() { # name=hostname pairs; bounded
   local deadline=$((SECONDS + 15)) pending=("$@") next pair h pids
   while :; do
@@ -346,8 +302,9 @@ do_start() {
     do_stop || { say "could not clear what a previous run left"; exit 1; }
   fi
 
-  if ! owns_network; then
-    say "the SSH test hosts of $(network_owner) hold the bridge $bridge and the dh1, dh2 namespaces (one set of hosts per machine): stop them first with DISTRIBUTED_SSH_DIR=$(network_owner) bash $0 stop"
+  if ! owns_host_network "$bridge" "$dir"; then
+    local owner; owner=$(host_network_owner "$bridge")
+    say "the SSH test hosts of $owner hold the bridge $bridge and the dh1, dh2 namespaces (one set of hosts per machine): stop them first with DISTRIBUTED_SSH_DIR=$owner bash $0 stop"
     exit 1
   fi
   mkdir -p "$dir" /run/sshd
@@ -359,18 +316,18 @@ do_start() {
   ssh-keygen -q -t ed25519 -N '' -C "distributed-ssh-hosts client key" -f "$dir/id_ed25519"
   cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
 
-  if ! setup_network 2>"$dir/network.err"; then
+  local h addresses=()
+  for h in "${ns_hosts[@]}"; do addresses+=("$h=${ns_addr[$h]}"); done
+  if ! create_host_network "$bridge" "$bridge_addr" "$dir" "$ns_prefix" "${addresses[@]}" 2>"$dir/network.err"; then
     local why; why=$(cat "$dir/network.err")
     do_stop || true
     cannot_run "creating the bridge $bridge and network namespaces failed: $why"
   fi
 
-  local h
   for h in "${ns_hosts[@]}"; do
     write_sshd_config "$h" "${ns_addr[$h]}" 22
-    # nsenter, not `ip netns exec` (which remounts /sys); the UTS namespace gives the hostname.
-    launch "$h" nsenter --net="/run/netns/dtssh-$h" unshare --uts \
-      sh -c 'hostname "$1" && exec "$2" -D -f "$3" -E "$4"' sh "$h" "$sshd" "$dir/sshd-$h.conf" "$dir/sshd-$h.log"
+    as_network_host "$ns_prefix" "$h"
+    launch "$h" "${AS_NETWORK_HOST[@]}" "$sshd" -D -f "$dir/sshd-$h.conf" -E "$dir/sshd-$h.log"
   done
   local port
   start_loopback || { say "the loopback sshd did not start"; do_stop || true; exit 1; }

@@ -15,9 +15,9 @@
 import yargs from "yargs";
 import type { Argv } from "yargs";
 import { RUNTIMES } from "../runtime/detect.ts";
-import { scriptArgs, setExitCode, writeStderr } from "../runtime/host.ts";
+import { scriptArgs, setExitCode, stdoutColumns, writeStderr } from "../runtime/host.ts";
 import { PACKAGE_VERSION } from "../version.ts";
-import { runCommand } from "./run.ts";
+import { runScriptAsMaster } from "./run.ts";
 import { infoCommand } from "./info.ts";
 import { slurmSubmitCommand } from "./slurm-submit.ts";
 import { UsageError } from "./errors.ts";
@@ -57,7 +57,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
           .example("distributed run -p 4 script.ts --size 100", "4 local workers; the script sees --size 100")
           .example("distributed run --machine-file hosts.txt -t 2 script.ts", "workers over SSH, 2 threads each"),
       async (a) => {
-        await runCommand({
+        await runScriptAsMaster({
           script: a.script as string,
           args: scriptArgsGiven,
           procs: a.procs,
@@ -143,7 +143,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
     .strict()
     .help()
     .alias("help", "h")
-    .wrap(Math.min(100, process.stdout.columns || 100))
+    .wrap(Math.min(100, stdoutColumns() ?? 100))
     .exitProcess(false)
     .fail((message: string | undefined, err: Error | undefined) => {
       throw err ?? new UsageError(message ?? "invalid command line");

@@ -34,8 +34,11 @@ export interface RunRequest {
   timeout?: number | undefined;
 }
 
-/** Adds the workers, then imports the script. */
-export async function runCommand(r: RunRequest): Promise<void> {
+/**
+ * `distributed run`: adds the workers, then runs the user's script in this process, as the
+ * master (it imports the script, with the script's own arguments as its argv).
+ */
+export async function runScriptAsMaster(r: RunRequest): Promise<void> {
   const ways = [r.procs !== undefined, r.machineFile !== undefined, r.slurm].filter(Boolean).length;
   if (ways > 1) throw new UsageError("give one of -p/--procs, --machine-file and --slurm");
   for (const [name, v] of [["--procs", r.procs], ["--threads", r.threads]] as const) {

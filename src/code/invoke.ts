@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { registerClass } from "../protocol/codec.ts";
+import { registerClass } from "../protocol/class-registry.ts";
 import type { RefId } from "../protocol/messages.ts";
 import { assertSendable } from "../protocol/sendable.ts";
 import { resolveSpec, toSpec, type FnSpec } from "./function-spec.ts";

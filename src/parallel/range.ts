@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { registerClass } from "../protocol/codec.ts";
+import { registerClass } from "../protocol/class-registry.ts";
 
 /** An arithmetic sequence start, start+step, ... up to (not including) stop. */
 export class Range implements Iterable<number> {

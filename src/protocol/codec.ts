@@ -7,8 +7,10 @@
  *   the received frame: no per-element work.
  * - Map, Set, Date, BigInt (any size), undefined, RegExp come from msgpackr.
  * - Errors keep name, message, stack, `code` and an Error `cause`.
- * - Classes registered with {@link registerClass} keep their prototype; handles (Future, ...)
- *   register custom encoders the same way.
+ * - Classes registered with registerClass (class-registry.ts) keep their prototype; handles
+ *   (Future, ...) register custom encoders the same way, and are noted in `Encoded.handles`.
+ * - Values on shared memory (SharedArray, Atomic) travel by id to a receiver that shares this
+ *   process's memory (shared-memory-ids.ts), and are listed in `Encoded.shared`.
  *
  * @example
  * ```ts
@@ -18,8 +20,11 @@
  * @module
  */
 import { addExtension, Packr } from "msgpackr";
+// Installs the reader of registered classes' instances, so decode knows them from the start.
+import "./class-registry.ts";
 import { align8, LARGE_FRAME_BYTES } from "./frame.ts";
 import { acquireScratch } from "./scratch.ts";
+import { beginSharing, endSharing, type SharedPair, type ShareTarget } from "./shared-memory-ids.ts";
 
 /** Typed arrays at least this large travel as raw segments. */
 export const SEGMENT_MIN_BYTES = LARGE_FRAME_BYTES;
@@ -40,26 +45,6 @@ export interface Encoded {
   handles: HandleNote[];
   /** Shared memory the value refers to by id: the transport hands these over before the frame. */
   shared: SharedPair[];
-}
-
-/** Shared memory by id: the receiver registers it (registerSharedBuffers) before decoding. */
-export type SharedPair = [id: string, buffer: SharedArrayBuffer];
-
-/**
- * Where an encoded value is going: a process that shares this one's memory (a thread worker,
- * a pool thread, the master of a thread worker) receives shared memory by reference; anywhere
- * else it cannot go, and `refuse` says why.
- */
-export interface ShareTarget {
-  sharesMemory: boolean;
-  /** It can map a file of this host into its memory (a Bun process or thread here). */
-  canMap?: boolean;
-  /** Who it is, for the error: e.g. "worker 3". */
-  describe: string;
-  /** Its pid, when it is a process of the cluster. */
-  pid?: number;
-  /** Why it does not share this process's memory (default: it is a separate process). */
-  why?: string;
 }
 
 /** Where a body's segments live: the whole frame and the offset where segments begin. */
@@ -86,84 +71,21 @@ const VIEW_TYPES: Array<[TypedArrayCtor, number]> = [
 ];
 const ARRAY_BUFFER_CODE = VIEW_TYPES.length;
 
+// msgpackr extension types (0x31, a registered class's instance, is class-registry.ts's).
 const EXT_BINARY = 0x30;
-const EXT_CLASS = 0x31;
 const EXT_ERROR = 0x32;
 
+// The value being encoded: its large binary segments (null when inline or outside encode), their
+// aligned size so far, and the handles it carries. The frame being decoded: where its segments are.
 let outSegments: Uint8Array[] | null = null;
+let outSegmentBytes = 0;
 let outHandles: HandleNote[] | null = null;
-let outShared: SharedPair[] | null = null;
-let outTarget: ShareTarget | null = null;
-
-const sharedIds = new WeakMap<SharedArrayBuffer, string>();
-const sharedById = new Map<string, SharedArrayBuffer>();
-let nextSharedId = 0;
-const isolateTag = Math.random().toString(36).slice(2, 10);
-
-/**
- * @internal Called by the encoder of a value on shared memory (SharedArray, Atomic): returns the
- * memory's id for the wire, or throws a SerializationError-worthy TypeError when the receiver
- * is a separate process (its memory cannot be mapped here).
- */
-export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
-  // Not encoding (assertSendable walking a value ahead of the call): nothing to decide yet.
-  if (outShared === null) return "";
-  if (outTarget === null || !outTarget.sharesMemory) {
-    const to = outTarget?.describe ?? "another process";
-    throw new TypeError(
-      `${what} cannot be sent to ${to}: ${outTarget?.why ?? "it is a separate process, not sharing this one's memory"}. ` +
-        'Shared memory reaches this process\'s thread workers (addprocs(n, { manager: "threads" })) and thread pool (threads.parallelFor), ' +
-        "and under Bun, Bun worker processes on this host that exist when the SharedArray is created (Node and Deno cannot map memory between processes). " +
-        "Send a copy of its values instead.",
-    );
-  }
-  let id = sharedIds.get(buffer);
-  if (id === undefined) {
-    id = `${isolateTag}:${nextSharedId++}`;
-    sharedIds.set(buffer, id);
-    sharedById.set(id, buffer);
-  }
-  if (!outShared.some(([known]) => known === id)) outShared.push([id, buffer]);
-  return id;
-}
-
-/**
- * @internal Called by the encoder of a value on a mapped file (a SharedArray shared with Bun
- * worker processes): throws when the receiver cannot map it.
- */
-export function checkMapTarget(what: string, participants: readonly number[]): void {
-  if (outShared === null) return;
-  // A participant maps it by construction (it was one when the array was made).
-  if (outTarget?.pid !== undefined && participants.includes(outTarget.pid)) return;
-  if (outTarget === null || outTarget.canMap !== true) {
-    const to = outTarget?.describe ?? "another process";
-    throw new TypeError(`${what} lives in a file mapped into memory, and ${to} cannot map it: only Bun processes and threads on this host can.`);
-  }
-}
-
-/** @internal Makes shared memory that arrived alongside a message known by its id (before decoding it). */
-export function registerSharedBuffers(pairs: readonly SharedPair[]): void {
-  for (const [id, buffer] of pairs) {
-    if (!sharedById.has(id)) {
-      sharedById.set(id, buffer);
-      sharedIds.set(buffer, id);
-    }
-  }
-}
-
-/** @internal The shared memory with this id (it arrived before the message that names it). */
-export function sharedBufferById(id: string): SharedArrayBuffer {
-  const buffer = sharedById.get(id);
-  if (buffer === undefined) throw new TypeError(`Shared memory ${id} was named by a message but never handed over to this thread`);
-  return buffer;
-}
+let inSource: SegmentSource | null = null;
 
 /** @internal Called by a handle's encoder: the message being encoded carries this handle. */
 export function noteSentHandle(note: HandleNote): void {
   outHandles?.push(note);
 }
-let outSegmentBytes = 0;
-let inSource: SegmentSource | null = null;
 
 // Binary values are written raw (extension `pack`/`unpack`), never through msgpackr again:
 //   inline:  [code, 0, ...bytes]
@@ -234,87 +156,6 @@ addExtension({
   unpack: unpackBinary,
 } as never);
 
-/** How a registered class is turned into plain data and back. */
-export interface ClassCodec<T> {
-  /** Name used on the wire; must be the same on every process. Default: the class name. */
-  name?: string;
-  /** To plain data. Default: the instance's own enumerable properties. */
-  encode?: (instance: T) => unknown;
-  /** From plain data. Default: an object with the class's prototype and those properties. */
-  decode?: (data: unknown) => T;
-}
-
-interface RegisteredClass {
-  name: string;
-  Class: abstract new (...args: never[]) => unknown;
-  encode: (instance: unknown) => unknown;
-  decode: (data: unknown) => unknown;
-}
-
-const classesByName = new Map<string, RegisteredClass>();
-const classesByCtor = new Map<unknown, RegisteredClass>();
-
-/**
- * Lets instances of a class travel between processes with their prototype. Register the class
- * on every process, e.g. in a module loaded with `everywhere(url)`.
- *
- * @example
- * ```ts
- * export class Point { constructor(public x = 0, public y = 0) {} norm() { return Math.hypot(this.x, this.y); } }
- * registerClass(Point);
- * await remotecallFetch((p) => p.norm(), 2, new Point(3, 4)); // 5
- * ```
- */
-export function registerClass<T extends object>(Class: abstract new (...args: never[]) => T, codec: ClassCodec<T> = {}): void {
-  if (typeof Class !== "function") throw new TypeError(`registerClass expects a class, got ${typeof Class}`);
-  const name = codec.name ?? Class.name;
-  if (!name) throw new TypeError("registerClass: an anonymous class needs { name }");
-  const existing = classesByName.get(name);
-  if (existing && existing.Class !== Class) {
-    throw new TypeError(`registerClass: the name "${name}" is already used by another class; pass { name } to tell them apart`);
-  }
-  const entry: RegisteredClass = {
-    name,
-    Class,
-    encode: (codec.encode as (i: unknown) => unknown) ?? ((instance) => ({ ...(instance as object) })),
-    decode: (codec.decode as (d: unknown) => unknown) ?? ((data) => Object.assign(Object.create(Class.prototype) as object, data)),
-  };
-  classesByName.set(name, entry);
-  if (!classesByCtor.has(Class)) {
-    // msgpackr matches extensions by instanceof, newest first, so a registered subclass is
-    // found before its registered base class. All share one reader that dispatches by name.
-    addExtension({
-      Class,
-      type: EXT_CLASS,
-      write: (instance: object) => {
-        const exact = classesByCtor.get(instance.constructor) ?? entry;
-        return [exact.name, exact.encode(instance)];
-      },
-      read: readRegistered,
-    } as never);
-  }
-  classesByCtor.set(Class, entry);
-}
-
-// The reader must exist before any class is registered here, so that an instance arriving
-// first gets the "not registered" error below rather than msgpackr's unknown-extension one.
-addExtension({ type: EXT_CLASS, read: (data: [string, unknown]) => readRegistered(data) } as never);
-
-function readRegistered(data: [string, unknown]): unknown {
-  const entry = classesByName.get(data[0]);
-  if (entry === undefined) {
-    throw new TypeError(
-      `Received an instance of class "${data[0]}", which is not registered in this process; call registerClass(${data[0]}) in a module loaded with everywhere(url)`,
-    );
-  }
-  return entry.decode(data[1]);
-}
-
-/** @internal The registration for an object's exact class, if any. */
-export function registeredClassOf(value: object): RegisteredClass | undefined {
-  return classesByCtor.get(value.constructor);
-}
-
 const ERROR_CLASSES: Record<string, ErrorConstructor> = {
   Error,
   TypeError,
@@ -351,7 +192,6 @@ const packr = new Packr({
   largeBigIntToString: false,
 } as never);
 
-
 /**
  * Encodes a value. Large binary data is returned in `segments`, not copied into `body` (unless
  * `inline`). Values on shared memory (SharedArray, Atomic) go by reference in `shared` when
@@ -365,8 +205,7 @@ export function encode(value: unknown, target: ShareTarget | null = null, inline
   // Inline: everything in the body (a message to a thread is one buffer, not a frame).
   outSegments = inline ? null : segments;
   outHandles = handles;
-  outShared = shared;
-  outTarget = target;
+  beginSharing(shared, target);
   outSegmentBytes = 0;
   try {
     // msgpackr never writes again into a region it has returned (it moves past it or starts a
@@ -375,8 +214,7 @@ export function encode(value: unknown, target: ShareTarget | null = null, inline
   } finally {
     outSegments = null;
     outHandles = null;
-    outShared = null;
-    outTarget = null;
+    endSharing();
   }
 }
 

@@ -10,7 +10,7 @@
  * @module
  */
 import { SerializationError } from "../errors.ts";
-import { registeredClassOf } from "./codec.ts";
+import { registeredClassOf } from "./class-registry.ts";
 
 const BUILTIN_PROTOTYPES = new Set<unknown>([
   Object.prototype,

@@ -24,7 +24,7 @@ import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { registerSystemFunction, toSpec } from "../code/function-spec.ts";
 import { encodeCall } from "../code/invoke.ts";
-import { registerClass } from "../protocol/codec.ts";
+import { registerClass } from "../protocol/class-registry.ts";
 import { MSG } from "../protocol/messages.ts";
 import { WorkerPool } from "./worker-pool.ts";
 

@@ -14,7 +14,8 @@
  * @module
  */
 import { ProcessExitedError, RemoteError, toWireError, type WireError } from "../errors.ts";
-import { noteSentHandle, registerClass } from "../protocol/codec.ts";
+import { noteSentHandle } from "../protocol/codec.ts";
+import { registerClass } from "../protocol/class-registry.ts";
 import { MSG } from "../protocol/messages.ts";
 import { whileHeld } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";

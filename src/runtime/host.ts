@@ -278,3 +278,8 @@ export function stderrIsTTY(): boolean {
 export function stderrColumns(): number {
   return process.stderr.columns ?? 80;
 }
+
+/** Terminal width of stdout (help text wraps to it), or undefined when stdout is not a terminal. */
+export function stdoutColumns(): number | undefined {
+  return process.stdout.columns || undefined;
+}

@@ -15,7 +15,8 @@
  * ```
  * @module
  */
-import { registerClass, shareBuffer, sharedBufferById } from "../protocol/codec.ts";
+import { registerClass } from "../protocol/class-registry.ts";
+import { shareBuffer, sharedBufferById } from "../protocol/shared-memory-ids.ts";
 
 /** The typed-array kinds an Atomic can hold. */
 export type AtomicKind = Int32ArrayConstructor | Uint32ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor | Float64ArrayConstructor;

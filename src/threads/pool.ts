@@ -26,7 +26,8 @@
 import { encodeCall, type CallBody } from "../code/invoke.ts";
 import { state } from "../cluster/state.ts";
 import { toWireError, type WireError } from "../errors.ts";
-import { decode, encode, registerSharedBuffers, type SharedPair } from "../protocol/codec.ts";
+import { decode, encode } from "../protocol/codec.ts";
+import { registerSharedBuffers, type SharedPair } from "../protocol/shared-memory-ids.ts";
 import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { startThread, type ThreadHandle } from "../runtime/threads.ts";
 import { mapBatch, type BatchResult } from "../parallel/map-batch.ts";

@@ -22,7 +22,8 @@
  * ```
  * @module
  */
-import { checkMapTarget, registerClass, shareBuffer, sharedBufferById } from "../protocol/codec.ts";
+import { registerClass } from "../protocol/class-registry.ts";
+import { checkMapTarget, shareBuffer, sharedBufferById } from "../protocol/shared-memory-ids.ts";
 import { hostname, onExit } from "../runtime/host.ts";
 import { createSharedMapping, openSharedMapping, removeSharedMapping, sharedMappingUnsupported } from "../runtime/shm.ts";
 import { Range } from "../parallel/range.ts";

@@ -14,7 +14,8 @@
  * @module
  */
 import { ProtocolError, RemoteError, SerializationError, type WireError } from "../errors.ts";
-import { decode, encode, type Encoded, type ShareTarget } from "../protocol/codec.ts";
+import { decode, encode, type Encoded } from "../protocol/codec.ts";
+import type { ShareTarget } from "../protocol/shared-memory-ids.ts";
 import { encodeFrame, frameBytes, FrameReader, type Frame } from "../protocol/frame.ts";
 import { MSG, messageName } from "../protocol/messages.ts";
 import { isScratch, releaseScratch } from "../protocol/scratch.ts";

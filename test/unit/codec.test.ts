@@ -3,7 +3,8 @@
 // resolved against the frame they arrived in, as on a real connection.
 import t from "tap";
 import { ProtocolError } from "../../src/errors.ts";
-import { decode, encode, registerClass, SEGMENT_MIN_BYTES } from "../../src/protocol/codec.ts";
+import { decode, encode, SEGMENT_MIN_BYTES } from "../../src/protocol/codec.ts";
+import { registerClass } from "../../src/protocol/class-registry.ts";
 import type { Encoded } from "../../src/protocol/codec.ts";
 import { encodeFrame, FrameReader } from "../../src/protocol/frame.ts";
 import type { Frame } from "../../src/protocol/frame.ts";

@@ -3,7 +3,8 @@
 // supports is accepted.
 import t from "tap";
 import { SerializationError } from "../../src/errors.ts";
-import { decode, encode, registerClass } from "../../src/protocol/codec.ts";
+import { decode, encode } from "../../src/protocol/codec.ts";
+import { registerClass } from "../../src/protocol/class-registry.ts";
 import { assertSendable } from "../../src/protocol/sendable.ts";
 import { caught } from "../helpers/unit.ts";
 
