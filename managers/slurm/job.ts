@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { runCommand, runCommandSync, type RunResult } from "../../src/internal.ts";
+import { DistributedError, runCommand, runCommandSync, type RunResult } from "../../src/internal.ts";
 
 /** Where Slurm's commands run. */
 export interface SlurmCommandOptions {
@@ -92,12 +92,28 @@ export async function waitUntilRunning(jobId: string, options: SlurmCommandOptio
   }
 }
 
-/** A job that did not reach RUNNING; `job` is its last record. */
-export class JobNotRunningError extends Error {
-  override readonly name = "JobNotRunningError";
+/**
+ * A Slurm job that did not reach RUNNING: it ended first (cancelled, failed, timed out in the
+ * queue), or it was still waiting when the time allowed ran out. `job` is its last record, with
+ * `state` and `reason`. SlurmManager reports it as a WorkerStartError whose `cause` it is.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, WorkerStartError } from "distributed";
+ * import { JobNotRunningError, SlurmManager } from "distributed/managers";
+ * const err = await addprocs(new SlurmManager({ ntasks: 64, time: "01:00:00", queueTimeout: 600 })).catch((e: unknown) => e);
+ * if (err instanceof WorkerStartError && err.cause instanceof JobNotRunningError) {
+ *   err.cause.code;       // "ERR_JOB_NOT_RUNNING"
+ *   err.cause.job.state;  // "PENDING"
+ *   err.cause.job.reason; // "Resources"
+ * }
+ * ```
+ */
+export class JobNotRunningError extends DistributedError {
+  /** The job's last record. */
   readonly job: JobRecord;
   constructor(job: JobRecord, message: string) {
-    super(message);
+    super("ERR_JOB_NOT_RUNNING", message);
     this.job = job;
   }
 }

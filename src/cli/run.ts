@@ -18,7 +18,7 @@ import type { DistributedConfig } from "../config/schema.ts";
 import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
 import { env, readTextFile } from "../runtime/host.ts";
 import { importScript, setScriptArgv } from "../runtime/script.ts";
-import { UsageError } from "./errors.ts";
+import { DistributedError, UsageError } from "../errors.ts";
 
 /** What `run` was asked for. */
 export interface RunRequest {

@@ -18,7 +18,7 @@ import type { RuntimeName } from "../runtime/detect.ts";
 import { currentRuntime } from "../runtime/detect.ts";
 import { findRuntime } from "../runtime/command.ts";
 import { cwd, envAll, fromFileUrl, readTextFile, writeStdout } from "../runtime/host.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../errors.ts";
 
 /** What `slurm submit` was asked for. */
 export interface SubmitRequest {

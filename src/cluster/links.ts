@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { DistributedError, ProcessExitedError, ProtocolError, RemoteError, toWireError } from "../errors.ts";
+import { ConnectError, ConnectionLostError, ProcessExitedError, ProtocolError, RemoteError, TopologyError, toWireError } from "../errors.ts";
 import { decode, type Encoded } from "../protocol/codec.ts";
 import { MSG, messageName } from "../protocol/messages.ts";
 import { writeStderr } from "../runtime/host.ts";
@@ -35,19 +35,6 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * PEER_GONE then fails the link with ProcessExitedError, which is what the callers must see.
  */
 const GONE_GRACE_MS = 2_000;
-
-/** A call between two workers that the topology does not connect. */
-export class TopologyError extends DistributedError {
-  constructor(from: number, to: number, topology: string, detail = "", advice?: string) {
-    super(
-      "ERR_TOPOLOGY",
-      `Worker ${from} cannot reach worker ${to}: the cluster topology is ${topology}${detail}. ` +
-        (advice !== undefined ? advice : topology === "master_worker"
-          ? 'Workers talk only to the master (pid 1) there; add workers with { topology: "all_to_all" } to let them talk to each other'
-          : "Connect them through the manager's ident/connectIdents, or use all_to_all"),
-    );
-  }
-}
 
 /** Holds messages for a peer until the connection to it is up. */
 class PendingLink implements Link {
