@@ -33,9 +33,9 @@ export interface JobRecord {
 /** Submits a job script (on sbatch's stdin, so no file is left behind); resolves with the job id. */
 export async function submitJob(script: string, options: SlurmCommandOptions & { dir: string }): Promise<string> {
   const r = await runCommand("sbatch", ["--parsable", `--chdir=${options.dir}`], { env: options.env, input: script, timeoutMs: 60_000 });
-  if (r.status.code !== 0) throw new Error(`sbatch refused the job: ${commandMessage(r, "sbatch")}`);
+  if (r.status.code !== 0) throw new SlurmCommandError("sbatch", `sbatch refused the job: ${commandMessage(r, "sbatch")}`, r);
   const jobId = /^(\d+)(?:;\S+)?\s*$/m.exec(r.stdout)?.[1];
-  if (jobId === undefined) throw new Error(`sbatch did not print a job id (output: ${JSON.stringify(r.stdout.trim())})`);
+  if (jobId === undefined) throw new SlurmCommandError("sbatch", `sbatch did not print a job id (output: ${JSON.stringify(r.stdout.trim())})`);
   return jobId;
 }
 
@@ -66,9 +66,9 @@ export function parseJobRecord(line: string): JobRecord {
 /** The job's current record; rejects with scontrol's message when Slurm does not know it. */
 export async function jobRecord(jobId: string, options: SlurmCommandOptions): Promise<JobRecord> {
   const r = await runCommand("scontrol", ["show", "job", "-o", jobId], { env: options.env, timeoutMs: 30_000 });
-  if (r.status.code !== 0) throw new Error(`scontrol show job ${jobId} failed: ${commandMessage(r, "scontrol")}`);
+  if (r.status.code !== 0) throw new SlurmCommandError("scontrol", `scontrol show job ${jobId} failed: ${commandMessage(r, "scontrol")}`, r);
   const line = r.stdout.split("\n").find((l) => l.startsWith(`JobId=${jobId} `));
-  if (line === undefined) throw new Error(`scontrol show job ${jobId} printed no record for it`);
+  if (line === undefined) throw new SlurmCommandError("scontrol", `scontrol show job ${jobId} printed no record for it`);
   return parseJobRecord(line);
 }
 
@@ -119,6 +119,33 @@ export class JobNotRunningError extends DistributedError {
 }
 
 /**
+ * A Slurm command (sbatch, scontrol, scancel) failed, or answered with something this package
+ * cannot use. The message carries the command's own explanation (its stderr, or that it was not
+ * found on PATH, or did not finish in time); `command` names it, and `cause` is the error of
+ * starting it, when it could not be started.
+ *
+ * @example
+ * ```ts
+ * import { SlurmCommandError, submitJob } from "distributed/managers";
+ * const script = "#!/bin/sh\n#SBATCH --partition=nosuchpartition\nsrun hostname\n";
+ * const err = await submitJob(script, { env: { PATH: process.env.PATH ?? "" }, dir: process.cwd() }).catch((e: unknown) => e);
+ * if (err instanceof SlurmCommandError) {
+ *   err.code;    // "ERR_SLURM_COMMAND"
+ *   err.command; // "sbatch"
+ *   err.message; // "sbatch refused the job: sbatch: error: invalid partition specified: nosuchpartition"
+ * }
+ * ```
+ */
+export class SlurmCommandError extends DistributedError {
+  /** The command that failed. */
+  readonly command: "sbatch" | "scontrol" | "scancel";
+  constructor(command: "sbatch" | "scontrol" | "scancel", message: string, result?: RunResult) {
+    super("ERR_SLURM_COMMAND", message, result?.status.error !== undefined ? { cause: result.status.error } : undefined);
+    this.command = command;
+  }
+}
+
+/**
  * What the master writes into the job's comment once its workers' step runs, so that the job's
  * script knows they started even when the step came and went between two of its looks (a slow
  * prologue, a busy slurmctld): the template's waiting loop ends the job on it.
@@ -137,14 +164,14 @@ export const WORKERS_STARTED_MARK = "distributed:workers-started";
 export async function markWorkersStarted(jobId: string, comment: string, options: SlurmCommandOptions): Promise<void> {
   const marked = comment === "" || comment === "(null)" ? WORKERS_STARTED_MARK : `${comment} ${WORKERS_STARTED_MARK}`;
   const r = await runCommand("scontrol", ["update", `JobId=${jobId}`, `Comment=${marked}`], { env: options.env, timeoutMs: 30_000 });
-  if (r.status.code !== 0) throw new Error(`scontrol update JobId=${jobId} Comment=... failed: ${commandMessage(r, "scontrol")}`);
+  if (r.status.code !== 0) throw new SlurmCommandError("scontrol", `scontrol update JobId=${jobId} Comment=... failed: ${commandMessage(r, "scontrol")}`, r);
 }
 
 /** Cancels a job; a job that has already ended is not an error. */
 export async function cancelJob(jobId: string, options: SlurmCommandOptions): Promise<void> {
   const r = await runCommand("scancel", [jobId], { env: options.env, timeoutMs: 30_000 });
   if (r.status.code !== 0 && !/already completing or completed|Invalid job id/i.test(r.stderr)) {
-    throw new Error(`scancel ${jobId} failed: ${commandMessage(r, "scancel")}`);
+    throw new SlurmCommandError("scancel", `scancel ${jobId} failed: ${commandMessage(r, "scancel")}`, r);
   }
 }
 

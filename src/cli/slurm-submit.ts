@@ -72,14 +72,14 @@ export async function slurmSubmitCommand(r: SubmitRequest): Promise<void> {
   try {
     lines = sbatchLines(request);
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^SlurmManager: option (\w+)/, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+    throw new UsageError((err as Error).message.replace(/^SlurmManager: option (\w+)/, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), { cause: err });
   }
   const templatePath = r.template ?? defaults.template ?? fromFileUrl(new URL(import.meta.url.endsWith(".ts") ? "../../slurm/templates/run.sbatch" : "../../../slurm/templates/run.sbatch", import.meta.url));
   let template: string;
   try {
     template = readTextFile(templatePath);
   } catch (err) {
-    throw new UsageError(`cannot read the job-script template ${templatePath}: ${(err as Error).message}`);
+    throw new UsageError(`cannot read the job-script template ${templatePath}: ${(err as Error).message}`, { cause: err });
   }
   const script = renderJobScript(template, { sbatch: lines, prologue: r.prologue ?? defaults.prologue ?? "", epilogue: r.epilogue ?? defaults.epilogue ?? "", command: masterCommand(r) }, templatePath);
   if (r.dryRun) {

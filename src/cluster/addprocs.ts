@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { ClusterOptionsError, WorkerStartError } from "../errors.ts";
+import { ClusterOptionsError, DistributedError, WorkerStartError } from "../errors.ts";
 import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/detect.ts";
 import { cwd, env as readEnv, writeStderr } from "../runtime/host.ts";
 import { workerEntry } from "../worker/entries.ts";
@@ -142,12 +142,13 @@ export function addprocs(what: number | readonly Machine[] | ClusterManager, opt
 }
 
 async function addprocsNow(what: number | readonly Machine[] | ClusterManager, given: AddprocsOptions): Promise<number[]> {
-  if (state.myid !== 1) throw new Error(`addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  if (state.myid !== 1) throw new DistributedError("ERR_NOT_MASTER", `addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
   const { config } = await loadConfig();
   const options = withConfig(given, config, readEnv, Array.isArray(what));
   let manager: ClusterManager;
   let count = 1;
   if (Array.isArray(what)) {
+    // A plain Error: the package door registers the managers, so only a deep import that skips it gets here.
     if (machinesManagerFactory === null) throw new Error("No SSH manager is registered; import from the package entry point");
     manager = machinesManagerFactory(what as readonly Machine[], options);
   } else if (typeof what === "number") {
@@ -157,6 +158,7 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, g
       throw new TypeError(`Option manager must be "processes" or "threads", got ${JSON.stringify(options.manager)}`);
     }
     const factory = options.manager === "threads" ? threadManagerFactory : localManagerFactory;
+    // A plain Error: as above, only a deep import that skips the package door gets here.
     if (factory === null) throw new Error("No local manager is registered; import from the package entry point");
     manager = factory();
     count = what;
@@ -227,6 +229,7 @@ async function reportPartial(
   await Promise.all(launched.filter((l) => !up.includes(l)).map(({ pid, config }) => stopLaunched(pid, config, manager)));
   writeStderr(`Warning: addprocs kept ${up.length} worker(s); ${failures.length} failure(s) (partial: true):\n`);
   for (const failure of failures) {
+    // Not a failure of its own: a manager's non-Error rejection made reportable as one.
     const error = failure instanceof Error ? failure : new Error(String(failure));
     writeStderr(`  ${error.message.split("\n").join("\n  ")}\n`);
     options.onFailure?.(error);

@@ -76,7 +76,7 @@ export async function joinWorker(
       if (reason !== undefined && exitDetail === "connection lost") exitDetail = `connection lost: ${reason.message}`;
       return exitDetail;
     };
-    conn.closeError = (reason) => new ProcessExitedError(pid, noteReason(reason));
+    conn.closeError = (reason) => new ProcessExitedError(pid, noteReason(reason), reason !== undefined ? { cause: reason } : undefined);
     const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat }), died, timeout]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);

@@ -86,6 +86,7 @@ export function resolveSetting<N extends SettingName>(name: N, sources: Sources)
  */
 export function fromEnvironment(variable: string, env: EnvReader): unknown {
   const name = (Object.keys(SETTINGS) as SettingName[]).find((n) => SETTINGS[n].env === variable);
+  // A plain Error: callers pass a constant of this package, so this is a bug here, never a user's mistake.
   if (name === undefined) throw new Error(`${variable} is not a setting's variable (see src/config/settings.ts)`);
   return resolveSetting(name, { env }).value;
 }

@@ -72,7 +72,7 @@ function startPool(): PoolThread[] {
     handle.unref();
     handle.onMessage((m) => onReply(thread, m as PoolReply));
     void handle.exited.then((how) => {
-      for (const p of thread.pending.values()) p.reject(new Error(`${p.where}: thread ${id} ended (${how})`));
+      for (const p of thread.pending.values()) p.reject(new DistributedError("ERR_THREAD_EXITED", `${p.where}: thread ${id} ended (${how})`));
       thread.pending.clear();
       if (pool === started) pool = null;
     });
