@@ -290,6 +290,8 @@ export class SlurmManager implements ClusterManager {
 
   async #release(job: Job): Promise<void> {
     if (!ownedJobs.delete(job.id)) return;
+    // A failed scancel leaves nothing to undo: the job's script ends the job by itself once the
+    // workers' step is gone, or after attachTimeout when they never started.
     await cancelJob(job.id, { env: workerEnv() }).catch(() => {});
   }
 }

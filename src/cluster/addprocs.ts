@@ -137,6 +137,7 @@ let busy: Promise<unknown> = Promise.resolve();
 export function addprocs(what: number | readonly Machine[] | ClusterManager, options: AddprocsOptions = {}): Promise<number[]> {
   // One addprocs at a time, as in Julia: pids stay ordered and start-up output stays readable.
   const run = busy.then(() => addprocsNow(what, options));
+  // The caller gets this call's failure from `run`; the queue only waits for it to end.
   busy = run.catch(() => {});
   return run;
 }

@@ -46,6 +46,8 @@ export async function joinWorker(
   const died = (config.exited ?? new Promise<string>(() => {})).then((detail): never => {
     throw fail(`the process exited (${detail}) before it was connected`);
   });
+  // Both are raced below, where their rejection is seen; these only keep the one that loses the
+  // race (or fires after the join succeeded) from being an unhandled rejection.
   died.catch(() => {});
   timeout.catch(() => {});
 
