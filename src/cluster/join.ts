@@ -85,7 +85,7 @@ export async function joinWorker(
     })) as JoinReply;
     const connClosed = new Promise<void>((resolve) => {
       conn.onClose = (reason) => {
-        peers.remove(pid, noteReason(reason));
+        peers.remove(pid, noteReason(reason), reason);
         manager.manage(pid, config, "deregister");
         resolve();
       };

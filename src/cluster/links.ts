@@ -116,7 +116,7 @@ function register(pid: number, conn: Connection): void {
   attachDispatch(conn);
   const lost = (reason: Error | undefined): string => (reason !== undefined ? `connection lost: ${reason.message}` : "connection lost");
   conn.closeError = (reason) => new ProcessExitedError(pid, peers.goneDetail(pid) ?? lost(reason), reason !== undefined ? { cause: reason } : undefined);
-  conn.onClose = (reason) => peers.remove(pid, lost(reason));
+  conn.onClose = (reason) => peers.remove(pid, lost(reason), reason);
   conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1], state.heartbeat[2]);
   peers.add({ pid, conn, state: "running", gone: new Promise(() => {}) });
   pending.get(pid)?.resolve(conn);

@@ -42,8 +42,9 @@ export class ConnectError extends DistributedError {
  * A connection that was up is gone: it closed (`ERR_CONNECTION_LOST`, with the reason as
  * `cause` when there is one), nothing was heard from the peer for the heartbeat timeout
  * (`ERR_HEARTBEAT_TIMEOUT`), or the peer's host stopped acknowledging for the host timeout
- * (`ERR_HOST_TIMEOUT`). Calls on a worker's connection then fail with ProcessExitedError, whose
- * `cause` is this error.
+ * (`ERR_HOST_TIMEOUT`). On the process whose connection to a worker broke, calls on that worker
+ * then fail with ProcessExitedError, whose `cause` is this error (other processes, told by the
+ * master, get the reason in the message only).
  *
  * @example
  * ```ts

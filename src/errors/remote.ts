@@ -49,9 +49,9 @@ export class RemoteError extends DistributedError {
 }
 
 /**
- * The process a call or reference depends on has exited (or its connection was lost). When the
- * connection broke, `cause` says why: a ConnectionLostError (codes `ERR_CONNECTION_LOST`,
- * `ERR_HEARTBEAT_TIMEOUT`, `ERR_HOST_TIMEOUT`) or the error that broke it.
+ * The process a call or reference depends on has exited (or its connection was lost). When this
+ * process's connection to it broke, `cause` says why: a ConnectionLostError (codes
+ * `ERR_CONNECTION_LOST`, `ERR_HEARTBEAT_TIMEOUT`, `ERR_HOST_TIMEOUT`) or the error that broke it.
  *
  * @example
  * ```ts
