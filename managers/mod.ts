@@ -14,6 +14,6 @@ export { parseMachine, parseMachines, parseMachineFile, describeMachine, type Ma
 export { SlurmManager, type SlurmManagerOptions } from "./slurm.ts";
 export { ThreadManager, type ThreadManagerOptions } from "./threads.ts";
 export { renderJobScript, sbatchLines, sbatchWord, type JobRequest, type ScriptParts } from "./slurm/script.ts";
-export { submitJob } from "./slurm/job.ts";
+export { submitJob, JobNotRunningError, SlurmCommandError } from "./slurm/job.ts";
 export { expandHostlist } from "./slurm/hostlist.ts";
 export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig } from "../src/internal.ts";

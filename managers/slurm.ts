@@ -32,6 +32,7 @@
  * @module
  */
 import {
+  DistributedError,
   WorkerStartError,
   envAll,
   loadConfig,
@@ -155,7 +156,7 @@ export class SlurmManager implements ClusterManager {
   /** Starts one worker per task in one srun step. */
   launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
     const job = this.#job;
-    if (job === undefined) throw new Error("SlurmManager.launch before prepare: use addprocs(new SlurmManager(...))");
+    if (job === undefined) throw new DistributedError("ERR_MANAGER_NOT_PREPARED", "SlurmManager.launch before prepare: use addprocs(new SlurmManager(...))");
     const o = this.#options;
     const ntasks = o.ntasks ?? (o.nodes !== undefined && o.ntasksPerNode !== undefined ? Number(o.nodes) * o.ntasksPerNode : undefined) ?? job.tasks;
     if (ntasks === undefined || !(ntasks > 0)) throw new WorkerStartError(`Cannot tell how many tasks Slurm job ${job.id} has; pass ntasks`, { command: "(srun)", host: `slurm job ${job.id}` });
@@ -256,12 +257,12 @@ export class SlurmManager implements ClusterManager {
       },
       o.template ?? "slurm/templates/job.sbatch",
     );
-    const fail = (message: string): WorkerStartError => new WorkerStartError(`SlurmManager: ${message}`, { command: "sbatch", host: "slurm" });
+    const fail = (message: string, cause: unknown): WorkerStartError => new WorkerStartError(`SlurmManager: ${message}`, { command: "sbatch", host: "slurm", cause });
     let id: string;
     try {
       id = await submitJob(script, { env: sbatchEnv(request, env), dir: params.dir });
     } catch (err) {
-      throw fail((err as Error).message);
+      throw fail((err as Error).message, err);
     }
     ownedJobs.add(id);
     const job: Job = { id, owned: true, tasks: undefined, comment: "" };
@@ -272,7 +273,7 @@ export class SlurmManager implements ClusterManager {
     } catch (err) {
       await this.#release(job);
       const why = (err as Error).message;
-      throw fail(err instanceof JobNotRunningError && o.queueTimeout !== undefined && /did not start/.test(why) ? `${why}; it was cancelled (option queueTimeout: ${o.queueTimeout} s)` : why);
+      throw fail(err instanceof JobNotRunningError && o.queueTimeout !== undefined && /did not start/.test(why) ? `${why}; it was cancelled (option queueTimeout: ${o.queueTimeout} s)` : why, err);
     }
     this.#job = job;
   }
@@ -283,12 +284,14 @@ export class SlurmManager implements ClusterManager {
       const record = await waitUntilRunning(jobId, { env: workerEnv(), timeoutMs: (this.#options.queueTimeout ?? Number.MAX_SAFE_INTEGER / 1e6) * 1000 });
       return record.numTasks;
     } catch (err) {
-      throw new WorkerStartError(`SlurmManager: cannot use job ${jobId}: ${(err as Error).message}`, { command: "scontrol", host: "slurm" });
+      throw new WorkerStartError(`SlurmManager: cannot use job ${jobId}: ${(err as Error).message}`, { command: "scontrol", host: "slurm", cause: err });
     }
   }
 
   async #release(job: Job): Promise<void> {
     if (!ownedJobs.delete(job.id)) return;
+    // A failed scancel leaves nothing to undo: the job's script ends the job by itself once the
+    // workers' step is gone, or after attachTimeout when they never started.
     await cancelJob(job.id, { env: workerEnv() }).catch(() => {});
   }
 }

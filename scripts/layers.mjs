@@ -6,7 +6,7 @@ import path from "node:path";
 
 /** Floors from the bottom; each entry is a folder (ending in /) or a file, relative to the root. */
 export const FLOORS = [
-  ["src/errors.ts", "src/version.ts"],
+  ["src/errors.ts", "src/errors/", "src/version.ts"],
   ["src/runtime/", "src/protocol/"],
   ["src/transport/", "src/channels/", "src/config/"],
   ["src/cluster/"],

@@ -14,7 +14,7 @@ export { workerCommand, workerEnv, type Command } from "./runtime/command.ts";
 export { onExit } from "./runtime/host.ts";
 export { makeTempDir, removeDir } from "./runtime/host.ts";
 export type { RuntimeName } from "./runtime/detect.ts";
-export { WorkerStartError } from "./errors.ts";
+export { ConnectionLostError, DistributedError, WorkerStartError } from "./errors.ts";
 export { formatControl, parseLauncherLine, type LauncherControl, type LauncherHeader } from "./protocol/launcher-lines.ts";
 export { runCommand, runCommandSync, type RunOptions, type RunResult } from "./runtime/run.ts";
 export { readTextFile, readOrCreatePrivateFile, homeDir, joinPath, env, envAll, hostname, fromFileUrl, flushAndExit, writeStderr } from "./runtime/host.ts";

@@ -42,28 +42,36 @@ export { registerClass, type ClassCodec } from "./protocol/class-registry.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
-export { threads, ThreadError } from "./threads/pool.ts";
-export { ConfigError, type DistributedConfig } from "./config/schema.ts";
+export { threads } from "./threads/pool.ts";
+export type { DistributedConfig } from "./config/schema.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { Atomic, type AtomicKind } from "./threads/atomic.ts";
 export { SharedArray, localindices, indexpids, sdata, type SharedKind, type SharedArrayOptions } from "./threads/shared-array.ts";
 export {
   DistributedError,
+  isDistributedError,
+  type ErrorCode,
   RemoteError,
   ProcessExitedError,
   WorkerStartError,
   ProtocolError,
   AuthenticationError,
+  ConnectError,
+  ConnectionLostError,
   UndefinedNameError,
   SerializationError,
   InterruptError,
   RuntimeNotFoundError,
   ChannelClosedError,
+  ReleasedHandleError,
   ClusterOptionsError,
+  TopologyError,
+  ThreadError,
+  ConfigError,
+  EnvVarError,
   type WireError,
 } from "./errors.ts";
 export { PACKAGE_VERSION } from "./version.ts";
-export { TopologyError } from "./cluster/links.ts";
 
 setLocalManagerFactory(() => new LocalManager());
 setThreadManagerFactory(() => new ThreadManager());

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { runCommand, runCommandSync, type RunResult } from "../../src/internal.ts";
+import { DistributedError, runCommand, runCommandSync, type RunResult } from "../../src/internal.ts";
 
 /** Where Slurm's commands run. */
 export interface SlurmCommandOptions {
@@ -33,9 +33,9 @@ export interface JobRecord {
 /** Submits a job script (on sbatch's stdin, so no file is left behind); resolves with the job id. */
 export async function submitJob(script: string, options: SlurmCommandOptions & { dir: string }): Promise<string> {
   const r = await runCommand("sbatch", ["--parsable", `--chdir=${options.dir}`], { env: options.env, input: script, timeoutMs: 60_000 });
-  if (r.status.code !== 0) throw new Error(`sbatch refused the job: ${commandMessage(r, "sbatch")}`);
+  if (r.status.code !== 0) throw new SlurmCommandError("sbatch", `sbatch refused the job: ${commandMessage(r, "sbatch")}`, r);
   const jobId = /^(\d+)(?:;\S+)?\s*$/m.exec(r.stdout)?.[1];
-  if (jobId === undefined) throw new Error(`sbatch did not print a job id (output: ${JSON.stringify(r.stdout.trim())})`);
+  if (jobId === undefined) throw new SlurmCommandError("sbatch", `sbatch did not print a job id (output: ${JSON.stringify(r.stdout.trim())})`);
   return jobId;
 }
 
@@ -66,9 +66,9 @@ export function parseJobRecord(line: string): JobRecord {
 /** The job's current record; rejects with scontrol's message when Slurm does not know it. */
 export async function jobRecord(jobId: string, options: SlurmCommandOptions): Promise<JobRecord> {
   const r = await runCommand("scontrol", ["show", "job", "-o", jobId], { env: options.env, timeoutMs: 30_000 });
-  if (r.status.code !== 0) throw new Error(`scontrol show job ${jobId} failed: ${commandMessage(r, "scontrol")}`);
+  if (r.status.code !== 0) throw new SlurmCommandError("scontrol", `scontrol show job ${jobId} failed: ${commandMessage(r, "scontrol")}`, r);
   const line = r.stdout.split("\n").find((l) => l.startsWith(`JobId=${jobId} `));
-  if (line === undefined) throw new Error(`scontrol show job ${jobId} printed no record for it`);
+  if (line === undefined) throw new SlurmCommandError("scontrol", `scontrol show job ${jobId} printed no record for it`);
   return parseJobRecord(line);
 }
 
@@ -92,13 +92,56 @@ export async function waitUntilRunning(jobId: string, options: SlurmCommandOptio
   }
 }
 
-/** A job that did not reach RUNNING; `job` is its last record. */
-export class JobNotRunningError extends Error {
-  override readonly name = "JobNotRunningError";
+/**
+ * A Slurm job that did not reach RUNNING: it ended first (cancelled, failed, timed out in the
+ * queue), or it was still waiting when the time allowed ran out. `job` is its last record, with
+ * `state` and `reason`. SlurmManager reports it as a WorkerStartError whose `cause` it is.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, WorkerStartError } from "distributed";
+ * import { JobNotRunningError, SlurmManager } from "distributed/managers";
+ * const err = await addprocs(new SlurmManager({ ntasks: 64, time: "01:00:00", queueTimeout: 600 })).catch((e: unknown) => e);
+ * if (err instanceof WorkerStartError && err.cause instanceof JobNotRunningError) {
+ *   err.cause.code;       // "ERR_JOB_NOT_RUNNING"
+ *   err.cause.job.state;  // "PENDING"
+ *   err.cause.job.reason; // "Resources"
+ * }
+ * ```
+ */
+export class JobNotRunningError extends DistributedError {
+  /** The job's last record. */
   readonly job: JobRecord;
   constructor(job: JobRecord, message: string) {
-    super(message);
+    super("ERR_JOB_NOT_RUNNING", message);
     this.job = job;
+  }
+}
+
+/**
+ * A Slurm command (sbatch, scontrol, scancel) failed, or answered with something this package
+ * cannot use. The message carries the command's own explanation (its stderr, or that it was not
+ * found on PATH, or did not finish in time); `command` names it, and `cause` is the error of
+ * starting it, when it could not be started.
+ *
+ * @example
+ * ```ts
+ * import { SlurmCommandError, submitJob } from "distributed/managers";
+ * const script = "#!/bin/sh\n#SBATCH --partition=nosuchpartition\nsrun hostname\n";
+ * const err = await submitJob(script, { env: { PATH: process.env.PATH ?? "" }, dir: process.cwd() }).catch((e: unknown) => e);
+ * if (err instanceof SlurmCommandError) {
+ *   err.code;    // "ERR_SLURM_COMMAND"
+ *   err.command; // "sbatch"
+ *   err.message; // "sbatch refused the job: sbatch: error: invalid partition specified: nosuchpartition"
+ * }
+ * ```
+ */
+export class SlurmCommandError extends DistributedError {
+  /** The command that failed. */
+  readonly command: "sbatch" | "scontrol" | "scancel";
+  constructor(command: "sbatch" | "scontrol" | "scancel", message: string, result?: RunResult) {
+    super("ERR_SLURM_COMMAND", message, result?.status.error !== undefined ? { cause: result.status.error } : undefined);
+    this.command = command;
   }
 }
 
@@ -121,14 +164,14 @@ export const WORKERS_STARTED_MARK = "distributed:workers-started";
 export async function markWorkersStarted(jobId: string, comment: string, options: SlurmCommandOptions): Promise<void> {
   const marked = comment === "" || comment === "(null)" ? WORKERS_STARTED_MARK : `${comment} ${WORKERS_STARTED_MARK}`;
   const r = await runCommand("scontrol", ["update", `JobId=${jobId}`, `Comment=${marked}`], { env: options.env, timeoutMs: 30_000 });
-  if (r.status.code !== 0) throw new Error(`scontrol update JobId=${jobId} Comment=... failed: ${commandMessage(r, "scontrol")}`);
+  if (r.status.code !== 0) throw new SlurmCommandError("scontrol", `scontrol update JobId=${jobId} Comment=... failed: ${commandMessage(r, "scontrol")}`, r);
 }
 
 /** Cancels a job; a job that has already ended is not an error. */
 export async function cancelJob(jobId: string, options: SlurmCommandOptions): Promise<void> {
   const r = await runCommand("scancel", [jobId], { env: options.env, timeoutMs: 30_000 });
   if (r.status.code !== 0 && !/already completing or completed|Invalid job id/i.test(r.stderr)) {
-    throw new Error(`scancel ${jobId} failed: ${commandMessage(r, "scancel")}`);
+    throw new SlurmCommandError("scancel", `scancel ${jobId} failed: ${commandMessage(r, "scancel")}`, r);
   }
 }
 

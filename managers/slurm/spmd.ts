@@ -29,6 +29,8 @@ import {
   addprocs,
   clusterCookie,
   connect,
+  ConnectionLostError,
+  DistributedError,
   envAll,
   flushAndExit,
   hmacSha256,
@@ -130,9 +132,11 @@ async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Pr
     });
   };
   const listener = await listen("0.0.0.0", plan.port, onSocket).catch((err: Error) => {
-    throw new Error(
+    throw new DistributedError(
+      "ERR_SPMD_LISTEN",
       `init: task 0 cannot listen on port ${plan.port} (${plan.portFrom === "derived" ? "derived from the job and step ids" : plan.portFrom === "env" ? "DISTRIBUTED_SPMD_PORT" : "SLURM_STEP_RESV_PORTS"}): ${err.message}. ` +
         "Choose another with DISTRIBUTED_SPMD_PORT=<port> (exported before srun), or run srun with --resv-ports where the cluster reserves ports.",
+      { cause: err },
     );
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -141,7 +145,8 @@ async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Pr
   listener.close();
   if (!inTime) {
     const missing = Array.from({ length: plan.size - 1 }, (_, i) => i + 1).filter((rank) => !registered.has(rank));
-    throw new Error(
+    throw new DistributedError(
+      "ERR_SPMD_TIMEOUT",
       `init: ${missing.length} of ${plan.size - 1} tasks did not register within ${timeout} s (tasks ${summarize(missing)})` +
         (problems.length > 0 ? `: ${problems[0]}` : "; did they all call init() (a task that failed first shows its error in the job's output)?"),
     );
@@ -181,7 +186,7 @@ async function register(host: string, port: number, line: string, timeoutMs: num
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => (answer += chunk));
     socket.on("error", reject);
-    socket.on("close", () => (answer.includes("\n") ? resolve(answer.trim()) : reject(new Error("task 0 closed the connection without an answer"))));
+    socket.on("close", () => (answer.includes("\n") ? resolve(answer.trim()) : reject(new ConnectionLostError("task 0 closed the connection without an answer", { peer: `task 0 (${host}:${port})` }))));
     socket.write(line);
   });
 }

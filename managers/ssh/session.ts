@@ -40,6 +40,8 @@ export class HostSession {
       resolveHeader = resolve;
       rejectHeader = reject;
     });
+    // SSHManager.launch awaits it and reports the failure; this keeps a rejection that comes after
+    // launch gave up waiting (its timeout) from being an unhandled one.
     this.header.catch(() => {});
     this.child.onStdoutLine((line) => {
       const parsed = parseLauncherLine(line);

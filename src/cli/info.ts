@@ -10,9 +10,10 @@
  * @module
  */
 import { loadConfig } from "../config/load.ts";
-import { EnvVarError, resolveSetting, type From } from "../config/resolve.ts";
+import { resolveSetting, type From } from "../config/resolve.ts";
 import type { DistributedConfig } from "../config/schema.ts";
 import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
+import { EnvVarError } from "../errors.ts";
 import { findRuntime } from "../runtime/command.ts";
 import { currentRuntime, RUNTIMES, runtimeVersion, type RuntimeName } from "../runtime/detect.ts";
 import { cpuCount, cwd, env, envAll, writeStdout } from "../runtime/host.ts";

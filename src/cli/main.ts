@@ -20,7 +20,7 @@ import { PACKAGE_VERSION } from "../version.ts";
 import { runScriptAsMaster } from "./run.ts";
 import { infoCommand } from "./info.ts";
 import { slurmSubmitCommand } from "./slurm-submit.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../errors.ts";
 
 const TOPOLOGIES = ["all_to_all", "master_worker", "custom"] as const;
 

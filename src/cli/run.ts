@@ -18,7 +18,7 @@ import type { DistributedConfig } from "../config/schema.ts";
 import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
 import { env, readTextFile } from "../runtime/host.ts";
 import { importScript, setScriptArgv } from "../runtime/script.ts";
-import { UsageError } from "./errors.ts";
+import { DistributedError, UsageError } from "../errors.ts";
 
 /** What `run` was asked for. */
 export interface RunRequest {
@@ -60,11 +60,16 @@ export async function runScriptAsMaster(r: RunRequest): Promise<void> {
     try {
       text = readTextFile(r.machineFile);
     } catch (err) {
-      throw new UsageError(`cannot read the machine file ${r.machineFile}: ${(err as Error).message}`);
+      throw new UsageError(`cannot read the machine file ${r.machineFile}: ${(err as Error).message}`, { cause: err });
     }
     await addprocs(new SSHManager(parseMachineFile(text, r.machineFile), sshSettings(config)), options);
   } else if (r.slurm) {
-    if (!env("SLURM_JOB_ID")) throw new Error("--slurm adds one worker per task of the Slurm job this runs in, but this is not running inside one (SLURM_JOB_ID is not set): run it in a job script, or submit one with `distributed slurm submit`");
+    if (!env("SLURM_JOB_ID")) {
+      throw new DistributedError(
+        "ERR_SLURM_ENV",
+        "--slurm adds one worker per task of the Slurm job this runs in, but this is not running inside one (SLURM_JOB_ID is not set): run it in a job script, or submit one with `distributed slurm submit`",
+      );
+    }
     await addprocs(new SlurmManager(), options);
   } else {
     const procs = resolveSetting("procs", { option: r.procs, config, env }).value;

@@ -18,7 +18,7 @@ import type { RuntimeName } from "../runtime/detect.ts";
 import { currentRuntime } from "../runtime/detect.ts";
 import { findRuntime } from "../runtime/command.ts";
 import { cwd, envAll, fromFileUrl, readTextFile, writeStdout } from "../runtime/host.ts";
-import { UsageError } from "./errors.ts";
+import { UsageError } from "../errors.ts";
 
 /** What `slurm submit` was asked for. */
 export interface SubmitRequest {
@@ -72,14 +72,14 @@ export async function slurmSubmitCommand(r: SubmitRequest): Promise<void> {
   try {
     lines = sbatchLines(request);
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^SlurmManager: option (\w+)/, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`));
+    throw new UsageError((err as Error).message.replace(/^SlurmManager: option (\w+)/, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), { cause: err });
   }
   const templatePath = r.template ?? defaults.template ?? fromFileUrl(new URL(import.meta.url.endsWith(".ts") ? "../../slurm/templates/run.sbatch" : "../../../slurm/templates/run.sbatch", import.meta.url));
   let template: string;
   try {
     template = readTextFile(templatePath);
   } catch (err) {
-    throw new UsageError(`cannot read the job-script template ${templatePath}: ${(err as Error).message}`);
+    throw new UsageError(`cannot read the job-script template ${templatePath}: ${(err as Error).message}`, { cause: err });
   }
   const script = renderJobScript(template, { sbatch: lines, prologue: r.prologue ?? defaults.prologue ?? "", epilogue: r.epilogue ?? defaults.epilogue ?? "", command: masterCommand(r) }, templatePath);
   if (r.dryRun) {

@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { ClusterOptionsError, WorkerStartError } from "../errors.ts";
+import { ClusterOptionsError, DistributedError, WorkerStartError } from "../errors.ts";
 import { env as readEnv, writeStderr } from "../runtime/host.ts";
 import { loadConfig } from "../config/load.ts";
 import { checkClusterOptions, launchParams, withConfig, type AddprocsOptions, type Machine } from "./addprocs-options.ts";
@@ -56,17 +56,20 @@ let busy: Promise<unknown> = Promise.resolve();
 export function addprocs(what: number | readonly Machine[] | ClusterManager, options: AddprocsOptions = {}): Promise<number[]> {
   // One addprocs at a time, as in Julia: pids stay ordered and start-up output stays readable.
   const run = busy.then(() => addprocsNow(what, options));
+  // The caller gets this call's failure from `run`; the queue only waits for it to end.
   busy = run.catch(() => {});
   return run;
 }
 
 async function addprocsNow(what: number | readonly Machine[] | ClusterManager, given: AddprocsOptions): Promise<number[]> {
-  if (state.myid !== 1) throw new Error(`addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  if (state.myid !== 1) throw new DistributedError("ERR_NOT_MASTER", `addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
   const { config } = await loadConfig();
   const options = withConfig(given, config, readEnv, Array.isArray(what));
   let manager: ClusterManager;
   let count = 1;
   if (Array.isArray(what)) {
+    // A plain Error: the package door registers the managers, so only a deep import that skips it gets here.
+    // A plain Error: the package door registers the managers, so only a deep import that skips it gets here.
     if (machinesManagerFactory === null) throw new Error("No SSH manager is registered; import from the package entry point");
     manager = machinesManagerFactory(what as readonly Machine[], options);
   } else if (typeof what === "number") {
@@ -76,6 +79,8 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, g
       throw new TypeError(`Option manager must be "processes" or "threads", got ${JSON.stringify(options.manager)}`);
     }
     const factory = options.manager === "threads" ? threadManagerFactory : localManagerFactory;
+    // A plain Error: as above, only a deep import that skips the package door gets here.
+    // A plain Error: as above, only a deep import that skips the package door gets here.
     if (factory === null) throw new Error("No local manager is registered; import from the package entry point");
     manager = factory();
     count = what;
@@ -146,6 +151,8 @@ async function reportPartial(
   await Promise.all(launched.filter((l) => !up.includes(l)).map(({ pid, config }) => stopLaunched(pid, config, manager)));
   writeStderr(`Warning: addprocs kept ${up.length} worker(s); ${failures.length} failure(s) (partial: true):\n`);
   for (const failure of failures) {
+    // Not a failure of its own: a manager's non-Error rejection made reportable as one.
+    // Not a failure of its own: a manager's non-Error rejection made reportable as one.
     const error = failure instanceof Error ? failure : new Error(String(failure));
     writeStderr(`  ${error.message.split("\n").join("\n  ")}\n`);
     options.onFailure?.(error);

@@ -8,6 +8,7 @@
  * ```
  * @module
  */
+import { DistributedError } from "../errors.ts";
 import { newCookie } from "../runtime/crypto.ts";
 import { peers } from "./peers.ts";
 import { state } from "./state.ts";
@@ -19,7 +20,7 @@ export function clusterCookie(cookie?: string): string {
       throw new TypeError("clusterCookie(cookie): the cookie must be a string of at least 8 characters without white space");
     }
     if (peers.all().length > 0 && cookie !== state.cookie) {
-      throw new Error("clusterCookie(cookie): cannot change the cookie while workers are connected; call it before addprocs");
+      throw new DistributedError("ERR_COOKIE_IN_USE", "clusterCookie(cookie): cannot change the cookie while workers are connected; call it before addprocs");
     }
     state.cookie = cookie;
   }

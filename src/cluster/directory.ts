@@ -9,12 +9,11 @@
  * ```
  * @module
  */
-import { ProcessExitedError, toWireError } from "../errors.ts";
+import { ProcessExitedError, TopologyError, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import type { Connection } from "../transport/connection.ts";
 import { registerHandler } from "./dispatch.ts";
-import { TopologyError } from "./links.ts";
 import { peers, type Peer } from "./peers.ts";
 import { state } from "./state.ts";
 

@@ -42,7 +42,7 @@ const handlers: Array<Handler | undefined> = [];
  * links) register their handler. One handler per type: a second registration is a bug.
  */
 export function registerHandler(type: number, handler: Handler): void {
-  // A bug of this package, not of its user: a plain Error, at load time.
+  // A plain Error: two modules of this package claiming one message type is a bug here, found at load.
   if (handlers[type] !== undefined) throw new Error(`A handler for ${messageName(type)} is already registered (two modules serve the same message type)`);
   handlers[type] = handler;
 }

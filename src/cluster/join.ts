@@ -46,6 +46,8 @@ export async function joinWorker(
   const died = (config.exited ?? new Promise<string>(() => {})).then((detail): never => {
     throw fail(`the process exited (${detail}) before it was connected`);
   });
+  // Both are raced below, where their rejection is seen; these only keep the one that loses the
+  // race (or fires after the join succeeded) from being an unhandled rejection.
   died.catch(() => {});
   timeout.catch(() => {});
 
@@ -76,14 +78,14 @@ export async function joinWorker(
       if (reason !== undefined && exitDetail === "connection lost") exitDetail = `connection lost: ${reason.message}`;
       return exitDetail;
     };
-    conn.closeError = (reason) => new ProcessExitedError(pid, noteReason(reason));
+    conn.closeError = (reason) => new ProcessExitedError(pid, noteReason(reason), reason !== undefined ? { cause: reason } : undefined);
     const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat }), died, timeout]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
     })) as JoinReply;
     const connClosed = new Promise<void>((resolve) => {
       conn.onClose = (reason) => {
-        peers.remove(pid, noteReason(reason));
+        peers.remove(pid, noteReason(reason), reason);
         manager.manage(pid, config, "deregister");
         resolve();
       };

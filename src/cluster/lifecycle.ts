@@ -12,6 +12,7 @@
  * ```
  * @module
  */
+import { DistributedError } from "../errors.ts";
 import { MSG } from "../protocol/messages.ts";
 import { onBeforeExit } from "../runtime/host.ts";
 import { peers, type Peer } from "./peers.ts";
@@ -28,7 +29,7 @@ export interface RmprocsOptions {
  * it. Pids that are already gone are ignored; pid 1 cannot be removed.
  */
 export async function rmprocs(pids: number | readonly number[], options: RmprocsOptions = {}): Promise<void> {
-  if (state.myid !== 1) throw new Error(`rmprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  if (state.myid !== 1) throw new DistributedError("ERR_NOT_MASTER", `rmprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
   const list = typeof pids === "number" ? [pids] : [...pids];
   for (const pid of list) {
     if (!Number.isInteger(pid) || pid < 1) throw new TypeError(`rmprocs: pids must be positive integers, got ${String(pid)}`);

@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { DistributedError, ProcessExitedError, ProtocolError, RemoteError, toWireError } from "../errors.ts";
+import { ConnectError, ConnectionLostError, ProcessExitedError, ProtocolError, RemoteError, TopologyError, toWireError } from "../errors.ts";
 import { decode, type Encoded } from "../protocol/codec.ts";
 import { MSG, messageName } from "../protocol/messages.ts";
 import { writeStderr } from "../runtime/host.ts";
@@ -35,19 +35,6 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * PEER_GONE then fails the link with ProcessExitedError, which is what the callers must see.
  */
 const GONE_GRACE_MS = 2_000;
-
-/** A call between two workers that the topology does not connect. */
-export class TopologyError extends DistributedError {
-  constructor(from: number, to: number, topology: string, detail = "", advice?: string) {
-    super(
-      "ERR_TOPOLOGY",
-      `Worker ${from} cannot reach worker ${to}: the cluster topology is ${topology}${detail}. ` +
-        (advice !== undefined ? advice : topology === "master_worker"
-          ? 'Workers talk only to the master (pid 1) there; add workers with { topology: "all_to_all" } to let them talk to each other'
-          : "Connect them through the manager's ident/connectIdents, or use all_to_all"),
-    );
-  }
-}
 
 /** Holds messages for a peer until the connection to it is up. */
 class PendingLink implements Link {
@@ -128,8 +115,8 @@ const incoming = new Map<number, Array<(conn: Connection) => void>>();
 function register(pid: number, conn: Connection): void {
   attachDispatch(conn);
   const lost = (reason: Error | undefined): string => (reason !== undefined ? `connection lost: ${reason.message}` : "connection lost");
-  conn.closeError = (reason) => new ProcessExitedError(pid, peers.goneDetail(pid) ?? lost(reason));
-  conn.onClose = (reason) => peers.remove(pid, lost(reason));
+  conn.closeError = (reason) => new ProcessExitedError(pid, peers.goneDetail(pid) ?? lost(reason), reason !== undefined ? { cause: reason } : undefined);
+  conn.onClose = (reason) => peers.remove(pid, lost(reason), reason);
   conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1], state.heartbeat[2]);
   peers.add({ pid, conn, state: "running", gone: new Promise(() => {}) });
   pending.get(pid)?.resolve(conn);
@@ -156,7 +143,7 @@ async function connectTo(pid: number, host: string, port: number): Promise<Conne
   const peerPid = await authenticate(conn, { role: "connector", cookie: state.cookie!, myPid: state.myid, timeoutMs: CONNECT_TIMEOUT_MS });
   if (peerPid !== pid) {
     conn.close();
-    throw new Error(`Expected worker ${pid} at ${host}:${port}, found process ${peerPid}`);
+    throw new ProtocolError(`Expected worker ${pid} at ${host}:${port}, found process ${peerPid}`);
   }
   register(pid, conn);
   return conn;
@@ -164,7 +151,10 @@ async function connectTo(pid: number, host: string, port: number): Promise<Conne
 
 function waitIncoming(pid: number): Promise<Connection> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Worker ${pid} did not connect back within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new ConnectError(`Worker ${pid} did not connect back within ${CONNECT_TIMEOUT_MS} ms`, { target: `worker ${pid}`, code: "ERR_CONNECT_TIMEOUT" })),
+      CONNECT_TIMEOUT_MS,
+    );
     const list = incoming.get(pid) ?? [];
     list.push((conn) => {
       clearTimeout(timer);
@@ -192,6 +182,7 @@ function dial(pid: number): Link {
   connecting.then(
     (conn) => link.resolve(conn),
     (err: unknown) => {
+      // Not a failure of its own: a non-Error rejection (none is expected) made usable as one.
       const error = err instanceof Error ? err : new Error(String(err));
       const fail = (e: Error): void => {
         if (pending.get(pid) === link) pending.delete(pid);
@@ -224,6 +215,7 @@ export async function ensureConnected(pid: number, host: string, port: number): 
     const made = link;
     connectTo(pid, host, port).catch((err: unknown) => {
       pending.delete(pid);
+      // Not a failure of its own: a non-Error rejection (none is expected) made usable as one.
       made.fail(err instanceof Error ? err : new Error(String(err)));
     });
   }
@@ -255,7 +247,7 @@ registerHandler(MSG.PEER_GONE, (_conn, frame) => {
   const { pid, detail } = decode(frame.body) as { pid: number; detail: string };
   if (state.members !== null) state.members = state.members.filter((p) => p !== pid);
   const peer = peers.get(pid);
-  if (peer !== undefined) peer.conn.close(new Error(detail));
+  if (peer !== undefined) peer.conn.close(new ConnectionLostError(detail, { peer: peer.conn.label }));
   else peers.markGone(pid, detail);
   pending.get(pid)?.fail(new ProcessExitedError(pid, detail));
   pending.delete(pid);

@@ -49,6 +49,8 @@ class Peers {
   #peers = new Map<number, Peer>();
   #dial: ((pid: number) => Link) | null = null;
   #gone = new Map<number, string>();
+  /** Why a peer's connection broke, when it did: the `cause` of the errors that name it gone. */
+  #goneCause = new Map<number, Error>();
   #listeners: Array<(pid: number, detail: string) => void> = [];
 
   /** Registers a connected peer. */
@@ -71,10 +73,11 @@ class Peers {
     return [...this.#peers.keys()].sort((a, b) => a - b);
   }
 
-  /** Records that a peer is gone; later calls to it fail with ProcessExitedError. */
-  remove(pid: number, detail: string): void {
+  /** Records that a peer is gone; later calls to it fail with ProcessExitedError (with `cause` as theirs). */
+  remove(pid: number, detail: string, cause?: Error): void {
     if (!this.#peers.delete(pid)) return;
     this.#gone.set(pid, detail);
+    if (cause !== undefined) this.#goneCause.set(pid, cause);
     for (const listener of this.#listeners) listener(pid, detail);
   }
 
@@ -107,7 +110,10 @@ class Peers {
     const peer = this.#peers.get(pid);
     if (peer !== undefined && !peer.conn.closed) return peer.conn;
     const detail = this.#gone.get(pid);
-    if (detail !== undefined || peer !== undefined) throw new ProcessExitedError(pid, detail ?? "connection closed");
+    if (detail !== undefined || peer !== undefined) {
+      const cause = this.#goneCause.get(pid);
+      throw new ProcessExitedError(pid, detail ?? "connection closed", cause !== undefined ? { cause } : undefined);
+    }
     if (!Number.isInteger(pid) || pid < 1) throw new TypeError(`A pid must be a positive integer, got ${String(pid)}`);
     if (state.myid !== 1 && pid !== state.myid && this.#dial !== null) return this.#dial(pid);
     throw new RangeError(`No process with pid ${pid}: the workers are [${this.pids().join(", ")}] (add some with addprocs)`);

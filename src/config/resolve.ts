@@ -16,6 +16,7 @@
  * ```
  * @module
  */
+import { EnvVarError } from "../errors.ts";
 import type { DistributedConfig } from "./schema.ts";
 import { SETTINGS, type Setting, type SettingName, type SettingValue } from "./settings.ts";
 
@@ -39,25 +40,6 @@ export interface Sources {
   config?: DistributedConfig | undefined;
   /** The environment. */
   env?: EnvReader | undefined;
-}
-
-/** An environment variable whose value is not allowed: names the variable, the value and what is allowed. */
-export class EnvVarError extends RangeError {
-  override readonly name = "EnvVarError";
-  /** Stable code. */
-  readonly code = "ERR_BAD_ENV_VAR";
-  /** The variable. */
-  readonly variable: string;
-  /** Its value. */
-  readonly value: string;
-  /** What it may be. */
-  readonly allowed: string;
-  constructor(variable: string, value: string, allowed: string) {
-    super(`${variable} must be ${allowed}, got ${JSON.stringify(value)}`);
-    this.variable = variable;
-    this.value = value;
-    this.allowed = allowed;
-  }
 }
 
 /** The value at a dotted key of the configuration ("ssh.sshflags"). */
@@ -104,6 +86,7 @@ export function resolveSetting<N extends SettingName>(name: N, sources: Sources)
  */
 export function fromEnvironment(variable: string, env: EnvReader): unknown {
   const name = (Object.keys(SETTINGS) as SettingName[]).find((n) => SETTINGS[n].env === variable);
+  // A plain Error: callers pass a constant of this package, so this is a bug here, never a user's mistake.
   if (name === undefined) throw new Error(`${variable} is not a setting's variable (see src/config/settings.ts)`);
   return resolveSetting(name, { env }).value;
 }

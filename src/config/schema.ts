@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import { ConfigError } from "../errors.ts";
 import type { RuntimeName } from "../runtime/detect.ts";
 import { COUNT, FLAGS, SECONDS, STRING } from "./kinds.ts";
 import { settingsByKey } from "./settings.ts";
@@ -68,22 +69,6 @@ export interface DistributedConfig {
     epilogue?: string;
     template?: string;
   };
-}
-
-/** A configuration value that is not allowed. */
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  /** Stable code. */
-  readonly code = "ERR_CONFIG";
-  /** The file (and key path inside package.json) the value came from. */
-  readonly file: string;
-  /** The key, dotted for nested ones, e.g. "slurm.time". */
-  readonly key: string;
-  constructor(file: string, key: string, message: string) {
-    super(`${file}: ${message}`);
-    this.file = file;
-    this.key = key;
-  }
 }
 
 type Check = (value: unknown) => boolean;

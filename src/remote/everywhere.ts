@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import { RemoteError, toWireError } from "../errors.ts";
+import { RemoteError, toWireError, UndefinedNameError } from "../errors.ts";
 import { assertSendable } from "../protocol/sendable.ts";
 import { toFileUrl } from "../runtime/host.ts";
 import { procs } from "../cluster/queries.ts";
@@ -153,7 +153,8 @@ function toSpecOrSource(fn: Function, name: string, batchNames: readonly string[
     const spec = toSpec(fn, where);
     if (spec[0] !== "s") return spec;
   } catch (err) {
-    if (!(err instanceof ReferenceError)) throw err;
+    // It may use names defined by this same call: checked again below, with those allowed.
+    if (!(err instanceof UndefinedNameError)) throw err;
   }
   const expression = functionExpression(fn, where);
   checkFreeNames(expression, where, batchNames);

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { ProcessExitedError, RemoteError, toWireError, type WireError } from "../errors.ts";
+import { DistributedError, ProcessExitedError, ReleasedHandleError, RemoteError, toWireError, type WireError } from "../errors.ts";
 import { noteSentHandle } from "../protocol/codec.ts";
 import { registerClass } from "../protocol/class-registry.ts";
 import { MSG } from "../protocol/messages.ts";
@@ -195,8 +195,11 @@ export class Future<T = unknown> {
 }
 
 /** The error for a second put on a Future. */
-export function alreadySet(f: { where: number; whence: number; id: number }): Error {
-  return new Error(`Future ${f.whence}:${f.id} on process ${f.where} already has a value; a Future can be put only once`);
+export function alreadySet(f: { where: number; whence: number; id: number }): DistributedError {
+  return new DistributedError(
+    "ERR_FUTURE_ALREADY_SET",
+    `Future ${f.whence}:${f.id} on process ${f.where} already has a value; a Future can be put only once`,
+  );
 }
 
 /** @internal Stores a call's outcome in this process's reference store. */
@@ -220,6 +223,6 @@ registerClass(Future, {
   },
 });
 
-function releasedError(op: string): Error {
-  return new Error(`Future.${op}(): this Future was released with release(), so its value may be gone; fetch it before releasing it`);
+function releasedError(op: string): ReleasedHandleError {
+  return new ReleasedHandleError("Future", op);
 }

@@ -22,7 +22,7 @@ import { whileHeld } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { encodeCall } from "../code/invoke.ts";
-import { ChannelClosedError, RemoteError } from "../errors.ts";
+import { ChannelClosedError, ReleasedHandleError, RemoteError } from "../errors.ts";
 import { noteSentHandle } from "../protocol/codec.ts";
 import { registerClass } from "../protocol/class-registry.ts";
 import { MSG } from "../protocol/messages.ts";
@@ -87,7 +87,7 @@ export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
   #released = false;
 
   async #op(op: ChannelOp, arg?: unknown): Promise<unknown> {
-    if (this.#released) throw new Error(`RemoteChannel.${op}(): this handle was released with release(); use another handle to the channel`);
+    if (this.#released) throw new ReleasedHandleError("RemoteChannel", op);
     // Here, only another process may complete the operation: stay alive meanwhile.
     if (this.where === state.myid) return whileHeld(() => runChannelOp(refKey(this.whence, this.id), op, arg));
     try {

@@ -31,7 +31,7 @@ import { holdProcess } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
-import { DistributedError } from "../errors.ts";
+import { DistributedError, ReleasedHandleError } from "../errors.ts";
 import { noteSentHandle } from "../protocol/codec.ts";
 import { registerClass } from "../protocol/class-registry.ts";
 import type { RefId } from "../protocol/messages.ts";
@@ -277,7 +277,7 @@ export class WorkerPool {
 
   /** The owner of a handle, or an error if the handle was released. */
   #live(op: string): Owner {
-    if (this.#released) throw new Error(`WorkerPool.${op}: this handle was released with release(); use another handle to the pool`);
+    if (this.#released) throw new ReleasedHandleError("WorkerPool", op);
     return this.#remote!;
   }
 

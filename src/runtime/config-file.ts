@@ -14,6 +14,7 @@
  */
 import type { Loader, PublicExplorer } from "cosmiconfig";
 import { pathToFileURL } from "node:url";
+import { ConfigError } from "../errors.ts";
 
 const NAME = "distributed";
 
@@ -75,7 +76,7 @@ export async function findConfigFile(dir: string): Promise<{ file: string; value
 /** Reads one given configuration file. */
 export async function readConfigFile(file: string): Promise<{ file: string; value: unknown }> {
   const result = await (await getExplorer()).load(file);
-  if (result === null) throw new Error(`${file}: no configuration in it`);
+  if (result === null) throw new ConfigError(file, "(top)", "no configuration in it");
   return { file: result.filepath.endsWith("package.json") ? `${result.filepath}#${NAME}` : result.filepath, value: result.config as unknown };
 }
 

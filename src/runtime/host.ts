@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import path from "node:path";
 import { accessSync, constants, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isMainThread } from "node:worker_threads";
+import { DistributedError } from "../errors.ts";
 
 /** This machine's host name. */
 export function hostname(): string {
@@ -132,7 +133,7 @@ export function readStdinLine(onEnd: () => void): Promise<string> {
         first = false;
       },
       () => {
-        if (first) reject(new Error("stdin closed before the cookie line arrived"));
+        if (first) reject(new DistributedError("ERR_NO_COOKIE", "stdin closed before the cookie line arrived"));
         onEnd();
       },
     );

@@ -11,6 +11,7 @@
  */
 import net from "node:net";
 import { Buffer } from "node:buffer";
+import { ConnectError } from "../errors.ts";
 
 /** A TCP socket. */
 export type Socket = net.Socket;
@@ -66,7 +67,7 @@ export function connect(host: string, port: number, timeoutMs: number): Promise<
     const socket = net.connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`Connecting to ${host}:${port} timed out after ${timeoutMs} ms`));
+      reject(new ConnectError(`Connecting to ${host}:${port} timed out after ${timeoutMs} ms`, { target: `${host}:${port}`, code: "ERR_CONNECT_TIMEOUT" }));
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);
@@ -76,7 +77,7 @@ export function connect(host: string, port: number, timeoutMs: number): Promise<
     });
     const onError = (err: Error): void => {
       clearTimeout(timer);
-      reject(new Error(`Cannot connect to ${host}:${port}: ${err.message}`, { cause: err }));
+      reject(new ConnectError(`Cannot connect to ${host}:${port}: ${err.message}`, { target: `${host}:${port}`, cause: err }));
     };
     socket.once("error", onError);
   });
@@ -123,12 +124,12 @@ export async function connectSocks5(proxy: { host: string; port: number }, host:
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await new Promise<Socket>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`Connecting to ${where} timed out after ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new ConnectError(`Connecting to ${where} timed out after ${timeoutMs} ms`, { target: where, code: "ERR_CONNECT_TIMEOUT" })), timeoutMs);
       let buffered = Buffer.alloc(0);
       let stage: "method" | "reply" = "method";
-      const fail = (why: string): void => reject(new Error(`Cannot connect to ${where}: ${why}`));
+      const fail = (why: string, cause?: Error): void => reject(new ConnectError(`Cannot connect to ${where}: ${why}`, { target: where, cause }));
       const onClose = (): void => fail("the proxy closed the connection (the tunnel could not reach the target)");
-      const onError = (err: Error): void => fail(err.message);
+      const onError = (err: Error): void => fail(err.message, err);
       const onData = (chunk: Buffer): void => {
         buffered = Buffer.concat([buffered, chunk]);
         if (stage === "method") {

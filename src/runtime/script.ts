@@ -13,6 +13,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
+import { ScriptNotFoundError } from "../errors.ts";
 import { currentRuntime } from "./detect.ts";
 import { processTsxApi, registerTsx } from "./ts-loader.ts";
 
@@ -24,17 +25,9 @@ export function setScriptArgv(script: string, args: readonly string[]): void {
 /** Imports the script at `file` (relative to the working directory). */
 export async function importScript(file: string): Promise<void> {
   const full = path.resolve(file);
-  if (!existsSync(full)) throw new ScriptNotFoundError(file);
+  if (!existsSync(full)) throw new ScriptNotFoundError(file, process.cwd());
   const url = pathToFileURL(full).href;
   // Registered the way threads started later find it: they load .ts modules too.
   if (currentRuntime() === "node" && /\.[mc]?tsx?$/.test(full) && processTsxApi() === undefined) await registerTsx(file);
   await import(url);
-}
-
-/** The script to run does not exist. */
-export class ScriptNotFoundError extends Error {
-  override readonly name = "ScriptNotFoundError";
-  constructor(file: string) {
-    super(`No such script: ${file} (looked in ${process.cwd()})`);
-  }
 }

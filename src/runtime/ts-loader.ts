@@ -17,6 +17,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { DistributedError } from "../errors.ts";
 import { currentRuntime } from "./detect.ts";
 
 /** tsx's ESM API module this process registered itself (importScript), if any. */
@@ -32,7 +33,7 @@ export async function registerTsx(script: string): Promise<void> {
   try {
     api = import.meta.resolve("tsx/esm/api");
   } catch {
-    throw new Error(`Node runs a TypeScript script (${script}) only through tsx, which is not installed: npm install tsx, or run the CLI with bun or deno`);
+    throw new DistributedError("ERR_TSX_NOT_INSTALLED", `Node runs a TypeScript script (${script}) only through tsx, which is not installed: npm install tsx, or run the CLI with bun or deno`);
   }
   const tsx = (await import(api)) as { register: () => unknown };
   tsx.register();
@@ -71,7 +72,10 @@ export function threadBootstrap(url: URL): string | undefined {
     try {
       api = import.meta.resolve("tsx/esm/api");
     } catch {
-      throw new Error(`Cannot start a thread on ${url.pathname}: Node runs .ts files only through tsx, which is not installed here (npm install tsx), or use the built package (dist/)`);
+      throw new DistributedError(
+        "ERR_TSX_NOT_INSTALLED",
+        `Cannot start a thread on ${url.pathname}: Node runs .ts files only through tsx, which is not installed here (npm install tsx), or use the built package (dist/)`,
+      );
     }
   }
   if (api === undefined) return undefined;

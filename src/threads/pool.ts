@@ -25,7 +25,7 @@
  */
 import { encodeCall, type CallBody } from "../code/invoke.ts";
 import { state } from "../cluster/state.ts";
-import { toWireError, type WireError } from "../errors.ts";
+import { DistributedError, ThreadError, toWireError, type WireError } from "../errors.ts";
 import { decode, encode } from "../protocol/codec.ts";
 import { registerSharedBuffers, type SharedPair } from "../protocol/shared-memory-ids.ts";
 import { sharedMappingUnsupported } from "../runtime/shm.ts";
@@ -48,20 +48,6 @@ export interface PoolReply {
   ok: boolean;
   body: Uint8Array;
   share: SharedPair[];
-}
-
-/** A failure inside a pool thread, with the thread's own error as `cause`-like fields. */
-export class ThreadError extends Error {
-  override readonly name = "ThreadError";
-  /** The error as the thread saw it. */
-  readonly remote: WireError;
-  /** The thread it happened in (1..nthreads()). */
-  readonly threadid: number;
-  constructor(threadid: number, remote: WireError, where: string) {
-    super(`${where}: in thread ${threadid}: ${remote.name}: ${remote.message}`);
-    this.remote = remote;
-    this.threadid = threadid;
-  }
 }
 
 interface PoolThread {
@@ -87,7 +73,7 @@ function startPool(): PoolThread[] {
     handle.unref();
     handle.onMessage((m) => onReply(thread, m as PoolReply));
     void handle.exited.then((how) => {
-      for (const p of thread.pending.values()) p.reject(new Error(`${p.where}: thread ${id} ended (${how})`));
+      for (const p of thread.pending.values()) p.reject(new DistributedError("ERR_THREAD_EXITED", `${p.where}: thread ${id} ended (${how})`));
       thread.pending.clear();
       if (pool === started) pool = null;
     });

@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { ProtocolError, RemoteError, SerializationError, type WireError } from "../errors.ts";
+import { ConnectionLostError, ProtocolError, RemoteError, SerializationError, type WireError } from "../errors.ts";
 import { decode, encode, type Encoded } from "../protocol/codec.ts";
 import type { ShareTarget } from "../protocol/shared-memory-ids.ts";
 import { encodeFrame, frameBytes, FrameReader, type Frame } from "../protocol/frame.ts";
@@ -69,7 +69,7 @@ export class Connection {
   onClose: (reason: Error | undefined) => void = () => {};
   /** Builds the error that pending requests reject with when the connection is lost. */
   closeError: (reason: Error | undefined) => Error = (reason) =>
-    new Error(`Connection to ${this.label} closed${reason ? `: ${reason.message}` : ""}`);
+    new ConnectionLostError(`Connection to ${this.label} closed${reason ? `: ${reason.message}` : ""}`, { peer: this.label, cause: reason });
 
   #socket: ByteStream;
   #reader: FrameReader;
@@ -175,9 +175,14 @@ export class Connection {
       lastTick = now;
       const silent = now - this.#lastReceived;
       if (hostTimeoutMs > 0 && silent > hostTimeoutMs && peerHostUnreachable(this.#socket) === true) {
-        this.close(new Error(`the host of ${this.label} stopped acknowledging: nothing heard for ${silent} ms and our bytes go unacknowledged (host timeout ${hostTimeoutMs} ms)`));
+        this.close(
+          new ConnectionLostError(`the host of ${this.label} stopped acknowledging: nothing heard for ${silent} ms and our bytes go unacknowledged (host timeout ${hostTimeoutMs} ms)`, {
+            peer: this.label,
+            code: "ERR_HOST_TIMEOUT",
+          }),
+        );
       } else if (timeoutMs > 0 && silent > timeoutMs) {
-        this.close(new Error(`nothing heard from ${this.label} for ${silent} ms (heartbeat timeout ${timeoutMs} ms)`));
+        this.close(new ConnectionLostError(`nothing heard from ${this.label} for ${silent} ms (heartbeat timeout ${timeoutMs} ms)`, { peer: this.label, code: "ERR_HEARTBEAT_TIMEOUT" }));
       } else if (now - this.#lastSent >= intervalMs && !this.#closed) {
         this.sendEncoded(MSG.PING, 0, EMPTY);
       }

@@ -24,7 +24,7 @@
 import { dispatchHooks, attachDispatch } from "../cluster/dispatch.ts";
 import { interruptRunningCalls } from "../remote/call-server.ts";
 import { state } from "../cluster/state.ts";
-import { ProtocolError, setLocalLabel, toWireError } from "../errors.ts";
+import { DistributedError, ProtocolError, setLocalLabel, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import { MSG, messageName, type JoinReply, type JoinRequest } from "../protocol/messages.ts";
 import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
@@ -252,7 +252,7 @@ function readControlledStdin(index: number, onEnd: () => void, leave: (code: num
         else leave(0);
       },
       () => {
-        if (cookie === undefined) reject(new Error("stdin closed before the cookie line arrived"));
+        if (cookie === undefined) reject(new DistributedError("ERR_NO_COOKIE", "stdin closed before the cookie line arrived"));
         onEnd();
       },
     );

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { addprocs, pmap, ProcessExitedError, remotecall, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import { addprocs, isDistributedError, pmap, ProcessExitedError, remotecall, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
 import { LocalManager } from "../../managers/mod.ts";
 import { state } from "../../src/cluster/state.ts";
 import { runtimeExe } from "../helpers/processes.ts";
@@ -109,6 +109,7 @@ for (const runtime of RUNTIMES) {
     const took = Date.now() - lostAt;
     t.type(err, ProcessExitedError, "the pending call failed with ProcessExitedError");
     t.match((err as Error).message, /stopped acknowledging/, "saying why");
+    t.ok(isDistributedError((err as Error).cause, "ERR_HOST_TIMEOUT"), "its cause: a ConnectionLostError, code ERR_HOST_TIMEOUT");
     t.ok(took < 2000 + 15_000, `noticed ${took} ms after the link went down (hostTimeout 2 s, a loaded machine allowed for)`);
     t.notOk(workers().includes(far!), "the master dropped the lost worker");
     t.equal(await remotecallFetch(() => "still here", near!), "still here", "the other worker is unaffected");

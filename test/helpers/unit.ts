@@ -41,7 +41,7 @@ export interface EqualAsserts {
 }
 
 /** Asserts that `fn` throws exactly this class (not a subclass) with exactly this message. */
-export function throwsExactly(t: EqualAsserts, fn: () => unknown, Type: typeof Error | typeof TypeError | typeof RangeError, message: string): void {
+export function throwsExactly(t: EqualAsserts, fn: () => unknown, Type: abstract new (...args: never[]) => Error, message: string): void {
   const err = caught(fn);
   t.equal((err as Error | undefined)?.constructor, Type, `${Type.name}: ${message}`);
   t.equal((err as Error | undefined)?.message, message, "the message");

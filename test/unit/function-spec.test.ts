@@ -6,7 +6,7 @@ import { capture, capturedOf } from "../../src/code/capture.ts";
 import { checkFreeNames, noteRemoteNames, registerSystemFunction, resolveSpec, toSpec } from "../../src/code/function-spec.ts";
 import type { FnSpec } from "../../src/code/function-spec.ts";
 import { Main } from "../../src/code/main-scope.ts";
-import { SerializationError, UndefinedNameError } from "../../src/errors.ts";
+import { DistributedError, SerializationError, UndefinedNameError } from "../../src/errors.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { encodeFrame, FrameReader } from "../../src/protocol/frame.ts";
 import { caught } from "../helpers/unit.ts";
@@ -73,7 +73,7 @@ t.test("a function using undefined names throws UndefinedNameError at the call s
   const fn = (x: number): number => x + total + other;
   const err = caught(() => toSpec(fn, "remotecall"));
   t.ok(err instanceof UndefinedNameError, "UndefinedNameError");
-  t.ok(err instanceof ReferenceError, "a ReferenceError");
+  t.ok(err instanceof DistributedError, "a DistributedError");
   const e = err as UndefinedNameError;
   t.equal(e.name, "UndefinedNameError");
   t.equal(e.code, "ERR_UNDEFINED_NAME");

@@ -2,7 +2,7 @@
 // before encoding, with a SerializationError naming the exact path; everything the codec
 // supports is accepted.
 import t from "tap";
-import { SerializationError } from "../../src/errors.ts";
+import { DistributedError, SerializationError } from "../../src/errors.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { registerClass } from "../../src/protocol/class-registry.ts";
 import { assertSendable } from "../../src/protocol/sendable.ts";
@@ -26,9 +26,9 @@ function refuses(t: Asserts, value: unknown, root: string, path: string, what: R
   t.ok(String(e?.message).includes(`Cannot send ${path} `), `${path}: message names the path`);
 }
 
-t.test("SerializationError is a TypeError with a stable code and name", (t) => {
+t.test("SerializationError is a DistributedError with a stable code and name", (t) => {
   const err = caught(() => assertSendable(() => 1, "args[0]"));
-  t.ok(err instanceof TypeError);
+  t.ok(err instanceof DistributedError);
   t.ok(err instanceof SerializationError);
   t.equal((err as SerializationError).name, "SerializationError");
   t.equal((err as SerializationError).code, "ERR_UNSERIALIZABLE");

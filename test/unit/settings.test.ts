@@ -7,9 +7,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import t from "tap";
 import { BOOL, FLAGS, THREADS } from "../../src/config/kinds.ts";
-import { configValue, EnvVarError, fromEnvironment, readVariable, resolveSetting } from "../../src/config/resolve.ts";
+import { configValue, fromEnvironment, readVariable, resolveSetting } from "../../src/config/resolve.ts";
 import { validateConfig, type DistributedConfig } from "../../src/config/schema.ts";
 import { OTHER_VARIABLES, SETTINGS, type Setting, type SettingName } from "../../src/config/settings.ts";
+import { DistributedError, EnvVarError } from "../../src/errors.ts";
 import { withConfig } from "../../src/cluster/addprocs-options.ts";
 import { currentRuntime } from "../../src/runtime/detect.ts";
 import { ROOT } from "../helpers/processes.ts";
@@ -99,7 +100,7 @@ t.test("a variable's value that is not allowed: an EnvVarError naming the variab
     const bad = SAMPLES[name].bad;
     if (bad === "") continue; // empty is "not set"
     const err = caught(() => resolveSetting(name, { config: {}, env: envOf({ [s.env]: bad }) })) as EnvVarError;
-    t.ok(err instanceof EnvVarError && err instanceof RangeError, `${name}: an EnvVarError (a RangeError)`);
+    t.ok(err instanceof EnvVarError && err instanceof DistributedError, `${name}: an EnvVarError (a DistributedError)`);
     t.equal(err.message, `${s.env} must be ${s.kind.envAllowed}, got ${JSON.stringify(bad)}`, `${name}: ${err.message}`);
     t.same([err.code, err.variable, err.value, err.allowed, err.name], ["ERR_BAD_ENV_VAR", s.env, bad, s.kind.envAllowed, "EnvVarError"], `${name}: its fields`);
   }

@@ -1,5 +1,6 @@
 import t from "tap";
 import { formatRegistration, parseRegistration, spmdPlan, type Registration } from "../../managers/slurm/spmd-plan.ts";
+import { DistributedError } from "../../src/errors.ts";
 import { prng, throwsExactly } from "../helpers/unit.ts";
 
 /** What srun sets in a task of a 4-task step 0 of job 41 on dn[1-2] (no reserved ports). */
@@ -84,19 +85,19 @@ t.test("a rank out of range is an error", (t) => {
     ["x", "4"],
     ["100", "8"],
   ] as const) {
-    throwsExactly(t, () => spmdPlan(step({ SLURM_PROCID: procid, SLURM_STEP_NUM_TASKS: size })), Error, `SLURM_PROCID=${procid} is not a task of a ${size}-task step`);
+    throwsExactly(t, () => spmdPlan(step({ SLURM_PROCID: procid, SLURM_STEP_NUM_TASKS: size })), DistributedError, `SLURM_PROCID=${procid} is not a task of a ${size}-task step`);
   }
   t.end();
 });
 
 t.test("a step without a job id or node list is an error", (t) => {
   const missing = "SLURM_JOB_ID or SLURM_STEP_NODELIST is missing: start the script with srun inside a Slurm allocation";
-  throwsExactly(t, () => spmdPlan(step({ SLURM_JOB_ID: undefined })), Error, missing);
-  throwsExactly(t, () => spmdPlan(step({ SLURM_JOB_ID: "" })), Error, missing);
-  throwsExactly(t, () => spmdPlan(step({ SLURM_JOB_ID: "41_3" })), Error, missing);
-  throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: undefined, SLURM_JOB_NODELIST: undefined })), Error, missing);
-  throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: "" })), Error, "SLURM_STEP_NODELIST= names no node");
-  throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: ",," })), Error, "SLURM_STEP_NODELIST=,, names no node");
+  throwsExactly(t, () => spmdPlan(step({ SLURM_JOB_ID: undefined })), DistributedError, missing);
+  throwsExactly(t, () => spmdPlan(step({ SLURM_JOB_ID: "" })), DistributedError, missing);
+  throwsExactly(t, () => spmdPlan(step({ SLURM_JOB_ID: "41_3" })), DistributedError, missing);
+  throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: undefined, SLURM_JOB_NODELIST: undefined })), DistributedError, missing);
+  throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: "" })), DistributedError, "SLURM_STEP_NODELIST= names no node");
+  throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: ",," })), DistributedError, "SLURM_STEP_NODELIST=,, names no node");
   throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: "dn[2-1]" })), TypeError, 'Not a Slurm host list: "dn[2-1]" (expected names like "dn[1-3],gpu[01-02,07],login")');
   t.end();
 });
