@@ -12,8 +12,10 @@
  *
  * @example
  * ```ts
- * const { body, segments } = encode(new Map([[1, new Float64Array(4)]]));
- * decode(body, { bytes, segmentsStart }); // Map { 1 => Float64Array(4) }
+ * import { addprocs, remotecallFetch } from "distributed";
+ * const [p] = await addprocs(1);
+ * // a Map of typed arrays arrives as a Map of typed arrays of the same type
+ * await remotecallFetch((m: Map<number, Float64Array>) => m.get(1) instanceof Float64Array, p, new Map([[1, new Float64Array(4)]])); // true
  * ```
  * @module
  */
@@ -260,9 +262,24 @@ const classesByCtor = new Map<unknown, RegisteredClass>();
  *
  * @example
  * ```ts
- * export class Point { constructor(public x = 0, public y = 0) {} norm() { return Math.hypot(this.x, this.y); } }
+ * // point.ts: a module every process loads
+ * import { registerClass } from "distributed";
+ * export class Point {
+ *   x: number;
+ *   y: number;
+ *   constructor(x = 0, y = 0) { this.x = x; this.y = y; }
+ *   norm(): number { return Math.hypot(this.x, this.y); }
+ * }
  * registerClass(Point);
- * await remotecallFetch((p) => p.norm(), 2, new Point(3, 4)); // 5
+ * ```
+ * ```ts
+ * // main.ts
+ * import { addprocs, everywhere, remotecallFetch, rmprocs } from "distributed";
+ * import { Point } from "./point.ts";
+ * const [p] = await addprocs(1);
+ * await everywhere(new URL("./point.ts", import.meta.url)); // registers Point on every process
+ * await remotecallFetch((pt: Point) => pt.norm(), p, new Point(3, 4)); // 5: it arrived as a Point
+ * await rmprocs(p);
  * ```
  */
 export function registerClass<T extends object>(Class: abstract new (...args: never[]) => T, codec: ClassCodec<T> = {}): void {
