@@ -3,8 +3,10 @@
 // exports', their members') becomes a module of its own, named after whose doc it is, and one
 // TypeScript program checks them all with the project's compiler options, "distributed" and
 // "distributed/managers" mapped to src/mod.ts and managers/mod.ts. The modules live in memory
-// only: nothing is written to disk. Also finds the public functions and classes without an
-// @example of their own.
+// only: nothing is written to disk. Each doc's blocks share a directory named after its owner,
+// and a block whose first line is a comment naming a file (`// point.ts`) is that file, so
+// another block of the same doc can import it ("./point.ts"). Also finds the public functions
+// and classes without an @example of their own.
 //   node scripts/check-examples.mjs            the same findings as check.mjs, on their own
 //   node scripts/check-examples.mjs --write D  also writes the example modules to directory D
 // A block that is deliberately not TypeScript takes another fence language (```sh, ```text).
@@ -54,12 +56,18 @@ function compilerOptions() {
   };
 }
 
-/** `owner` as a file name: "module src/cluster/cookie.ts" -> "module-src-cluster-cookie". */
-function fileNameOf(owner, used) {
-  const base = owner.replace(/\.ts$/, "").replace(/[^\w.$-]+/g, "-");
-  const n = (used.get(base) ?? 0) + 1;
-  used.set(base, n);
-  return path.join(DIR, `${n === 1 ? base : `${base}-${n}`}.mts`);
+/**
+ * Where an example of `owner` is compiled: a directory named after the owner ("module
+ * src/cluster/cookie.ts" -> "module-src-cluster-cookie"), and in it the file the block's first
+ * line names (`// point.ts`), else example.ts, example-2.ts, ...
+ */
+function fileNameOf(owner, code, used) {
+  const dir = path.join(DIR, owner.replace(/\.ts$/, "").replace(/[^\w.$-]+/g, "-"));
+  const named = /^\/\/\s*([\w-]+\.m?ts)\b/.exec(code[0] ?? "");
+  if (named !== null) return path.join(dir, named[1]);
+  const n = (used.get(dir) ?? 0) + 1;
+  used.set(dir, n);
+  return path.join(dir, n === 1 ? "example.ts" : `example-${n}.ts`);
 }
 
 /**
@@ -85,17 +93,26 @@ export function checkExamples(rendered = renderApiDocs(), { write = null } = {})
       problems.push(`the example of ${owner} (${block.file}:${block.line - 1}) has a fence without a language: use \`\`\`ts for TypeScript (it is type-checked), or \`\`\`sh, \`\`\`text, ... for anything else`);
       continue;
     }
-    examples.set(fileNameOf(owner, used), { owner, block, text: block.code.join("\n") + "\n" });
+    const file = fileNameOf(owner, block.code, used);
+    if (examples.has(file)) problems.push(`the example of ${owner} (${block.file}:${block.line}) names ${path.basename(file)}, as another block of the same doc does`);
+    examples.set(file, { owner, block, text: block.code.join("\n") + "\n" });
   }
   if (write !== null) {
     mkdirSync(write, { recursive: true });
-    for (const [file, e] of examples) writeFileSync(path.join(write, path.basename(file)), `// ${e.owner}: ${e.block.file}:${e.block.line}\n${e.text}`);
+    for (const [file, e] of examples) {
+      const to = path.join(write, path.relative(DIR, file));
+      mkdirSync(path.dirname(to), { recursive: true });
+      writeFileSync(to, `// ${e.owner}: ${e.block.file}:${e.block.line}\n${e.text}`);
+    }
   }
 
   const options = compilerOptions();
   const host = ts.createCompilerHost(options);
   const { getSourceFile, fileExists, readFile } = host;
   host.getCurrentDirectory = () => root;
+  const dirs = new Set([...examples.keys()].map((f) => path.dirname(f)));
+  const { directoryExists } = host;
+  host.directoryExists = (d) => dirs.has(d) || d === DIR || (directoryExists?.call(host, d) ?? true);
   host.fileExists = (f) => examples.has(f) || fileExists.call(host, f);
   host.readFile = (f) => examples.get(f)?.text ?? readFile.call(host, f);
   host.getSourceFile = (f, language, ...rest) => {
