@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { RemoteError, ProcessExitedError } from "distributed";
+ * import { RemoteError, remotecallFetch } from "distributed";
  * try { await remotecallFetch(() => { throw new Error("boom"); }, 2); }
  * catch (err) { if (err instanceof RemoteError) console.log(err.pid, err.remote.message); }
  * ```
@@ -38,6 +38,7 @@ export class DistributedError extends Error {
  *
  * @example
  * ```ts
+ * import { remotecallFetch } from "distributed";
  * const err = await remotecallFetch(() => JSON.parse("{"), 2).catch((e) => e);
  * err.pid;          // 2
  * err.remote.name;  // "SyntaxError"
@@ -63,6 +64,7 @@ export class RemoteError extends DistributedError {
  *
  * @example
  * ```ts
+ * import { remotecall, rmprocs } from "distributed";
  * const f = remotecall(() => new Promise(() => {}), 2);
  * await rmprocs(2);
  * await f.fetch(); // rejects with ProcessExitedError, err.pid === 2
@@ -118,6 +120,7 @@ export class AuthenticationError extends DistributedError {
  *
  * @example
  * ```ts
+ * import { capture, remotecall } from "distributed";
  * const total = 5;
  * remotecall(() => total + 1, 2); // throws UndefinedNameError naming `total`
  * remotecall(capture({ total }, () => total + 1), 2); // fine
@@ -218,6 +221,7 @@ function safeString(value: unknown): string {
  *
  * @example
  * ```ts
+ * import { Channel } from "distributed";
  * const ch = new Channel<number>(1);
  * ch.close();
  * const err = await ch.put(1).catch((e) => e);
@@ -248,6 +252,7 @@ export class ChannelClosedError extends DistributedError {
  *
  * @example
  * ```ts
+ * import { addprocs } from "distributed";
  * await addprocs(2, { topology: "master_worker" });
  * const err = await addprocs(1, { topology: "all_to_all" }).catch((e) => e);
  * err.code; // "ERR_CLUSTER_OPTIONS"
