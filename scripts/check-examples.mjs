@@ -56,17 +56,28 @@ function compilerOptions() {
   };
 }
 
+/** An owner's directory; `range` and `Range` get two (file names that differ only in case are one file on some systems). */
+function dirOf(owner, taken) {
+  const base = owner.replace(/\.ts$/, "").replace(/[^\w.$-]+/g, "-");
+  for (let n = 1; ; n++) {
+    const name = n === 1 ? base : `${base}-${n}`;
+    const taker = taken.get(name.toLowerCase());
+    if (taker === undefined) taken.set(name.toLowerCase(), owner);
+    if (taker === undefined || taker === owner) return path.join(DIR, name);
+  }
+}
+
 /**
  * Where an example of `owner` is compiled: a directory named after the owner ("module
  * src/cluster/cookie.ts" -> "module-src-cluster-cookie"), and in it the file the block's first
  * line names (`// point.ts`), else example.ts, example-2.ts, ...
  */
 function fileNameOf(owner, code, used) {
-  const dir = path.join(DIR, owner.replace(/\.ts$/, "").replace(/[^\w.$-]+/g, "-"));
+  const dir = dirOf(owner, used.dirs);
   const named = /^\/\/\s*([\w-]+\.m?ts)\b/.exec(code[0] ?? "");
   if (named !== null) return path.join(dir, named[1]);
-  const n = (used.get(dir) ?? 0) + 1;
-  used.set(dir, n);
+  const n = (used.blocks.get(dir) ?? 0) + 1;
+  used.blocks.set(dir, n);
   return path.join(dir, n === 1 ? "example.ts" : `example-${n}.ts`);
 }
 
@@ -86,7 +97,7 @@ export function checkExamples(rendered = renderApiDocs(), { write = null } = {})
   for (const name of pending) problems.push(`${name} has its own @example now, or is no longer public: remove it from EXAMPLES_PENDING in scripts/check-examples.mjs`);
 
   const examples = new Map();
-  const used = new Map();
+  const used = { dirs: new Map(), blocks: new Map() };
   for (const { owner, block } of rendered.examples) {
     if (!TYPESCRIPT.has(block.lang) && block.lang !== "") continue;
     if (block.lang === "") {
