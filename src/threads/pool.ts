@@ -221,8 +221,7 @@ export async function setNthreads(n: number): Promise<void> {
  * ```ts
  * import { threads } from "distributed";
  * await threads.map((x: number) => x + 1, [1, 2]); // [2, 3]: the pool starts on first use
- * await threads.close();                           // its threads stop (it never keeps the process alive anyway)
- * await threads.map((x: number) => x + 1, [3]);    // [4]: started again
+ * await threads.close();                           // its threads stop; the next threads call starts them again
  * ```
  */
 export async function close(): Promise<void> {
