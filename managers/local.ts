@@ -37,7 +37,18 @@ function installExitHook(): void {
 }
 
 
-/** Starts workers as local child processes. */
+/**
+ * Starts workers as local child processes.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, rmprocs } from "distributed";
+ * import { LocalManager } from "distributed/managers";
+ * // what addprocs(2, options) does, with the manager made here
+ * const pids = await addprocs(new LocalManager({ count: 2 }), { runtime: "bun", env: { OMP_NUM_THREADS: "1" } });
+ * await rmprocs(pids);
+ * ```
+ */
 export class LocalManager implements ClusterManager {
   readonly name = "local";
   readonly #count: number | undefined;

@@ -100,7 +100,21 @@ function installExitHook(): void {
   });
 }
 
-/** Starts workers as the tasks of a Slurm allocation. */
+/**
+ * Starts workers as the tasks of a Slurm allocation.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, pmap, rmprocs } from "distributed";
+ * import { SlurmManager } from "distributed/managers";
+ * // from a login node: submits a job, waits up to an hour for it to run, then adds its 8 tasks
+ * const slurm = new SlurmManager({ nodes: 2, ntasksPerNode: 4, time: "00:30:00", queueTimeout: 3600 });
+ * const pids = await addprocs(slurm);
+ * slurm.jobId;                                     // e.g. "123456"
+ * await pmap((x: number) => x * x, [1, 2, 3]);     // on the job's tasks
+ * await rmprocs(pids);                             // the workers end, and their job with them
+ * ```
+ */
 export class SlurmManager implements ClusterManager {
   readonly name = "slurm";
   #options: SlurmManagerOptions;

@@ -19,11 +19,14 @@
  *
  * @example
  * ```ts
+ * import { readFile } from "node:fs/promises";
  * import { addprocs } from "distributed";
+ * import { SSHManager, parseMachineFile } from "distributed/managers";
+ * const key = "/home/alice/.ssh/cluster_key";
  * await addprocs(["node1", "alice@node2:2222", ["node3", 4], ["node4", "auto"]],
  *                { sshflags: ["-i", key], runtime: "bun", dir: "/scratch/run", tunnel: false });
  * // or, with a machine file:
- * import { SSHManager, parseMachineFile } from "distributed/managers";
+ * const text = await readFile("hosts.txt", "utf8");
  * await addprocs(new SSHManager(parseMachineFile(text, "hosts.txt"), { maxParallel: 32 }));
  * ```
  * @module
@@ -65,7 +68,20 @@ function installExitHook(): void {
   });
 }
 
-/** Starts workers on other hosts over ssh. */
+/**
+ * Starts workers on other hosts over ssh.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, gethostname, remotecallFetch, rmprocs } from "distributed";
+ * import { SSHManager } from "distributed/managers";
+ * // one worker on node1, four on node2, reached through the ssh sessions (tunnel)
+ * const ssh = new SSHManager(["node1", ["node2", 4]], { sshflags: ["-i", "/home/alice/.ssh/cluster_key"], tunnel: true });
+ * const pids = await addprocs(ssh, { runtime: "bun", dir: "/scratch/run" });
+ * await Promise.all(pids.map((p) => remotecallFetch(() => gethostname(), p))); // ["node1", "node2", "node2", "node2", "node2"]
+ * await rmprocs(pids);
+ * ```
+ */
 export class SSHManager implements ClusterManager {
   readonly name = "ssh";
   readonly #machines: MachineSpec[];

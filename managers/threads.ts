@@ -13,7 +13,7 @@
  * import { addprocs, distributed, range, capture, SharedArray } from "distributed";
  * const a = new SharedArray(Float64Array, [10]);
  * await addprocs(2, { manager: "threads" });
- * await distributed(range(0, 10), capture({ a }, (i) => { a.data[i] = i; }));
+ * await distributed(range(0, 10), capture({ a }, (i: number) => { a.data[i] = i; }));
  * ```
  * @module
  */
@@ -38,7 +38,20 @@ export interface ThreadManagerOptions {
   count?: number;
 }
 
-/** Starts workers as threads of this process. */
+/**
+ * Starts workers as threads of this process.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, Atomic, remotecallFetch, rmprocs } from "distributed";
+ * import { ThreadManager } from "distributed/managers";
+ * const pids = await addprocs(new ThreadManager({ count: 2 })); // as addprocs(2, { manager: "threads" })
+ * const n = new Atomic(Int32Array);
+ * await Promise.all(pids.map((p) => remotecallFetch((n: Atomic) => n.add(1), p, n)));
+ * n.load(); // 2: both threads added to this process's memory
+ * await rmprocs(pids);
+ * ```
+ */
 export class ThreadManager implements ClusterManager {
   readonly name = "threads";
   readonly #count: number | undefined;

@@ -47,34 +47,59 @@ function fileDoc(sf) {
   return commentLines(sf, ranges.find((r) => sf.text.startsWith("/**", r.pos)));
 }
 
+/** A comment's lines; the array also carries `file` and `line`, where its first line is in the source (for messages about its examples). */
 function commentLines(sf, range) {
   if (range === undefined) return null;
   const text = sf.text.slice(range.pos + 3, range.end - 2);
   const lines = text.split("\n").map((line, i) => (i === 0 ? line.trimStart() : line.replace(/^\s*\* ?/, "")).replace(/\s+$/, ""));
-  while (lines.length > 0 && lines[0].trim() === "") lines.shift();
+  let line = sf.getLineAndCharacterOfPosition(range.pos).line + 1;
+  while (lines.length > 0 && lines[0].trim() === "") {
+    lines.shift();
+    line++;
+  }
   while (lines.length > 0 && lines.at(-1).trim() === "") lines.pop();
-  return lines;
+  return Object.assign(lines, { file: path.relative(root, sf.fileName).split(path.sep).join("/"), line });
 }
 
-/** Splits a doc comment into its description and tags; tags are only recognised outside code fences. */
+/**
+ * Splits a doc comment into its description and tags; tags are only recognised outside code
+ * fences. `blocks` are its code: each fenced block of the description and of the examples, and
+ * each example without a fence (which renders as TypeScript), with the source line its code
+ * starts on.
+ */
 function parseDoc(lines) {
-  const doc = { description: [], examples: [], tags: new Map() };
+  const doc = { description: [], examples: [], tags: new Map(), blocks: [] };
   if (lines === null) return doc;
   let current = doc.description;
   let fenced = false;
-  for (const line of lines) {
-    if (/^\s*```/.test(line)) fenced = !fenced;
+  let block = null;
+  const examples = [];
+  for (const [i, line] of lines.entries()) {
+    const fence = /^\s*```\s*([\w-]*)/.exec(line);
+    if (fence !== null) {
+      fenced = !fenced;
+      if (fenced) block = { lang: fence[1], code: [], file: lines.file, line: lines.line + i + 1, inDescription: current === doc.description };
+      else doc.blocks.push(block);
+    } else if (fenced) block.code.push(line);
     const tag = fenced ? null : /^@(\w+)\s?(.*)$/.exec(line);
     if (tag !== null) {
       const [, name, rest] = tag;
       current = [];
       if (rest !== "") current.push(rest);
-      if (name === "example") doc.examples.push(current);
-      else doc.tags.set(name, current);
+      if (name === "example") {
+        doc.examples.push(current);
+        examples.push({ lines: current, line: lines.line + i + (rest === "" ? 1 : 0) });
+      } else doc.tags.set(name, current);
       continue;
     }
     current.push(line);
   }
+  // An example without a fence renders as TypeScript: all of it is code.
+  for (const e of examples) {
+    const first = e.lines.findIndex((l) => l.trim() !== "");
+    if (first >= 0 && !/^\s*```/.test(e.lines[first])) doc.blocks.push({ lang: "ts", code: trimBlank(e.lines), file: lines.file, line: e.line + first, inDescription: false });
+  }
+  doc.blocks.sort((a, b) => a.line - b.line);
   doc.description = trimBlank(doc.description);
   doc.examples = doc.examples.map(trimBlank).filter((e) => e.length > 0);
   return doc;
@@ -223,7 +248,7 @@ function collect(program, checker, entry) {
     symbols.push({ name: exported.getName(), target, decls });
   }
   symbols.sort((a, b) => compareNames(a.name, b.name));
-  return { entry, sf, moduleDoc: parseDoc(fileDoc(sf)), symbols };
+  return { entry, sf, checker, moduleDoc: parseDoc(fileDoc(sf)), symbols };
 }
 
 // ---------- rendering ----------
@@ -263,7 +288,9 @@ function firstSentence(doc) {
   return text.slice(0, end).replace(/\|/g, "\\|");
 }
 
-function renderDoc(doc, out, level = "") {
+/** Renders a doc comment; `examples` (when given) receives its code blocks, as `{ owner, block }`, `owner` naming whose doc it is. */
+function renderDoc(doc, out, level = "", examples = null, owner = "") {
+  if (examples !== null) for (const block of doc.blocks) examples.push({ owner, block });
   if (doc.description.length > 0) out.push(level + prose(doc.description).split("\n").join("\n" + level), "");
   const deprecated = doc.tags.get("deprecated");
   if (deprecated !== undefined) out.push(`${level}**Deprecated.** ${prose(deprecated)}`, "");
@@ -293,17 +320,17 @@ function renderSymbol(sym, ctx, out) {
     const shown = overloads.length > 0 ? overloads : sym.decls;
     out.push(code(shown.map((d) => signatureText(sf, d)).join("\n")), "");
     sigNodes.push(...shown);
-    renderDoc(parseDoc(rawDoc(shown[0], sf)), out);
+    renderDoc(parseDoc(rawDoc(shown[0], sf)), out, "", ctx.examples, sym.name);
   } else if (kind === "type") {
     out.push(code(signatureText(sf, decl)), "");
     sigNodes.push(decl);
-    renderDoc(parseDoc(rawDoc(decl, sf)), out);
+    renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
   } else if (kind === "const") {
     renderConst(sym, decl, sf, ctx, out, sigNodes);
   } else if (kind === "class" || kind === "interface") {
-    renderMembers(sym, decl, sf, kind, out, sigNodes);
+    renderMembers(sym, decl, sf, kind, ctx, out, sigNodes);
   } else {
-    renderDoc(parseDoc(rawDoc(decl, sf)), out);
+    renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
   }
   return sigNodes;
 }
@@ -314,11 +341,11 @@ function renderConst(sym, decl, sf, ctx, out, sigNodes) {
   const objectOfFunctions = init !== undefined && ts.isObjectLiteralExpression(init) && init.properties.every((p) => ts.isShorthandPropertyAssignment(p));
   if (!objectOfFunctions) {
     out.push(code(`const ${sym.name}: ${type}`), "");
-    renderDoc(parseDoc(rawDoc(decl, sf)), out);
+    renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
     return;
   }
   out.push(code(`const ${sym.name}: { ${init.properties.map((p) => p.name.getText(sf)).join(", ")} }`), "");
-  renderDoc(parseDoc(rawDoc(decl, sf)), out);
+  renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
   const members = init.properties
     .map((p) => ({ key: p.name.getText(sf), target: ctx.checker.getShorthandAssignmentValueSymbol(p) }))
     .sort((a, b) => compareNames(a.key, b.key));
@@ -329,15 +356,15 @@ function renderConst(sym, decl, sf, ctx, out, sigNodes) {
     const fsf = fn.getSourceFile();
     out.push(code(signatureText(fsf, fn).replace(/^function\s+\w+/, `${sym.name}.${key}`)), "");
     sigNodes.push(fn);
-    renderDoc(parseDoc(rawDoc(fn, fsf)), out);
+    renderDoc(parseDoc(rawDoc(fn, fsf)), out, "", ctx.examples, `${sym.name}.${key}`);
   }
 }
 
-function renderMembers(sym, decl, sf, kind, out, sigNodes) {
+function renderMembers(sym, decl, sf, kind, ctx, out, sigNodes) {
   const header = decl.members.pos > decl.getStart(sf) ? textBetween(sf, decl, sf.text.lastIndexOf("{", decl.members.pos)) : `${kind} ${sym.name}`;
   out.push(code(header), "");
   sigNodes.push(...(decl.heritageClauses ?? []), ...(decl.typeParameters ?? []));
-  renderDoc(parseDoc(rawDoc(decl, sf)), out);
+  renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
   const members = decl.members.filter((m) => isPublicMember(m, sf));
   if (members.length === 0) return;
   // Constructors first, then static members, then the rest, each in declaration order.
@@ -351,7 +378,7 @@ function renderMembers(sym, decl, sf, kind, out, sigNodes) {
     const title = ts.isConstructorDeclaration(member) ? `new ${sym.name}(...)` : ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static ? `${sym.name}.${name}` : name.startsWith("[") ? name : `.${name}`;
     out.push(`- **\`${title}\`**`, "", "  " + code(text).split("\n").join("\n  "), "");
     sigNodes.push(member);
-    renderDoc(parseDoc(rawDoc(member, sf)), out, "  ");
+    renderDoc(parseDoc(rawDoc(member, sf)), out, "  ", ctx.examples, `${sym.name}.${name}`);
   }
 }
 
@@ -383,7 +410,10 @@ function moduleDocOf(sf) {
   }
   paragraphs.push(current);
   const kept = paragraphs.filter((p) => p.length > 0 && !/^\(.*\)$/s.test(p.join(" ").trim()));
-  return { ...doc, description: kept.flatMap((p, i) => (i === 0 ? p : ["", ...p])), tags: new Map() };
+  const description = kept.flatMap((p, i) => (i === 0 ? p : ["", ...p]));
+  const shown = description.join("\n");
+  const blocks = doc.blocks.filter((b) => !b.inDescription || shown.includes(b.code.join("\n")));
+  return { ...doc, description, blocks, tags: new Map() };
 }
 
 /** The whole of docs/api.md. */
@@ -450,10 +480,11 @@ export function renderApiDocs() {
   }
   out.push("");
   const seenElsewhere = new Map();
+  const examples = [];
   for (const { m, files } of layout) {
     out.push(`## ${m.entry.name}`, "");
     out.push(`\`import { ... } from "${m.entry.name}"\` · [${m.entry.file}](../${m.entry.file})`, "", m.entry.intro, "");
-    renderDoc({ ...m.moduleDoc, tags: new Map() }, out);
+    renderDoc({ ...m.moduleDoc, tags: new Map() }, out, "", examples, `module ${m.entry.name}`);
     out.push("| name | kind | summary |", "| --- | --- | --- |");
     for (const s of m.symbols) {
       const doc = parseDoc(rawDoc(summaryNode(s), s.decls[0].getSourceFile()));
@@ -466,10 +497,10 @@ export function renderApiDocs() {
       const allElsewhere = f.symbols.every((s) => seenElsewhere.has(s.target));
       const moduleDoc = allElsewhere ? null : moduleDocOf(f.sf);
       out.push(`[Source](../${f.file})`, "");
-      if (moduleDoc !== null) renderDoc(moduleDoc, out);
+      if (moduleDoc !== null) renderDoc(moduleDoc, out, "", examples, `module ${f.file}`);
       const sigNodes = [];
       for (const s of f.symbols) {
-        sigNodes.push(...renderSymbol(s, { checker, seenElsewhere }, out));
+        sigNodes.push(...renderSymbol(s, { checker, seenElsewhere, examples }, out));
         if (!seenElsewhere.has(s.target)) seenElsewhere.set(s.target, slugs.get(s));
       }
       const locals = localTypesOf(sigNodes, checker, exportedSymbols);
@@ -480,7 +511,7 @@ export function renderApiDocs() {
     }
   }
   const text = out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd() + "\n";
-  return { text, modules };
+  return { text, modules, examples };
 }
 
 /** The declaration whose comment summarises a symbol (the first overload for functions). */
@@ -507,9 +538,42 @@ function report(modules) {
   return lines;
 }
 
-/** For scripts/check.mjs: a problem message when docs/api.md is stale, else null. */
-export function checkApiDocs() {
-  const { text } = renderApiDocs();
+/**
+ * For scripts/check-examples.mjs: the public functions and classes (and the functions of an
+ * exported object of functions, such as `threads`) whose own doc comment has no @example, with
+ * where they are declared. A module comment's example does not count.
+ */
+export function withoutOwnExample(modules) {
+  const missing = [];
+  const seen = new Set();
+  const note = (name, node) => {
+    const sf = node.getSourceFile();
+    if (parseDoc(rawDoc(node, sf)).examples.length > 0) return;
+    const file = path.relative(root, sf.fileName).split(path.sep).join("/");
+    missing.push({ name, file, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
+  };
+  for (const m of modules) {
+    for (const s of m.symbols) {
+      if (seen.has(s.target)) continue;
+      seen.add(s.target);
+      const decl = s.decls[0];
+      if (ts.isFunctionDeclaration(decl) || ts.isClassDeclaration(decl)) note(s.name, summaryNode(s));
+      const init = ts.isVariableDeclaration(decl) ? decl.initializer : undefined;
+      if (init === undefined || !ts.isObjectLiteralExpression(init)) continue;
+      for (const p of init.properties) {
+        if (!ts.isShorthandPropertyAssignment(p)) continue;
+        const fn = p.name.getText(decl.getSourceFile());
+        const target = m.checker.getShorthandAssignmentValueSymbol(p)?.declarations?.find((d) => ts.isFunctionDeclaration(d));
+        if (target !== undefined) note(`${s.name}.${fn}`, target);
+      }
+    }
+  }
+  return missing;
+}
+
+/** For scripts/check.mjs: a problem message when docs/api.md is stale, else null. `rendered` saves a second rendering when the caller has one. */
+export function checkApiDocs(rendered = renderApiDocs()) {
+  const { text } = rendered;
   let current = "";
   try {
     current = readFileSync(OUT, "utf8");

@@ -6,10 +6,13 @@
 //   - nothing imports test/, bench/ or scripts/; no import cycles in src/ and managers/
 //   - every import runs down the floors of scripts/layers.mjs (src/README.md), or is one of its named exceptions
 //   - docs/api.md is what scripts/api-docs.mjs makes from the doc comments (run `npm run docs`)
+//   - every public function and class has an @example of its own, and every example in the API
+//     reference type-checks against the source (scripts/check-examples.mjs)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
-import { checkApiDocs } from "./api-docs.mjs";
+import { checkApiDocs, renderApiDocs } from "./api-docs.mjs";
+import { checkExamples } from "./check-examples.mjs";
 import { checkLayers } from "./layers.mjs";
 
 const root = path.resolve(new URL("..", import.meta.url).pathname);
@@ -102,11 +105,14 @@ function visit(file) {
 for (const file of graph.keys()) if (!state.has(file)) visit(file);
 problems.push(...checkLayers(graph, root));
 
-const staleDocs = checkApiDocs();
+const rendered = renderApiDocs();
+const staleDocs = checkApiDocs(rendered);
 if (staleDocs !== null) problems.push(staleDocs);
+const examples = checkExamples(rendered);
+problems.push(...examples.problems);
 
 if (problems.length > 0) {
   console.error(`check: ${problems.length} problem(s)\n  ${problems.join("\n  ")}`);
   process.exit(1);
 }
-console.log(`check: ok (${sources.length} source files)`);
+console.log(`check: ok (${sources.length} source files; ${examples.count} API examples type-check, in ${examples.seconds.toFixed(1)} s)`);

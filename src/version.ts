@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { PACKAGE_VERSION } from "distributed";
  * PACKAGE_VERSION; // "0.1.0"
  * ```
  * @module

@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { expandHostlist } from "distributed/managers";
  * expandHostlist("dn[1-3],gpu[01-02,07],login"); // ["dn1", "dn2", "dn3", "gpu01", "gpu02", "gpu07", "login"]
  * ```
  * @module
@@ -13,6 +14,14 @@
  * Expands a Slurm host list. Zero padding is kept ("[08-10]" gives 08, 09, 10); several
  * bracket groups in one name combine ("r[1-2]n[1-2]" gives r1n1, r1n2, r2n1, r2n2).
  * Throws a TypeError naming the list when it is malformed.
+ *
+ * @example
+ * ```ts
+ * import { expandHostlist } from "distributed/managers";
+ * expandHostlist("dn[08-10]");    // ["dn08", "dn09", "dn10"]: zero padding kept
+ * expandHostlist("r[1-2]n[1-2]"); // ["r1n1", "r1n2", "r2n1", "r2n2"]
+ * expandHostlist(process.env.SLURM_JOB_NODELIST ?? ""); // this job's hosts, inside a Slurm job
+ * ```
  */
 export function expandHostlist(list: string): string[] {
   const out: string[] = [];

@@ -4,10 +4,9 @@
  *
  * @example
  * ```ts
- * const jobId = await submitJob(script, { env, dir: "/scratch/run" });
- * const job = await waitUntilRunning(jobId, { env, timeoutMs: 600_000 });
- * console.log(job.nodeList);            // "dn[1-2]"
- * await cancelJob(jobId, { env });
+ * import { submitJob } from "distributed/managers";
+ * const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" }; // the environment sbatch runs with
+ * const jobId = await submitJob("#!/bin/sh\n#SBATCH --ntasks=2\nsrun hostname\n", { env, dir: "/scratch/run" }); // e.g. "123456"
  * ```
  * @module
  */
@@ -30,7 +29,21 @@ export interface JobRecord {
   fields: Record<string, string>;
 }
 
-/** Submits a job script (on sbatch's stdin, so no file is left behind); resolves with the job id. */
+/**
+ * Submits a job script (on sbatch's stdin, so no file is left behind); resolves with the job id.
+ *
+ * @example
+ * ```ts
+ * import { renderJobScript, sbatchLines, submitJob } from "distributed/managers";
+ * const script = renderJobScript("#!/bin/sh\n{{sbatch}}\nsrun hostname\n", {
+ *   sbatch: sbatchLines({ ntasks: 2, time: "00:05:00", partition: "debug" }),
+ *   prologue: "",
+ *   epilogue: "",
+ * });
+ * const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+ * const jobId = await submitJob(script, { env, dir: process.cwd() }); // e.g. "123456"; its output goes to slurm-123456.out there
+ * ```
+ */
 export async function submitJob(script: string, options: SlurmCommandOptions & { dir: string }): Promise<string> {
   const r = await runCommand("sbatch", ["--parsable", `--chdir=${options.dir}`], { env: options.env, input: script, timeoutMs: 60_000 });
   if (r.status.code !== 0) throw new SlurmCommandError("sbatch", `sbatch refused the job: ${commandMessage(r, "sbatch")}`, r);

@@ -4,8 +4,11 @@
  *
  * @example
  * ```ts
- * sbatchLines({ nodes: 2, ntasksPerNode: 4, time: "00:30:00", partition: "debug" });
+ * import { readFile } from "node:fs/promises";
+ * import { renderJobScript, sbatchLines } from "distributed/managers";
+ * const lines = sbatchLines({ nodes: 2, ntasksPerNode: 4, time: "00:30:00", partition: "debug" });
  * // ["#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=4", "#SBATCH --time=00:30:00", "#SBATCH --partition=debug"]
+ * const template = await readFile("slurm/templates/job.sbatch", "utf8");
  * renderJobScript(template, { sbatch: lines, prologue: "module load bun", epilogue: "", attachTimeout: 120 });
  * ```
  * @module
@@ -74,6 +77,7 @@ const POSITIVE = new Set(["ntasks", "ntasksPerNode", "cpusPerTask"]);
  *
  * @example
  * ```ts
+ * import { sbatchWord } from "distributed/managers";
  * sbatchWord("--comment=two words"); // '"--comment=two words"'
  * ```
  */
@@ -84,6 +88,14 @@ export function sbatchWord(argument: string): string {
 /**
  * The #SBATCH lines for a request. Throws a TypeError naming the option for a value that
  * cannot be one sbatch argument (empty, a line break, a count that is not a positive integer).
+ *
+ * @example
+ * ```ts
+ * import { sbatchLines } from "distributed/managers";
+ * sbatchLines({ ntasks: 8, time: "01:00:00", exclusive: true, sbatchFlags: ["--mail-type=END"] });
+ * // ["#SBATCH --ntasks=8", "#SBATCH --time=01:00:00", "#SBATCH --exclusive", "#SBATCH --mail-type=END"]
+ * sbatchLines({ jobName: "my run" }); // ['#SBATCH "--job-name=my run"']: quoted, as sbatch splits at spaces
+ * ```
  */
 export function sbatchLines(request: JobRequest): string[] {
   const lines: string[] = [];
@@ -132,6 +144,19 @@ const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
  * Fills a job-script template. Placeholders in comment lines are left alone (so a template can
  * document them). `{{sbatch}}` must be there (otherwise the options would be silently lost);
  * an unknown placeholder is an error naming it.
+ *
+ * @example
+ * ```ts
+ * import { renderJobScript, sbatchLines } from "distributed/managers";
+ * const template = "#!/bin/sh\n{{sbatch}}\n{{prologue}}\n{{command}}\n{{epilogue}}\n";
+ * renderJobScript(template, {
+ *   sbatch: sbatchLines({ ntasks: 4, time: "00:10:00" }),
+ *   prologue: "module load bun",
+ *   epilogue: "echo done",
+ *   command: "srun bun run.ts",
+ * });
+ * // "#!/bin/sh\n#SBATCH --ntasks=4\n#SBATCH --time=00:10:00\nmodule load bun\nsrun bun run.ts\necho done\n"
+ * ```
  */
 export function renderJobScript(template: string, parts: ScriptParts, templateName = "the job-script template"): string {
   const values: Record<string, string> = {

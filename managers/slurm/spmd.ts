@@ -21,7 +21,7 @@
  * ```ts
  * import { init, pmap, workers } from "distributed";
  * await init();            // tasks 1..n-1 become workers here and never return
- * console.log(await pmap((x) => x * x, [1, 2, 3]), workers());
+ * console.log(await pmap((x: number) => x * x, [1, 2, 3]), workers());
  * ```
  * @module
  */
@@ -75,6 +75,16 @@ export interface InitResult {
  * Makes task 0 the master and every other task its worker. On the master, resolves once all
  * tasks are connected; on a worker, never resolves: the process serves until the master is
  * gone, then exits. Outside SPMD it resolves at once (after adding `local` workers).
+ *
+ * @example
+ * ```ts
+ * import { init, myid, pmap } from "distributed";
+ * // `srun -n 4 bun script.ts` runs this script on 4 tasks; run alone, `local: 2` adds 2 local workers
+ * const { size, workers } = await init({ local: 2 }); // tasks 1..3 become workers here and never return
+ * size;                                               // 4 under srun -n 4; 1 alone
+ * workers;                                            // [2, 3, 4] under srun -n 4; [2, 3] alone
+ * await pmap(() => myid(), [1, 2, 3]);                // on the workers
+ * ```
  */
 export async function init(options: InitOptions = {}): Promise<InitResult> {
   const env = envAll();

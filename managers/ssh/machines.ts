@@ -17,10 +17,10 @@
  *
  * @example
  * ```ts
- * import { parseMachineFile, destination } from "./machines.ts";
+ * import { describeMachine, parseMachineFile } from "distributed/managers";
  * const [spec] = parseMachineFile("auto*alice@node2:2222 10.0.0.2:9000\n", "hosts.txt");
  * // spec: { user: "alice", host: "node2", port: 2222, count: "auto", bindAddr: "10.0.0.2", bindPort: 9000, ... }
- * destination(spec); // => "alice@node2"
+ * describeMachine(spec); // => "alice@node2:2222"
  * ```
  * @module
  */
@@ -209,6 +209,7 @@ function parseEntry(entry: unknown, at: string): MachineSpec {
  *
  * @example
  * ```ts
+ * import { parseMachine } from "distributed/managers";
  * parseMachine("alice@[fe80::1]:2222");
  * // => { user: "alice", host: "fe80::1", port: 2222, count: 1, source: "alice@[fe80::1]:2222" }
  * parseMachine(["node3 10.0.0.3", "auto"]);
@@ -224,6 +225,7 @@ export function parseMachine(entry: MachineEntry): MachineSpec {
  *
  * @example
  * ```ts
+ * import { parseMachines } from "distributed/managers";
  * parseMachines(["node1", ["node2", 4], "2*bob@node3"]).map((s) => s.count); // => [1, 4, 2]
  * ```
  */
@@ -240,6 +242,7 @@ export function parseMachines(entries: readonly MachineEntry[]): MachineSpec[] {
  *
  * @example
  * ```ts
+ * import { parseMachineFile } from "distributed/managers";
  * parseMachineFile("# cluster\nnode1\n4*alice@node2:2222 10.0.0.2\nauto*[::1]\n", "hosts.txt").length; // => 3
  * ```
  */
@@ -275,6 +278,7 @@ export function destination(spec: MachineSpec): string {
  *
  * @example
  * ```ts
+ * import { describeMachine, parseMachine } from "distributed/managers";
  * describeMachine(parseMachine("alice@node2:2222")); // => "alice@node2:2222"
  * describeMachine(parseMachine("::1"));              // => "[::1]"
  * ```

@@ -34,6 +34,7 @@ import { Queue } from "./queue.ts";
  *
  * @example
  * ```ts
+ * import { Channel, type ChannelLike } from "distributed";
  * const store: ChannelLike<string> = new Channel<string>(4);
  * await store.put("a");
  * await store.fetch(); // "a", still there
@@ -88,6 +89,7 @@ interface Reader<T> {
  *
  * @example
  * ```ts
+ * import { Channel, type ChannelLike } from "distributed";
  * const ch = new Channel<string>(); // size 0: put and take meet
  * const sent = ch.put("hello");     // pending until someone takes
  * await ch.take();                  // "hello"
@@ -113,9 +115,10 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * new Channel<number>(10);       // holds 10 items
    * new Channel<number>(Infinity); // put never waits
-   * new Channel<number>(-1);       // RangeError
+   * // new Channel<number>(-1) throws a RangeError
    * ```
    */
   constructor(size: number = 0) {
@@ -137,6 +140,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(1);
    * await ch.put(1);       // stored
    * const p = ch.put(2);   // pending: the channel is full
@@ -162,6 +166,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<string>(2);
    * await ch.put("a"); await ch.put("b");
    * await ch.take(); // "a"
@@ -195,6 +200,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(1);
    * await ch.put(7);
    * await ch.fetch(); // 7
@@ -222,6 +228,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(1);
    * ch.isready(); // false
    * await ch.put(1);
@@ -239,6 +246,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(1);
    * const ready = ch.wait();
    * await ch.put(1);
@@ -261,6 +269,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(2);
    * await ch.put(1);
    * ch.close();
@@ -282,6 +291,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel();
    * ch.isopen(); // true
    * ch.close();
@@ -297,6 +307,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(3);
    * ch.isempty(); // true
    * ```
@@ -310,6 +321,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(3);
    * await ch.put(1); await ch.put(2);
    * ch.length; // 2
@@ -326,6 +338,7 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * import { Channel } from "distributed";
    * const ch = new Channel<number>(Infinity);
    * for (const n of [1, 2, 3]) void ch.put(n);
    * ch.close();

@@ -10,9 +10,11 @@
  *
  * @example
  * ```ts
- * import { launchParams, withConfig } from "./addprocs-options.ts";
- * const options = withConfig({ timeout: 30 }, { runtime: "bun", timeout: 90 }); // { timeout: 30, runtime: "bun" }
- * launchParams(2, options).restrict; // true: the default, loopback only
+ * import { addprocs, rmprocs } from "distributed";
+ * // timeout: 30 from the call; the runtime from distributed.config.json, else DISTRIBUTED_RUNTIME,
+ * // else this process's runtime; restrict: true (loopback only), the default
+ * const pids = await addprocs(2, { timeout: 30 });
+ * await rmprocs(pids);
  * ```
  * @module
  */

@@ -8,10 +8,12 @@
  *
  * @example
  * ```ts
+ * import { addprocs } from "distributed";
+ * import { LocalManager } from "distributed/managers";
  * const pids = await addprocs(2);                          // same runtime as this process
  * await addprocs(2, { runtime: "deno", timeout: 30 });     // a Deno master or not
- * await addprocs(myManager, { env: { OMP_NUM_THREADS: "1" } });
- * await addprocs(["node1", "alice@node2:2222", ["node3", 4], ["node4", "auto"]], { sshflags: ["-i", key] });
+ * await addprocs(new LocalManager({ count: 2 }), { env: { OMP_NUM_THREADS: "1" } });
+ * await addprocs(["node1", "alice@node2:2222", ["node3", 4], ["node4", "auto"]], { sshflags: ["-i", "/home/alice/.ssh/id_ed25519"] });
  * ```
  * @module
  */
@@ -52,6 +54,15 @@ let busy: Promise<unknown> = Promise.resolve();
 /**
  * Adds workers and resolves with their new pids, ascending: `n` local workers, workers on
  * the given hosts over SSH, or whatever the given manager launches.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, myid, remotecallFetch, rmprocs } from "distributed";
+ * const pids = await addprocs(2);                           // [2, 3]: local workers, this runtime
+ * await remotecallFetch(() => myid(), pids[0]);             // 2
+ * const threaded = await addprocs(2, { manager: "threads" }); // [4, 5]: threads of this process
+ * await rmprocs([...pids, ...threaded]);
+ * ```
  */
 export function addprocs(what: number | readonly Machine[] | ClusterManager, options: AddprocsOptions = {}): Promise<number[]> {
   // One addprocs at a time, as in Julia: pids stay ordered and start-up output stays readable.

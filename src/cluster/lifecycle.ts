@@ -7,8 +7,10 @@
  *
  * @example
  * ```ts
- * await rmprocs(workers());
+ * import { addprocs, interrupt, rmprocs, workers } from "distributed";
+ * await addprocs(2);
  * interrupt([2]); // SIGINT on worker 2: its SIGINT listeners run, its running async calls fail with InterruptError
+ * await rmprocs(workers());
  * ```
  * @module
  */
@@ -27,6 +29,15 @@ export interface RmprocsOptions {
 /**
  * Removes workers: asks each to exit, waits up to `waitfor` seconds, then has its manager stop
  * it. Pids that are already gone are ignored; pid 1 cannot be removed.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, rmprocs, workers } from "distributed";
+ * const [a, b] = await addprocs(3);
+ * await rmprocs(a);                  // one pid
+ * await rmprocs([b], { waitfor: 2 }); // stopped by its manager unless gone within 2 s
+ * await rmprocs(workers());          // every worker left
+ * ```
  */
 export async function rmprocs(pids: number | readonly number[], options: RmprocsOptions = {}): Promise<void> {
   if (state.myid !== 1) throw new DistributedError("ERR_NOT_MASTER", `rmprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
@@ -78,11 +89,15 @@ async function stop(peer: Peer): Promise<void> {
  *
  * @example
  * ```ts
+ * import { addprocs, interrupt, remotecallFetch, rmprocs } from "distributed";
  * const [p] = await addprocs(1);
  * await remotecallFetch(() => void process.on("SIGINT", () => console.log("cleaning up")), p);
- * const slow = remotecallFetch(() => new Promise((r) => setTimeout(r, 60_000)), p);
- * interrupt(p); // worker p prints "cleaning up"; `slow` rejects: RemoteError of an InterruptError
+ * const slow = remotecallFetch(() => new Promise((r) => setTimeout(r, 60_000)), p).catch((e) => e);
+ * await new Promise((r) => setTimeout(r, 100)); // let the call start: interrupt is not ordered with calls
+ * interrupt(p);  // worker p prints "cleaning up"
+ * await slow;    // a RemoteError of an InterruptError
  * await remotecallFetch(() => "still serving", p);
+ * await rmprocs(p);
  * ```
  */
 export function interrupt(pids?: number | readonly number[]): void {

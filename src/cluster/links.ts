@@ -11,8 +11,10 @@
  *
  * @example
  * ```ts
- * // on worker 2: worker 3 is reached on first use
- * await remotecallFetch(() => myid(), 3);
+ * import { addprocs, myid, remotecallFetch } from "distributed";
+ * const [p, q] = await addprocs(2);
+ * // worker p calls worker q: the two connect on first use
+ * await remotecallFetch((q: number) => remotecallFetch(() => myid(), q), p, q); // q
  * ```
  * @module
  */

@@ -8,13 +8,27 @@
  *
  * @example
  * ```ts
- * class EchoManager implements ClusterManager {
- *   readonly name = "echo";
- *   async launch(params, launched) { ... launched({ stdout, exited, command, host }); }
- *   manage(pid, config, op) {}
- *   async kill(pid, config) { ... }
+ * import { addprocs, rmprocs, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "distributed";
+ * import { LocalManager } from "distributed/managers";
+ *
+ * // Local workers, logging what the cluster tells their manager (docs/guides/workers-and-managers.md
+ * // shows one that spawns its own processes).
+ * class LoggingManager implements ClusterManager {
+ *   readonly name = "logging";
+ *   readonly #local = new LocalManager({ count: 2 });
+ *   launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
+ *     return this.#local.launch(params, launched);
+ *   }
+ *   manage(pid: number, config: WorkerConfig, op: ManageOp): void {
+ *     console.log(`worker ${pid} on ${config.hostLabel}: ${op}`);
+ *     this.#local.manage(pid, config, op);
+ *   }
+ *   kill(pid: number, config: WorkerConfig): Promise<void> {
+ *     return this.#local.kill(pid, config);
+ *   }
  * }
- * await addprocs(new EchoManager());
+ * const pids = await addprocs(new LoggingManager()); // [2, 3]; prints "worker 2 on localhost: register", ...
+ * await rmprocs(pids);
  * ```
  * @module
  */

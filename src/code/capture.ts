@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
+ * import { capture, remotecallFetch } from "distributed";
  * const scale = 3;
- * await remotecallFetch(capture({ scale }, (x) => x * scale), 2, 7); // 21
+ * await remotecallFetch(capture({ scale }, (x: number) => x * scale), 2, 7); // 21
  * ```
  * @module
  */
@@ -24,6 +25,17 @@ const captured = new WeakMap<Function, Captured>();
 /**
  * Returns a function that behaves like `fn` here and, when shipped, carries `values` with it.
  * Values are copied (handles such as Future and RemoteChannel travel as handles).
+ *
+ * @example
+ * ```ts
+ * import { addprocs, capture, pmap, rmprocs } from "distributed";
+ * const pids = await addprocs(2);
+ * const weights = [0.5, 2];
+ * // `weights` is this script's variable, unknown on the workers: capture sends it along
+ * // (without capture the call throws, naming `weights`)
+ * await pmap(capture({ weights }, (x: number) => x * weights[x % 2]), [1, 2, 3]); // [2, 1, 6]
+ * await rmprocs(pids);
+ * ```
  */
 export function capture<F extends (...args: never[]) => unknown>(values: Record<string, unknown>, fn: F): F {
   if (typeof values !== "object" || values === null || Array.isArray(values)) {

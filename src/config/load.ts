@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import { loadConfig } from "distributed";
  * const { config, file } = await loadConfig();   // { config: { runtime: "bun", timeout: 120 }, file: ".../distributed.config.json" }
  * ```
  * @module
@@ -29,7 +30,19 @@ function cacheKey(dir: string): string {
   return explicit !== undefined && explicit !== "" ? `file:${explicit}` : `dir:${dir}`;
 }
 
-/** Loads (once per directory) the configuration for `dir` (default: the working directory). */
+/**
+ * Loads (once per directory) the configuration for `dir` (default: the working directory).
+ *
+ * @example
+ * ```ts
+ * import { loadConfig } from "distributed";
+ * // with ./distributed.config.json holding { "runtime": "bun", "timeout": 120 }
+ * const { config, file } = await loadConfig();
+ * config.timeout;             // 120: addprocs uses it unless given its own `timeout`
+ * file;                       // "/path/to/project/distributed.config.json" (undefined: no file found)
+ * await loadConfig("/srv/job"); // the configuration found from another directory
+ * ```
+ */
 export function loadConfig(dir: string = cwd()): Promise<LoadedConfig> {
   const explicit = env("DISTRIBUTED_CONFIG");
   const key = cacheKey(dir);

@@ -5,9 +5,11 @@
  *
  * @example
  * ```ts
- * validateConfig({ runtime: "bun", timeout: 120, slurm: { partition: "debug" } }, "distributed.config.json");
- * validateConfig({ runtime: "python" }, "package.json#distributed");
- * // ConfigError: package.json#distributed: "runtime" must be one of "node", "bun", "deno"; got "python"
+ * import { loadConfig } from "distributed";
+ * // with { "runtime": "bun", "timeout": 120, "slurm": { "partition": "debug" } } in ./distributed.config.json
+ * const { config } = await loadConfig(); // the same, typed as DistributedConfig
+ * // with { "distributed": { "runtime": "python" } } in ./package.json, loadConfig rejects:
+ * // ConfigError: /path/to/package.json#distributed: "runtime" must be one of "node", "bun", "deno"; got "python"
  * ```
  * @module
  */

@@ -9,10 +9,18 @@
  *
  * @example
  * ```ts
- * await everywhere(new URL("./pi.ts", import.meta.url)); // exports partialPi(r: Range)
+ * import { capture, distributed, everywhere, range, SharedArray, type Range } from "distributed";
+ * // pi = the integral of 4 / (1 + x^2) over [0, 1], by the midpoint rule on 1e10 points
+ * const partialPi = (r: Range): number => {
+ *   let s = 0;
+ *   for (const i of r) s += 4 / (1 + ((i + 0.5) / 1e10) ** 2);
+ *   return s / 1e10;
+ * };
+ * await everywhere({ partialPi }); // or everywhere(url) of a module that exports it
  * const pi = await distributed(range(0, 1e10, 1e4), (offset) => partialPi(range(offset, offset + 1e4)), "+");
- * const heads = await distributed(range(0, 2e8), () => (Math.random() < 0.5 ? 1 : 0), (a, b) => a + b);
- * await distributed(range(0, 10), capture({ a }, (i) => { a.data[i] = i; })); // no reducer: runs all
+ * const heads = await distributed(range(0, 2e8), (): number => (Math.random() < 0.5 ? 1 : 0), (a, b) => a + b);
+ * const a = await SharedArray.create(Float64Array, [10]);
+ * await distributed(range(0, 10), capture({ a }, (i: number) => { a.data[i] = i; })); // no reducer: runs all
  * ```
  * @module
  */
@@ -39,7 +47,20 @@ const NATIVE_REDUCERS = new Map<unknown, Reducer<unknown>>([
   [Math.max, "max"],
 ]);
 
-/** Runs `body` over `iterable` on the workers; reduces with `reducer` when given. */
+/**
+ * Runs `body` over `iterable` on the workers; reduces with `reducer` when given.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, distributed, range, rmprocs } from "distributed";
+ * const pids = await addprocs(2);
+ * // each worker sums the squares of its half of 0..999; the two sums are added here
+ * await distributed(range(0, 1000), (i) => i * i, "+");  // 332833500
+ * await distributed([3, 9, 4], (x) => x, Math.max);      // 9
+ * await distributed(range(0, 4), (i) => console.log(i)); // no reducer: resolves once all ran
+ * await rmprocs(pids);
+ * ```
+ */
 export async function distributed<T, R>(
   iterable: Iterable<T>,
   body: (x: T) => R | Promise<R>,

@@ -16,9 +16,18 @@
  *
  * @example
  * ```ts
- * const res = await pmap(partialPi, ranges, { progress: true });
- * await pmap((x) => 1 / x, xs, { onError: () => NaN });
- * await pmap(flaky, xs, { retryDelays: [100, 500], retryCheck: (s, err) => !/fatal/.test(err.message) });
+ * import { pmap, range } from "distributed";
+ * const slowSquare = async (x: number): Promise<number> => {
+ *   await new Promise((r) => setTimeout(r, 10));
+ *   return x * x;
+ * };
+ * const res = await pmap(slowSquare, range(0, 1000), { progress: true });
+ * await pmap((s: string) => JSON.parse(s), ["1", "{", "3"], { onError: () => null }); // [1, null, 3]
+ * const flaky = (x: number): number => {
+ *   if (Math.random() < 0.1) throw new Error("transient");
+ *   return x;
+ * };
+ * await pmap(flaky, range(0, 100), { retryDelays: [100, 500], retryCheck: (s, err) => !/fatal/.test(err.message) });
  * ```
  * @module
  */
@@ -80,7 +89,18 @@ interface Batch<T> {
   attempts: number[] | null;
 }
 
-/** Applies `f` to every item of `xs` on the workers; resolves with the results in input order. */
+/**
+ * Applies `f` to every item of `xs` on the workers; resolves with the results in input order.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, myid, pmap, rmprocs } from "distributed";
+ * const pids = await addprocs(2);
+ * await pmap((x: number) => x * x, [1, 2, 3, 4]);          // [1, 4, 9, 16], in input order
+ * await pmap(() => myid(), [1, 2, 3, 4], { batchSize: 1 }); // e.g. [2, 3, 3, 2]: whichever worker was free
+ * await rmprocs(pids);
+ * ```
+ */
 export async function pmap<T, R>(f: (x: T) => R | Promise<R>, xs: Iterable<T>, options: PmapOptions<T, R> = {}): Promise<Awaited<R>[]> {
   if (typeof f !== "function") throw new TypeError(`pmap(f, xs): f must be a function, got ${typeof f}`);
   if (xs === null || xs === undefined || typeof (xs as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function") {

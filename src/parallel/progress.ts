@@ -5,6 +5,9 @@
  *
  * @example
  * ```ts
+ * import { pmap, range } from "distributed";
+ * const f = (x: number): number => Math.sqrt(x);
+ * const xs = range(0, 1_000_000);
  * await pmap(f, xs, { progress: true });                       // bar or lines
  * await pmap(f, xs, { progress: (p) => console.log(p.done) }); // numbers
  * ```

@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import { range } from "distributed";
  * const r = range(0, 10_000_000_000, 10_000);
  * r.length;              // 1_000_000
  * r.at(2);               // 20_000
@@ -15,7 +16,19 @@
  */
 import { registerClass } from "../protocol/class-registry.ts";
 
-/** An arithmetic sequence start, start+step, ... up to (not including) stop. */
+/**
+ * An arithmetic sequence start, start+step, ... up to (not including) stop.
+ *
+ * @example
+ * ```ts
+ * import { Range } from "distributed";
+ * const r = new Range(0, 10, 3);  // the same as range(0, 10, 3): 0, 3, 6, 9
+ * r.length;                       // 4
+ * r.toArray();                    // [0, 3, 6, 9]
+ * r.slice(1, 3).toArray();        // [3, 6]
+ * r.split(2).map(String);         // ["range(0, 6, 3)", "range(6, 12, 3)"]
+ * ```
+ */
 export class Range implements Iterable<number> {
   readonly start: number;
   readonly stop: number;
@@ -102,6 +115,17 @@ function clamp(i: number, length: number): number {
 
 /**
  * `range(stop)`, `range(start, stop)` or `range(start, stop, step)`: stop is exclusive.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, pmap, range, rmprocs } from "distributed";
+ * [...range(3)];                  // [0, 1, 2]
+ * [...range(2, 5)];               // [2, 3, 4]
+ * [...range(10, 0, -3)];          // [10, 7, 4, 1]
+ * const pids = await addprocs(2);
+ * await pmap((i: number) => i * i, range(0, 5)); // [0, 1, 4, 9, 16]: the range travels as three numbers
+ * await rmprocs(pids);
+ * ```
  */
 export function range(start: number, stop?: number, step = 1): Range {
   return stop === undefined ? new Range(0, start, 1) : new Range(start, stop, step);

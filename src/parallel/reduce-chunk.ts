@@ -5,7 +5,10 @@
  *
  * @example
  * ```ts
- * await reduceChunk(range(0, 4), (x) => x * x, "+"); // [true, 14]
+ * import { distributed, range, type Reducer } from "distributed";
+ * await distributed(range(0, 4), (x) => x * x, "+");          // 14: a named reducer, a tight loop
+ * const longest: Reducer<string> = (a, b) => (b.length > a.length ? b : a);
+ * await distributed(["a", "abc", "ab"], (s) => s, longest); // "abc": a function, called per element
  * ```
  * @module
  */

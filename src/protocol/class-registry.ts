@@ -10,9 +10,9 @@
  *
  * @example
  * ```ts
- * class Point { constructor(public x = 0, public y = 0) {} }
- * registerClass(Point);
- * decode(encode(new Point(3, 4)).body); // Point { x: 3, y: 4 }, with Point's prototype
+ * import { registerClass } from "distributed";
+ * class Point { x = 0; y = 0; }
+ * registerClass(Point); // on every process: in a module loaded with everywhere(url)
  * ```
  * @module
  */
@@ -47,9 +47,24 @@ const classesByCtor = new Map<unknown, RegisteredClass>();
  *
  * @example
  * ```ts
- * export class Point { constructor(public x = 0, public y = 0) {} norm() { return Math.hypot(this.x, this.y); } }
+ * // point.ts: a module every process loads
+ * import { registerClass } from "distributed";
+ * export class Point {
+ *   x: number;
+ *   y: number;
+ *   constructor(x = 0, y = 0) { this.x = x; this.y = y; }
+ *   norm(): number { return Math.hypot(this.x, this.y); }
+ * }
  * registerClass(Point);
- * await remotecallFetch((p) => p.norm(), 2, new Point(3, 4)); // 5
+ * ```
+ * ```ts
+ * // main.ts
+ * import { addprocs, everywhere, remotecallFetch, rmprocs } from "distributed";
+ * import { Point } from "./point.ts";
+ * const [p] = await addprocs(1);
+ * await everywhere(new URL("./point.ts", import.meta.url)); // registers Point on every process
+ * await remotecallFetch((pt: Point) => pt.norm(), p, new Point(3, 4)); // 5: it arrived as a Point
+ * await rmprocs(p);
  * ```
  */
 export function registerClass<T extends object>(Class: abstract new (...args: never[]) => T, codec: ClassCodec<T> = {}): void {

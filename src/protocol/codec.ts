@@ -14,8 +14,10 @@
  *
  * @example
  * ```ts
- * const { body, segments } = encode(new Map([[1, new Float64Array(4)]]));
- * decode(body, { bytes, segmentsStart }); // Map { 1 => Float64Array(4) }
+ * import { addprocs, remotecallFetch } from "distributed";
+ * const [p] = await addprocs(1);
+ * // a Map of typed arrays arrives as a Map of typed arrays of the same type
+ * await remotecallFetch((m: Map<number, Float64Array>) => m.get(1) instanceof Float64Array, p, new Map([[1, new Float64Array(4)]])); // true
  * ```
  * @module
  */

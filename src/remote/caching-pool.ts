@@ -13,6 +13,9 @@
  *
  * @example
  * ```ts
+ * import { CachingPool, addprocs, capture, clear, pmap, range, workers } from "distributed";
+ * await addprocs(2);
+ * const table = new Float64Array(1_000_000).map((_, i) => Math.sqrt(i));
  * const cp = new CachingPool(workers());
  * const lookup = capture({ table }, (i: number) => table[i]);
  * await pmap(lookup, range(0, 10_000), { pool: cp }); // the table goes once to each worker
@@ -71,6 +74,19 @@ const forget = new FinalizationRegistry<Shipped>((shipped) => {
 /**
  * A WorkerPool that ships each function once per worker, then calls it by id: a large
  * function source (or large captured values) crosses the wire once per worker.
+ *
+ * @example
+ * ```ts
+ * import { CachingPool, addprocs, capture, clear, pmap, rmprocs } from "distributed";
+ * const pids = await addprocs(2);
+ * const weights = new Float64Array(1_000_000).fill(0.5); // 8 MB
+ * const pool = new CachingPool(pids);
+ * const weigh = capture({ weights }, (i: number) => weights[i] * i);
+ * await pmap(weigh, [1, 2, 3, 4], { pool }); // [0.5, 1, 1.5, 2]: the 8 MB went once to each worker
+ * await pmap(weigh, [5, 6], { pool });       // [2.5, 3]: called by id, nothing shipped again
+ * await clear(pool);                         // the workers forget weigh (Julia's clear!(pool))
+ * await rmprocs(pids);
+ * ```
  */
 export class CachingPool extends WorkerPool {
   readonly #ids = new Map<Function, number>();

@@ -10,6 +10,8 @@
  *
  * @example
  * ```ts
+ * import { addprocs, myid, remotecall, remotecallFetch, spawnat } from "distributed";
+ * await addprocs(2);
  * await remotecallFetch((a, b) => a + b, 2, 1, 2);       // 3
  * const f = remotecall(() => Math.random(), 3);           // a Future; the value stays on 3
  * await spawnat("any", () => myid()).fetch();             // round robin over the workers
@@ -64,6 +66,16 @@ export function runHere<T>(fn: () => T): Promise<Awaited<T>> {
 /**
  * Calls `f(...args)` on process `pid` and returns a Future at once; the result stays on
  * `pid` until fetched.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, remotecall, rmprocs } from "distributed";
+ * const [p] = await addprocs(1);
+ * const f = remotecall((n: number) => n * n, p, 12); // returns at once; the call runs on p
+ * // ... other work here meanwhile ...
+ * await f.fetch();                                    // 144, brought here from p
+ * await rmprocs(p);
+ * ```
  */
 export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
   return remotecallAs("remotecall", f, pid, args);
@@ -109,7 +121,19 @@ function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | Worker
   return Future.attach<Awaited<ReturnType<F>>>(pid, state.myid, id, true);
 }
 
-/** Calls `f(...args)` on `pid` and resolves with its value (one round trip). */
+/**
+ * Calls `f(...args)` on `pid` and resolves with its value (one round trip).
+ *
+ * @example
+ * ```ts
+ * import { addprocs, myid, remotecallFetch, rmprocs } from "distributed";
+ * const [p] = await addprocs(1);
+ * await remotecallFetch((a: number, b: number) => a + b, p, 1, 2); // 3
+ * await remotecallFetch(() => myid(), p);                          // p
+ * await remotecallFetch(() => JSON.parse("{"), p).catch((e) => e.remote.name); // "SyntaxError", from a RemoteError
+ * await rmprocs(p);
+ * ```
+ */
 export function remotecallFetch<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
   return remotecallFetchAs("remotecallFetch", f, pid, args);
 }
@@ -127,7 +151,19 @@ function remotecallFetchAs<F extends AnyFn>(where: string, f: F, pid: number | W
   }
 }
 
-/** Calls `f(...args)` on `pid`, waits until it has finished, and resolves with a Future of its value. */
+/**
+ * Calls `f(...args)` on `pid`, waits until it has finished, and resolves with a Future of its value.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, remotecallWait, rmprocs } from "distributed";
+ * const [p] = await addprocs(1);
+ * const f = await remotecallWait(async () => { await new Promise((r) => setTimeout(r, 100)); return "done"; }, p);
+ * await f.isready(); // true: the call has finished, its value still on p
+ * await f.fetch();   // "done"
+ * await rmprocs(p);
+ * ```
+ */
 export async function remotecallWait<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Promise<Future<Awaited<ReturnType<F>>>> {
   if (isPool(pid)) return onPool(pid, (w) => remotecallWait(f, w, ...args));
   checkPid(pid, "remotecallWait");
@@ -146,6 +182,16 @@ export async function remotecallWait<F extends AnyFn>(f: F, pid: number | Worker
 /**
  * Runs `f(...args)` on `pid` without waiting or returning anything. Errors are printed on
  * that process's stderr (forwarded to the master's as "From worker N:").
+ *
+ * @example
+ * ```ts
+ * import { addprocs, RemoteChannel, remoteDo, rmprocs } from "distributed";
+ * const [p] = await addprocs(1);
+ * const done = new RemoteChannel<string>();               // on this process
+ * remoteDo((done: RemoteChannel<string>) => done.put("hello from the worker"), p, done);
+ * await done.take();                                      // "hello from the worker"
+ * await rmprocs(p);
+ * ```
  */
 export function remoteDo<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): void {
   if (isPool(pid)) {
@@ -182,13 +228,37 @@ export function nextWorker(): number {
   return pid;
 }
 
-/** Julia's `@spawnat p expr`: remotecall on `p`, or on the next worker in turn with "any". */
+/**
+ * Julia's `@spawnat p expr`: remotecall on `p`, or on the next worker in turn with "any".
+ *
+ * @example
+ * ```ts
+ * import { addprocs, myid, rmprocs, spawnat } from "distributed";
+ * const pids = await addprocs(2);
+ * const a = spawnat("any", () => myid()); // on 2
+ * const b = spawnat("any", () => myid()); // on 3: round robin over the workers
+ * const c = spawnat(pids[0], (x: number) => x + 1, 41);
+ * await Promise.all([a.fetch(), b.fetch(), c.fetch()]); // [2, 3, 42]
+ * await rmprocs(pids);
+ * ```
+ */
 export function spawnat<F extends AnyFn>(p: number | "any", f: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
   if (p !== "any") checkPid(p, "spawnat");
   return remotecallAs("spawnat", f, p === "any" ? nextWorker() : p, args);
 }
 
-/** Julia's `@fetchfrom p expr`: remotecallFetch with the pid first. */
+/**
+ * Julia's `@fetchfrom p expr`: remotecallFetch with the pid first.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, fetchfrom, gethostname, rmprocs } from "distributed";
+ * const [p] = await addprocs(1);
+ * await fetchfrom(p, () => gethostname());            // this machine's name: p is a local worker
+ * await fetchfrom(p, (xs: number[]) => Math.max(...xs), [3, 9, 4]); // 9
+ * await rmprocs(p);
+ * ```
+ */
 export function fetchfrom<F extends AnyFn>(p: number, f: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
   return remotecallFetchAs("fetchfrom", f, p, args);
 }
@@ -233,8 +303,11 @@ async function viaCache<F extends AnyFn>(pool: CachingPool, f: F, pid: number, a
  *
  * @example
  * ```ts
+ * import { addprocs, remote, rmprocs } from "distributed";
+ * const pids = await addprocs(2);
  * const square = remote((x: number) => x * x);
  * await square(7); // 49, on some worker
+ * await rmprocs(pids);
  * ```
  */
 export function remote<F extends AnyFn>(f: F, pool?: WorkerPool): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {

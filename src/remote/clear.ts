@@ -4,6 +4,7 @@
  *
  * @example
  * ```ts
+ * import { clear, everywhere } from "distributed";
  * await everywhere({ bigTable: new Float64Array(1e8) });
  * await clear(["bigTable"]);             // on every worker
  * await clear(["bigTable"], [1]);        // and on the master
@@ -24,6 +25,16 @@ registerSystemFunction("undefineMain", undefineMain);
  * Drops `names` from Main on `pids` (default: the workers), or, given a CachingPool, the
  * functions this process shipped through it (Julia's `clear!(pool)`). Resolves when done
  * everywhere.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, clear, everywhere, rmprocs } from "distributed";
+ * const pids = await addprocs(2);
+ * await everywhere({ table: new Float64Array(1_000_000) }); // in Main on 1, 2 and 3
+ * await clear("table");       // dropped from the workers' Main: garbage there now
+ * await clear("table", [1]);  // and from the master's
+ * await rmprocs(pids);
+ * ```
  */
 export async function clear(names: string | readonly string[] | CachingPool, pids: readonly number[] = workers()): Promise<void> {
   if (names instanceof CachingPool) return names.clear(remotecallFetch as never);

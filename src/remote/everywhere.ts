@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import { everywhere, myid } from "distributed";
  * await everywhere(new URL("./pi.ts", import.meta.url));
- * await everywhere({ slowtask: async () => { await sleep(5000); return myid(); } });
+ * await everywhere({ slowtask: async () => { await new Promise((r) => setTimeout(r, 5000)); return myid(); } });
  * await everywhere(() => console.log(myid()));
  * ```
  * @module
@@ -72,7 +73,20 @@ const runEverywhere = async (fn: () => unknown): Promise<unknown> => {
 };
 registerSystemFunction("runEverywhere", runEverywhere);
 
-/** Runs on every process (see the module doc for the three forms). */
+/**
+ * Runs on every process (see the module doc for the three forms).
+ *
+ * @example
+ * ```ts
+ * import { addprocs, everywhere, myid, remotecallFetch, rmprocs } from "distributed";
+ * const pids = await addprocs(2);
+ * const greet = (name: string): string => `hello ${name} from ${myid()}`;
+ * await everywhere({ greet, greeting: "hello" });        // defined in Main on 1, 2 and 3
+ * await remotecallFetch(() => greet("you"), pids[1]);    // "hello you from 3": the worker's own greet
+ * await everywhere(() => console.log(myid()), { procs: pids }); // prints on 2 and 3 only
+ * await rmprocs(pids);
+ * ```
+ */
 export async function everywhere(
   what: string | URL | ((...args: never[]) => unknown) | Record<string, unknown>,
   options: EverywhereOptions = {},

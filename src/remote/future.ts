@@ -5,6 +5,7 @@
  *
  * @example
  * ```ts
+ * import { Future, remotecall } from "distributed";
  * const f = remotecall(() => Math.random(), 2);
  * (await f.fetch()) === (await f.fetch()); // true: the value is cached
  * const local = new Future<number>();
@@ -36,7 +37,21 @@ export function newRefId(): number {
 
 type Cached = { ok: true; value: unknown } | { ok: false; error: WireError; pid: number };
 
-/** A reference to a value that is, or will be, on process `where`. */
+/**
+ * A reference to a value that is, or will be, on process `where`.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, Future, remotecall, remotecallFetch, rmprocs } from "distributed";
+ * const [p] = await addprocs(1);
+ * const f = remotecall(() => Math.random(), p);  // a Future; the value stays on p
+ * (await f.fetch()) === (await f.fetch());        // true: fetched once, then cached here
+ * const answer = new Future<number>(p);           // empty; its value will live on p
+ * await remotecallFetch(async (answer: Future<number>) => { await answer.put(42); }, p, answer);
+ * await answer.fetch();                           // 42
+ * await rmprocs(p);
+ * ```
+ */
 export class Future<T = unknown> {
   /** The process that holds the value. */
   readonly where: number;

@@ -9,6 +9,8 @@
  *
  * @example
  * ```ts
+ * import { addprocs, Channel, RemoteChannel, remoteDo } from "distributed";
+ * await addprocs(2);
  * const jobs = new RemoteChannel<number>(() => new Channel(32));   // on this process
  * const results = new RemoteChannel<number>(() => new Channel(32), 2); // on worker 2
  * remoteDo(async (jobs, results) => { for await (const j of jobs) await results.put(j * j); }, 3, jobs, results);
@@ -33,7 +35,24 @@ import { refKey } from "./refs.ts";
 
 let attaching: { whence: number; id: number } | null = null;
 
-/** A handle to a channel on process `where`. */
+/**
+ * A handle to a channel on process `where`.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, Channel, RemoteChannel, remoteDo, rmprocs } from "distributed";
+ * const [p] = await addprocs(1);
+ * const jobs = new RemoteChannel<number>(() => new Channel<number>(32));        // on this process
+ * const results = new RemoteChannel<number>(() => new Channel<number>(32), p);  // on worker p
+ * remoteDo(async (jobs: RemoteChannel<number>, results: RemoteChannel<number>) => {
+ *   for await (const j of jobs) await results.put(j * j); // until jobs is closed and drained
+ * }, p, jobs, results);
+ * for (const j of [1, 2, 3]) await jobs.put(j);
+ * await jobs.close();
+ * [await results.take(), await results.take(), await results.take()]; // [1, 4, 9]
+ * await rmprocs(p);
+ * ```
+ */
 export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
   /** The process that holds the channel. */
   readonly where: number;

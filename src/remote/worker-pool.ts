@@ -19,6 +19,8 @@
  *
  * @example
  * ```ts
+ * import { addprocs, remote, remotecallFetch, WorkerPool } from "distributed";
+ * await addprocs(2);
  * const pool = new WorkerPool([2, 3]);
  * await remotecallFetch((x) => x * 2, pool, 21);   // on whichever of 2, 3 is free
  * const square = remote((x: number) => x * x);    // default pool
@@ -70,7 +72,21 @@ const handleGone = new FinalizationRegistry<string>((key) => {
   if (handles.get(key)?.deref() === undefined) handles.delete(key);
 });
 
-/** A set of workers that calls are spread over. */
+/**
+ * A set of workers that calls are spread over.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, pmap, remotecallFetch, rmprocs, WorkerPool } from "distributed";
+ * const pids = await addprocs(3);
+ * const pool = new WorkerPool(pids.slice(0, 2));          // 2 and 3; 4 is left for other work
+ * await remotecallFetch((x: number) => x * 2, pool, 21);  // 42, on whichever of 2, 3 is idle
+ * await pmap((x: number) => x + 1, [1, 2, 3], { pool });  // [2, 3, 4]
+ * const pid = await pool.take();                          // an idle worker, busy for the pool's other users
+ * pool.put(pid);                                          // idle again
+ * await rmprocs(pids);
+ * ```
+ */
 export class WorkerPool {
   #members = new Set<number>();
   #idle: number[] = [];
@@ -331,6 +347,17 @@ let defaultHandle: WorkerPool | undefined;
 /**
  * The pool of all workers (the master alone while there are none); follows addprocs/rmprocs.
  * On a worker it is the master's default pool (a handle to it), as in Julia.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, defaultWorkerPool, remotecallFetch, rmprocs } from "distributed";
+ * const pool = defaultWorkerPool();
+ * pool.workers();                            // [1]: the master alone while there are no workers
+ * const pids = await addprocs(2);
+ * pool.workers();                            // [2, 3]: it follows addprocs and rmprocs
+ * await remotecallFetch(() => 6 * 7, pool);  // 42, on an idle worker
+ * await rmprocs(pids);
+ * ```
  */
 export function defaultWorkerPool(): WorkerPool {
   if (state.myid === 1) return (defaultPool ??= new DefaultPool());

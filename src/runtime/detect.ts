@@ -3,6 +3,7 @@
  *
  * @example
  * ```ts
+ * import { currentRuntime } from "distributed";
  * currentRuntime(); // "node" | "bun" | "deno"
  * ```
  * @module
@@ -17,7 +18,18 @@ export const RUNTIMES: readonly RuntimeName[] = ["node", "bun", "deno"];
 
 const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } };
 
-/** The runtime running this process. */
+/**
+ * The runtime running this process.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, currentRuntime, remotecallFetch, rmprocs } from "distributed";
+ * currentRuntime();                                   // "node" under Node, "bun" under Bun, "deno" under Deno
+ * const [p] = await addprocs(1, { runtime: "deno" }); // a Deno worker, whatever runs this script
+ * await remotecallFetch(() => currentRuntime(), p);   // "deno"
+ * await rmprocs(p);
+ * ```
+ */
 export function currentRuntime(): RuntimeName {
   if (g.Bun !== undefined) return "bun";
   if (g.Deno !== undefined) return "deno";

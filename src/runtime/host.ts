@@ -3,7 +3,8 @@
  *
  * @example
  * ```ts
- * onBeforeExit(async () => { await cleanUp(); });
+ * import { gethostname } from "distributed";
+ * gethostname(); // this machine's host name, e.g. "node17"
  * ```
  * @module
  */
@@ -15,7 +16,18 @@ import { accessSync, constants, linkSync, mkdirSync, mkdtempSync, readFileSync, 
 import { isMainThread } from "node:worker_threads";
 import { DistributedError } from "../errors.ts";
 
-/** This machine's host name. */
+/**
+ * This machine's host name.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, gethostname, remotecallFetch, rmprocs } from "distributed";
+ * gethostname();                                                 // e.g. "laptop"
+ * const [p] = await addprocs(1);
+ * (await remotecallFetch(() => gethostname(), p)) === gethostname(); // true: p is a local worker
+ * await rmprocs(p);
+ * ```
+ */
 export function hostname(): string {
   return os.hostname();
 }
@@ -87,7 +99,14 @@ export function setExitCode(code: number): void {
   process.exitCode = code;
 }
 
-/** Runs `fn` when the event loop is empty; the process exits after if nothing new was scheduled. */
+/**
+ * Runs `fn` when the event loop is empty; the process exits after if nothing new was scheduled.
+ *
+ * @example
+ * ```ts
+ * onBeforeExit(async () => { await cleanUp(); });
+ * ```
+ */
 export function onBeforeExit(fn: () => void): void {
   process.on("beforeExit", fn);
 }

@@ -7,9 +7,8 @@
  *
  * @example
  * ```ts
- * const child = spawnProcess("bun", ["worker.js"], { cwd: "/tmp", env: {} });
- * child.onStdoutLine((line) => console.log(line));
- * const { code } = await child.exited;
+ * import { describeExit } from "distributed/managers";
+ * describeExit({ code: 1, signal: null }); // "exit code 1": how a worker's exit reads in messages
  * ```
  * @module
  */
@@ -47,6 +46,7 @@ export interface ChildHandle {
  *
  * @example
  * ```ts
+ * import { describeExit } from "distributed/managers";
  * describeExit({ code: null, signal: "SIGKILL" }); // "killed by SIGKILL"
  * ```
  */
@@ -92,7 +92,16 @@ export interface SpawnOptions {
 
 const TAIL_LINES = 20;
 
-/** Starts `file` with `args`; stdin, stdout and stderr are pipes. */
+/**
+ * Starts `file` with `args`; stdin, stdout and stderr are pipes.
+ *
+ * @example
+ * ```ts
+ * const child = spawnProcess("bun", ["worker.js"], { cwd: "/tmp", env: {} });
+ * child.onStdoutLine((line) => console.log(line));
+ * const { code } = await child.exited;
+ * ```
+ */
 export function spawnProcess(file: string, args: readonly string[], options: SpawnOptions): ChildHandle {
   const child = spawn(file, args, { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"], windowsHide: true });
   const stdoutListeners: Array<(line: string) => void> = [];

@@ -7,6 +7,7 @@
  *
  * @example
  * ```ts
+ * import { Atomic, capture, range, threads } from "distributed";
  * const total = new Atomic(Int32Array);          // 0
  * await threads.parallelFor(range(0, 10_000), capture({ total }, () => total.add(1)));
  * total.load();                                   // 10000, every time
@@ -31,7 +32,21 @@ const KINDS = new Map<unknown, string>([
   [Float64Array, "Float64Array"],
 ]);
 
-/** A number on shared memory with atomic operations. */
+/**
+ * A number on shared memory with atomic operations.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, Atomic, remotecallFetch, rmprocs } from "distributed";
+ * const hits = new Atomic(Int32Array);                    // 0, on 8 bytes of shared memory
+ * hits.add(5);                                            // 0: the value before
+ * hits.cas(5, 7);                                         // 5: it was 5, so it is 7 now
+ * const pids = await addprocs(2, { manager: "threads" }); // thread workers share this memory
+ * await Promise.all(pids.map((p) => remotecallFetch((h: Atomic) => h.add(1), p, hits)));
+ * hits.load();                                            // 9
+ * await rmprocs(pids);
+ * ```
+ */
 export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
   /** The shared memory (8 bytes). */
   readonly buffer: SharedArrayBuffer;

@@ -13,11 +13,12 @@
  *
  * @example
  * ```ts
+ * import { Atomic, capture, range, SharedArray, threads } from "distributed";
  * const total = new Atomic(Int32Array);
  * await threads.parallelFor(range(0, 10_000), capture({ total }, () => total.add(1)));
  * total.load();                                                   // 10000
  * const a = new SharedArray(Int32Array, [threads.nthreads() * 2]);
- * await threads.parallelFor(range(0, a.length), capture({ a }, (i) => { a.data[i] = threads.threadid(); }));
+ * await threads.parallelFor(range(0, a.length), capture({ a }, (i: number) => { a.data[i] = threads.threadid(); }));
  * await threads.map((x) => x * x, [1, 2, 3]);                      // [1, 4, 9]
  * await threads.reduce(range(0, 100), (i) => i, "+");              // 4950
  * ```
@@ -153,24 +154,60 @@ function asRange(r: Range | number, where: string): Range {
   return r;
 }
 
-/** The pool's size (the threads it has or will start). */
+/**
+ * The pool's size (the threads it has or will start).
+ *
+ * @example
+ * ```ts
+ * import { threads } from "distributed";
+ * threads.nthreads(); // e.g. 8: setNthreads(n), else the config file's threads, else DISTRIBUTED_THREADS, else one per CPU
+ * ```
+ */
 export function nthreads(): number {
   return pool?.length ?? poolSize();
 }
 
-/** This thread's id: 1..nthreads() in a pool thread, 0 on the process's own thread. */
+/**
+ * This thread's id: 1..nthreads() in a pool thread, 0 on the process's own thread.
+ *
+ * @example
+ * ```ts
+ * import { threads } from "distributed";
+ * threads.threadid();                                        // 0: the process's own thread
+ * await threads.map(() => threads.threadid(), [0, 0, 0, 0]); // [1, 1, 2, 2] with 2 threads
+ * ```
+ */
 export function threadid(): number {
   return state.threadid;
 }
 
-/** Sets the pool's size (a running pool is stopped and restarts at the next use). */
+/**
+ * Sets the pool's size (a running pool is stopped and restarts at the next use).
+ *
+ * @example
+ * ```ts
+ * import { threads } from "distributed";
+ * await threads.setNthreads(2);
+ * threads.nthreads();                                        // 2
+ * await threads.map(() => threads.threadid(), [0, 0, 0, 0]); // [1, 1, 2, 2]
+ * ```
+ */
 export async function setNthreads(n: number): Promise<void> {
   if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`threads.setNthreads(n): n must be a positive integer, got ${String(n)}`);
   setPoolSize(n);
   if (pool !== null && pool.length !== n) await close();
 }
 
-/** Stops the pool's threads (it restarts at the next use). */
+/**
+ * Stops the pool's threads (it restarts at the next use).
+ *
+ * @example
+ * ```ts
+ * import { threads } from "distributed";
+ * await threads.map((x: number) => x + 1, [1, 2]); // [2, 3]: the pool starts on first use
+ * await threads.close();                           // its threads stop; the next threads call starts them again
+ * ```
+ */
 export async function close(): Promise<void> {
   const running = pool;
   pool = null;
@@ -180,6 +217,15 @@ export async function close(): Promise<void> {
 /**
  * Runs `body(i)` for every i of the range (or 0..n-1), split statically into one contiguous
  * part per thread (Julia's `Threads.@threads for`). Resolves when every iteration has run.
+ *
+ * @example
+ * ```ts
+ * import { capture, range, SharedArray, threads } from "distributed";
+ * const squares = new SharedArray(Float64Array, [1000]);
+ * await threads.parallelFor(range(0, 1000), capture({ squares }, (i: number) => { squares.data[i] = i * i; }));
+ * squares.data[999];                                   // 998001: every thread wrote the same memory
+ * await threads.parallelFor(4, (i) => console.log(i)); // a count: 0, 1, 2, 3
+ * ```
  */
 export async function parallelFor(r: Range | number, body: (i: number) => unknown): Promise<void> {
   const where = "threads.parallelFor";
@@ -192,6 +238,13 @@ export async function parallelFor(r: Range | number, body: (i: number) => unknow
 
 /**
  * `f` applied to every item, in order, the items split into one contiguous part per thread.
+ *
+ * @example
+ * ```ts
+ * import { range, threads } from "distributed";
+ * await threads.map((x: number) => x * x, [1, 2, 3]);        // [1, 4, 9], in order
+ * await threads.map((i: number) => 2 ** i, range(0, 5));     // [1, 2, 4, 8, 16]
+ * ```
  */
 export async function map<T, R>(f: (x: T) => R | Promise<R>, items: readonly T[] | Range): Promise<Awaited<R>[]> {
   const where = "threads.map";
@@ -212,6 +265,15 @@ export async function map<T, R>(f: (x: T) => R | Promise<R>, items: readonly T[]
 /**
  * Runs `body` over the range on the threads, each reducing its part with `reducer`; the parts
  * are combined in order. Resolves with undefined for an empty range.
+ *
+ * @example
+ * ```ts
+ * import { range, threads } from "distributed";
+ * await threads.reduce(range(0, 100), (i) => i, "+");          // 4950
+ * await threads.reduce(10, (i) => (i * 7) % 10, "max");         // 9: a count runs over 0..9
+ * await threads.reduce(range(0, 1e8), (i) => (i % 2 ? -4 : 4) / (2 * i + 1), "+"); // 3.14159264...: pi, by Leibniz's series
+ * await threads.reduce(0, (i) => i, "+");                       // undefined: nothing to reduce
+ * ```
  */
 export async function reduce<R>(r: Range | number, body: (i: number) => R | Promise<R>, reducer: Reducer<Awaited<R>>): Promise<Awaited<R> | undefined> {
   const where = "threads.reduce";
@@ -249,6 +311,15 @@ export function failureReply(id: number, err: unknown): PoolReply {
  * The thread pool, as one object (Julia's `Threads` module): `threads.nthreads()`,
  * `threads.threadid()`, `threads.parallelFor(range, body)`, `threads.map(f, items)`,
  * `threads.reduce(range, body, reducer)`, `threads.setNthreads(n)`, `threads.close()`.
+ *
+ * @example
+ * ```ts
+ * import { capture, range, SharedArray, threads } from "distributed";
+ * threads.nthreads();                                        // the pool's size, e.g. 4
+ * const a = new SharedArray(Float64Array, [1_000_000]);
+ * await threads.parallelFor(range(0, a.length), capture({ a }, (i: number) => { a.data[i] = Math.sqrt(i); }));
+ * await threads.reduce(range(0, a.length), capture({ a }, (i: number) => a.data[i]), "max"); // 999.9995
+ * ```
  */
 export const threads = { nthreads, threadid, setNthreads, close, parallelFor, map, reduce };
 

@@ -14,9 +14,10 @@
  *
  * @example
  * ```ts
+ * import { addprocs, capture, distributed, localindices, myid, range, SharedArray } from "distributed";
  * const a = new SharedArray(Float64Array, [10]);                  // zeros
  * await addprocs(2, { manager: "threads" });
- * await distributed(range(0, 10), capture({ a }, (i) => { a.data[i] = i; }));
+ * await distributed(range(0, 10), capture({ a }, (i: number) => { a.data[i] = i; }));
  * a.data;                                                          // Float64Array [0, 1, ..., 9]
  * const S = await SharedArray.create(Int32Array, [3, 4], { init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); } });
  * ```
@@ -67,7 +68,22 @@ export interface SharedArrayOptions<K extends SharedKind> {
   pids?: readonly number[];
 }
 
-/** A typed array with a shape, on memory shared by this process, its thread workers and threads. */
+/**
+ * A typed array with a shape, on memory shared by this process, its thread workers and threads.
+ *
+ * @example
+ * ```ts
+ * import { addprocs, localindices, myid, rmprocs, SharedArray } from "distributed";
+ * const pids = await addprocs(2, { manager: "threads" }); // thread workers share this process's memory
+ * const S = await SharedArray.create(Int32Array, [3, 4], {
+ *   init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); }, // each participant fills its part
+ * });
+ * S.pids;       // [1, 2, 3]
+ * S.data;       // Int32Array [1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]
+ * S.get(2, 3);  // 3: row 2, column 3 (0-based, column-major)
+ * await rmprocs(pids);
+ * ```
+ */
 export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
   /** The elements, column-major: a plain typed array on a SharedArrayBuffer. */
   readonly data: Data<K>;
@@ -126,6 +142,7 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
    *
    * @example
    * ```ts
+   * import { localindices, myid, SharedArray } from "distributed";
    * const S = await SharedArray.create(Int32Array, [3, 4], { init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); } });
    * ```
    */
@@ -140,6 +157,7 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
    *
    * @example
    * ```ts
+   * import { SharedArray } from "distributed";
    * SharedArray.from(Float64Array, [1, 2, 3, 4], [2, 2]).get(1, 1); // 4
    * ```
    */
@@ -258,7 +276,12 @@ async function runOnParticipants(S: SharedArray<SharedKind>, init: (S: SharedArr
  *
  * @example
  * ```ts
- * indexpids(S); // 2 on the second participant
+ * import { addprocs, indexpids, remotecallFetch, rmprocs, SharedArray } from "distributed";
+ * const pids = await addprocs(2, { manager: "threads" });
+ * const S = new SharedArray(Float64Array, [100]);                      // participants: 1, 2 and 3
+ * indexpids(S);                                                        // 1: the master comes first
+ * await remotecallFetch((S: SharedArray) => indexpids(S), pids[1], S); // 3
+ * await rmprocs(pids);
  * ```
  */
 export function indexpids(S: SharedArray<SharedKind>): number {
@@ -271,7 +294,12 @@ export function indexpids(S: SharedArray<SharedKind>): number {
  *
  * @example
  * ```ts
- * for (const k of localindices(S)) S.data[k] = myid();
+ * import { addprocs, localindices, remotecallFetch, rmprocs, SharedArray } from "distributed";
+ * const pids = await addprocs(2, { manager: "threads" });
+ * const S = new SharedArray(Float64Array, [10]);    // participants: 1, 2 and 3
+ * String(localindices(S));                          // "range(0, 3)": the master's part
+ * await remotecallFetch((S: SharedArray) => String(localindices(S)), pids[0], S); // "range(3, 6)"
+ * await rmprocs(pids);
  * ```
  */
 export function localindices(S: SharedArray<SharedKind>): Range {
@@ -283,7 +311,17 @@ export function localindices(S: SharedArray<SharedKind>): Range {
   return new Range(lo, hi);
 }
 
-/** The plain typed array of a SharedArray (Julia's `sdata`), or the array itself. */
+/**
+ * The plain typed array of a SharedArray (Julia's `sdata`), or the array itself.
+ *
+ * @example
+ * ```ts
+ * import { sdata, SharedArray } from "distributed";
+ * const S = SharedArray.from(Float64Array, [1, 2, 3, 4], [2, 2]);
+ * const plain = sdata(S);           // Float64Array [1, 2, 3, 4]: S.data, on the shared memory
+ * plain.reduce((a, b) => a + b, 0); // 10
+ * ```
+ */
 export function sdata<K extends SharedKind>(S: SharedArray<K>): Data<K> {
   return S.data;
 }
