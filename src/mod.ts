@@ -60,6 +60,8 @@ export {
   RuntimeNotFoundError,
   ChannelClosedError,
   ClusterOptionsError,
+  SharedMemoryError,
+  type SharedMemoryCode,
   type WireError,
 } from "./errors.ts";
 export { PACKAGE_VERSION } from "./version.ts";
