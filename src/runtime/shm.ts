@@ -97,18 +97,27 @@ function findProblem(): SharedMemoryError | null {
   if (process.platform !== "linux") {
     return new SharedMemoryError("ERR_SHARED_MEMORY_UNAVAILABLE", `memory shared between processes needs Linux (/dev/shm and /proc); this host runs ${process.platform}`);
   }
-  if (!existsSync(SHM_DIR)) return new SharedMemoryError("ERR_SHARED_MEMORY_UNAVAILABLE", `${SHM_DIR} does not exist on this host, and memory shared between processes is a file there`);
   const runtime = currentRuntime();
   if (runtime === "deno" && !denoFfiGranted()) {
     return new SharedMemoryError(
       "ERR_SHARED_MEMORY_PERMISSION",
-      "Deno maps memory shared with other processes through FFI, and this process has no FFI permission: run it with --allow-ffi (or -A)",
+      `Deno maps memory shared between processes through FFI, and the Deno process with OS pid ${process.pid} has no FFI permission: run it with --allow-ffi (or -A)`,
     );
   }
   if (runtime === "node" && !canResolvePackage("koffi")) {
     return new SharedMemoryError("ERR_SHARED_MEMORY_UNAVAILABLE", "Node maps memory shared with other processes with the koffi package, which is not installed here: npm install koffi");
   }
+  if (!shmDirExists()) return new SharedMemoryError("ERR_SHARED_MEMORY_UNAVAILABLE", `${SHM_DIR} does not exist on this host, and memory shared between processes is a file there`);
   return null;
+}
+
+/** Whether /dev/shm exists; true when it cannot be asked (Deno asks --allow-all for /dev paths): the mapping will tell. */
+function shmDirExists(): boolean {
+  try {
+    return existsSync(SHM_DIR);
+  } catch {
+    return true;
+  }
 }
 
 function denoFfiGranted(): boolean {
