@@ -28,4 +28,5 @@ export { UndefinedNameError, SerializationError } from "./errors/values.ts";
 export { ChannelClosedError, ReleasedHandleError } from "./errors/handles.ts";
 export { ConfigError, EnvVarError } from "./errors/settings.ts";
 export { ThreadError } from "./errors/threads.ts";
+export { SharedMemoryError, type SharedMemoryCode } from "./errors/shared-memory.ts";
 export { UsageError, ScriptNotFoundError } from "./errors/cli.ts";

@@ -69,6 +69,8 @@ export {
   ThreadError,
   ConfigError,
   EnvVarError,
+  SharedMemoryError,
+  type SharedMemoryCode,
   type WireError,
 } from "./errors.ts";
 export { PACKAGE_VERSION } from "./version.ts";

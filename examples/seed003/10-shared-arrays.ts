@@ -5,29 +5,34 @@
  * examples/threads/advection.ts has the advection kernel with `myrange`, serial, `@distributed`
  * and chunked versions.)
  *
- * 1. Participants: `procs(S)` is `S.pids` (this process and the thread workers here).
+ * 1. Participants: `procs(S)` is `S.pids` (this process and the workers here).
  * 2. The conflict the manual warns about: `@sync for p in procs(S) @async remotecall_wait(fill!,
  *    p, S, p) end` has every participant fill the *whole* array with its pid at the same time;
  *    which pid an element ends with is undefined, only that it is one of them.
  * 3. `sdata(S)`: the plain typed array behind S, for code that insists on an ordinary array.
  *
  * The workers are thread workers (`addprocs(n, { manager: "threads" })`), which share this
- * process's memory on every runtime; under Bun, worker processes on this host can take part
- * too (see the README's "Threads and shared memory").
+ * process's memory, or with the argument `processes` worker processes on this host
+ * (`addprocs(2)`, as in the seed), which map it from /dev/shm, on every runtime.
  *
- * Usage: node dist/examples/seed003/10-shared-arrays.js
+ * Usage: node dist/examples/seed003/10-shared-arrays.js [threads|processes]
  *        (bun and deno run examples/seed003/10-shared-arrays.ts directly)
  *
  * @example
  * ```sh
  * node dist/examples/seed003/10-shared-arrays.js
- * bun examples/seed003/10-shared-arrays.ts
+ * bun examples/seed003/10-shared-arrays.ts processes
  * ```
  * @module
  */
 import { addprocs, remotecallWait, rmprocs, sdata, SharedArray } from "distributed";
 
-const pids = await addprocs(2, { manager: "threads" });
+const kind = process.argv[2] ?? "threads";
+if (!["threads", "processes"].includes(kind)) {
+  console.error("usage: 10-shared-arrays [threads|processes, default threads]");
+  process.exit(2);
+}
+const pids = await addprocs(2, kind === "threads" ? { manager: "threads" } : {});
 // S = SharedArray{Int,2}((3,4))
 const S = new SharedArray(Int32Array, [3, 4]);
 console.log(`S = SharedArray{Int32}((3,4)); procs(S) = [${S.pids.join(", ")}]`);

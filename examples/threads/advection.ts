@@ -5,7 +5,7 @@
  * - `advection_serial`: the whole array in this process;
  * - `advection_parallel`: Julia's `@distributed for j` once per time step, on the thread
  *   workers (many small rounds: the slow one in the seed too);
- * - `advection_shared`: each participant of q (this process and the thread workers) runs its
+ * - `advection_shared`: each participant of q (this process and the workers) runs its
  *   own block of columns for all time steps, all at once, via remotecallFetch on every pid in
  *   `q.pids` (Julia's `@async remotecall_wait(advection_shared_chunk!, p, q, u)`);
  * - `threads.parallelFor`: the columns in one block per thread of this process's pool
@@ -20,7 +20,10 @@
  * cores: expect well under a speedup of n on n cores, and the per-step `distributed` version
  * to be slower than serial, as in the seed.
  *
- * Usage: node dist/examples/threads/advection.js [n] [nt] [thread workers]
+ * The workers are thread workers, or with the argument `processes` worker processes on this
+ * host (`julia -p 4` in the seed): q and u are then mapped from /dev/shm by every participant.
+ *
+ * Usage: node dist/examples/threads/advection.js [n] [nt] [workers] [threads|processes]
  *        (default 300 100 (q and u of 300×300×100, 72 MB each) and one thread worker less
  *        than the CPUs, at least one;
  *        bun and deno run examples/threads/advection.ts directly)
@@ -39,18 +42,19 @@ import { advectionChunk, advectionSharedChunk, type ChunkReport } from "./advect
 const n = Number(process.argv[2] ?? 300);
 const nt = Number(process.argv[3] ?? 100);
 const count = Number(process.argv[4] ?? Math.max(1, availableParallelism() - 1));
-if (![n, nt, count].every((x) => Number.isInteger(x) && x >= 1) || nt < 2) {
-  console.error("usage: advection [n: size of the first two dimensions] [nt: time steps, at least 2] [thread workers]");
+const kind = process.argv[5] ?? "threads";
+if (![n, nt, count].every((x) => Number.isInteger(x) && x >= 1) || nt < 2 || !["threads", "processes"].includes(kind)) {
+  console.error("usage: advection [n: size of the first two dimensions] [nt: time steps, at least 2] [workers] [threads|processes, default threads]");
   process.exit(2);
 }
 
-const pids = await addprocs(count, { manager: "threads" });
+const pids = await addprocs(count, kind === "threads" ? { manager: "threads" } : {});
 // The module next to this file: advection-kernel.ts from source (bun, deno), .js when built.
-// everywhere() loads it here, on the thread workers, and in every process's thread pool.
+// everywhere() loads it here, on the workers, and in every process's thread pool.
 await everywhere(new URL(`./advection-kernel.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url));
 
 // q = SharedArray{Float64,3}((n,n,nt)); u likewise. The participants (q.pids) are this process
-// and the thread workers. u is filled in parallel: each participant its localindices.
+// and the workers. u is filled in parallel: each participant its localindices.
 const shape = [n, n, nt];
 const q = new SharedArray(Float64Array, shape);
 const u = await SharedArray.create(Float64Array, shape, {
@@ -121,7 +125,7 @@ let checksum = 0;
 for (let k = (nt - 1) * plane; k < nt * plane; k++) checksum += expected[k]!;
 
 const plural = (k: number, what: string): string => `${k} ${what}${k === 1 ? "" : "s"}`;
-console.log(`advection, q and u of ${n}×${n}×${nt}, ${currentRuntime()}: participants ${q.pids.join(", ")} (this process and ${plural(pids.length, "thread worker")}), ${threads.nthreads()} pool threads`);
+console.log(`advection, q and u of ${n}×${n}×${nt}, ${currentRuntime()}: participants ${q.pids.join(", ")} (this process and ${plural(pids.length, kind === "threads" ? "thread worker" : "worker process")}), ${threads.nthreads()} pool threads`);
 const shown = (r: [number, number]): string => `${r[0]}:${r[1] - 1}`;
 const t0 = Math.min(...reports.map((r) => r.started));
 for (const r of reports) {

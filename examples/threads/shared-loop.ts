@@ -1,6 +1,7 @@
 /**
- * `@distributed for` into a SharedArray (seeds 001, 003 and 004), with thread workers: workers
- * that are threads of this process (`addprocs(n, { manager: "threads" })`), so a SharedArray
+ * `@distributed for` into a SharedArray (seeds 001, 003 and 004), with thread workers (threads
+ * of this process, `addprocs(n, { manager: "threads" })`) or, with the argument `processes`,
+ * with worker processes on this host (`addprocs(n)`, as the seeds do): either way a SharedArray
  * passed to them is the same memory, not a copy.
  *
  * 1. `a = SharedArray{Float64}(10); @distributed for i = 1:10 a[i] = i end`, and which worker
@@ -15,12 +16,13 @@
  * for i in 0..9, and the SharedArray's participants are this process (pid 1) and the thread
  * workers.
  *
- * Usage: node dist/examples/threads/shared-loop.js [thread workers] [square size]
+ * Usage: node dist/examples/threads/shared-loop.js [workers] [square size] [threads|processes]
  *        (bun and deno run examples/threads/shared-loop.ts directly)
  *
  * @example
  * ```sh
  * node dist/examples/threads/shared-loop.js        # 2 thread workers, a 10×10 square!
+ * node dist/examples/threads/shared-loop.js 2 10 processes
  * bun examples/threads/shared-loop.ts 4 20
  * ```
  * @module
@@ -29,8 +31,9 @@ import { addprocs, capture, currentRuntime, distributed, indexpids, localindices
 
 const count = Number(process.argv[2] ?? 2);
 const size = Number(process.argv[3] ?? 10);
-if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1) {
-  console.error("usage: shared-loop [thread workers: a positive integer, default 2] [square size: a positive integer, default 10]");
+const kind = process.argv[4] ?? "threads";
+if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1 || !["threads", "processes"].includes(kind)) {
+  console.error("usage: shared-loop [workers: a positive integer, default 2] [square size: a positive integer, default 10] [threads|processes, default threads]");
   process.exit(2);
 }
 const list = (xs: ArrayLike<number>): string => `[${Array.from(xs).join(", ")}]`;
@@ -45,8 +48,10 @@ function show(S: SharedArray<Int32ArrayConstructor>): string {
   return lines.join("\n");
 }
 
-const pids = await addprocs(count, { manager: "threads" });
-console.log(`runtime: ${currentRuntime()}; thread workers ${list(pids)}; procs() = ${list(procs())}`);
+// addprocs(n): worker processes; or thread workers, threads of this process.
+const pids = await addprocs(count, kind === "threads" ? { manager: "threads" } : {});
+const workerKind = kind === "threads" ? "thread workers" : "worker processes";
+console.log(`runtime: ${currentRuntime()}; ${workerKind} ${list(pids)}; procs() = ${list(procs())}`);
 
 // a = SharedArray{Float64}(10); @distributed for i = 1:10 a[i] = i end
 const a = new SharedArray(Float64Array, [10]);
@@ -92,7 +97,7 @@ await squareDistributed(S);
 const distributedSeconds = (performance.now() - t) / 1000;
 const squares = S.data.every((v, k) => v === original[k]! ** 2) && X.every((v, k) => v === original[k]! ** 2);
 console.log(`square!(A), ${size}×${size}, one process:          ${(serialSeconds * 1000).toFixed(1)} ms`);
-console.log(`square_distributed!(S), ${workers().length} thread workers:  ${(distributedSeconds * 1000).toFixed(1)} ms  (${(serialSeconds / distributedSeconds).toFixed(2)}x)`);
+console.log(`square_distributed!(S), ${workers().length} ${workerKind}:  ${(distributedSeconds * 1000).toFixed(1)} ms  (${(serialSeconds / distributedSeconds).toFixed(2)}x)`);
 console.log(`squares correct: ${squares}`);
 
 // S = SharedArray{Int,2}((3,4), init = S -> S[localindices(S)] = myid())

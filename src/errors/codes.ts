@@ -56,6 +56,13 @@ export const ERROR_CODES = Object.freeze({
   // Threads.
   ERR_THREAD: "ThreadError",
   ERR_THREAD_EXITED: "DistributedError",
+  // Memory shared between processes.
+  ERR_SHARED_MEMORY_NOT_PARTICIPANT: "SharedMemoryError",
+  ERR_SHARED_MEMORY_OTHER_HOST: "SharedMemoryError",
+  ERR_SHARED_MEMORY_PERMISSION: "SharedMemoryError",
+  ERR_SHARED_MEMORY_TOO_LARGE: "SharedMemoryError",
+  ERR_SHARED_MEMORY_UNAVAILABLE: "SharedMemoryError",
+  ERR_SHARED_MEMORY_GONE: "SharedMemoryError",
   // The CLI.
   ERR_USAGE: "UsageError",
   ERR_SCRIPT_NOT_FOUND: "ScriptNotFoundError",

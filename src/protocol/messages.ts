@@ -95,6 +95,11 @@ export interface JoinReply {
   runtime: string;
   runtimeVersion: string;
   packageVersion: string;
+  /**
+   * Why the worker cannot map memory shared with other processes on its host (Deno without
+   * --allow-ffi, no koffi, no /dev/shm), or null when it can. Absent from older workers.
+   */
+  sharedMemory?: { code: string; message: string } | null;
 }
 
 /** Names a type tag for error messages. */

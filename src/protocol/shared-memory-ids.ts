@@ -6,7 +6,8 @@
  *
  * Only a receiver that shares this process's memory (a thread) can take shared memory by id;
  * for any other receiver the encoder refuses, saying why. A value on a file mapped into memory
- * goes by the file's path instead, to receivers that can map it (checkMapTarget). encode()
+ * goes as a handle to the mapping instead (src/threads/shared-memory.ts), to its participants
+ * only (checkMapTarget). encode()
  * tells this module, around each value, where the value is going.
  *
  * @example
@@ -19,6 +20,7 @@
  * ```
  * @module
  */
+import { SharedMemoryError, type SharedMemoryCode } from "../errors.ts";
 
 /** Shared memory by id: the receiver registers it (registerSharedBuffers) before decoding. */
 export type SharedPair = [id: string, buffer: SharedArrayBuffer];
@@ -38,6 +40,8 @@ export interface ShareTarget {
   pid?: number;
   /** Why it does not share this process's memory (default: it is a separate process). */
   why?: string;
+  /** The SharedMemoryError code of `why`. */
+  whyCode?: SharedMemoryCode;
 }
 
 // The value being encoded: the shared memory it carries so far, and where it is going.
@@ -66,19 +70,23 @@ export function endSharing(): void {
 }
 
 /**
- * @internal Called by the encoder of a value on shared memory (SharedArray, Atomic): returns the
- * memory's id for the wire, or throws a SerializationError-worthy TypeError when the receiver
- * is a separate process (its memory cannot be mapped here).
+ * @internal Called by the encoder of a value on a SharedArrayBuffer (a SharedArray or Atomic
+ * shared with threads only): returns the memory's id for the wire, or throws a
+ * SharedMemoryError when the receiver is a separate process (not one of its `participants`).
  */
-export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
+export function shareBuffer(buffer: SharedArrayBuffer, what: string, participants?: readonly number[]): string {
   // Not encoding (assertSendable walking a value ahead of the call): nothing to decide yet.
   if (outShared === null) return "";
   if (outTarget === null || !outTarget.sharesMemory) {
     const to = outTarget?.describe ?? "another process";
-    throw new TypeError(
-      `${what} cannot be sent to ${to}: ${outTarget?.why ?? "it is a separate process, not sharing this one's memory"}. ` +
-        'Shared memory reaches this process\'s thread workers (addprocs(n, { manager: "threads" })) and thread pool (threads.parallelFor), ' +
-        "and under Bun, Bun worker processes on this host that exist when the SharedArray is created (Node and Deno cannot map memory between processes). " +
+    if (outTarget?.why !== undefined) {
+      throw new SharedMemoryError(outTarget.whyCode ?? "ERR_SHARED_MEMORY_NOT_PARTICIPANT", `${what} cannot be sent to ${to}: ${outTarget.why}. Send a copy of its values instead.`);
+    }
+    const among = participants !== undefined ? ` (${participants.join(", ")})` : "";
+    throw new SharedMemoryError(
+      "ERR_SHARED_MEMORY_NOT_PARTICIPANT",
+      `${what} cannot be sent to ${to}: it is a separate process, not one of the participants${among}, which are fixed when the value is made. ` +
+        "Make it after addprocs (its participants are then this process, its thread workers, and its worker processes on this host), or name the process in { pids }. " +
         "Send a copy of its values instead.",
     );
   }
@@ -93,16 +101,20 @@ export function shareBuffer(buffer: SharedArrayBuffer, what: string): string {
 }
 
 /**
- * @internal Called by the encoder of a value on a mapped file (a SharedArray shared with Bun
- * worker processes): throws when the receiver cannot map it.
+ * @internal Called by the encoder of a value on memory mapped from /dev/shm (a SharedArray or
+ * Atomic shared with worker processes): throws when the receiver is not one of the
+ * `participants` and cannot map it.
  */
 export function checkMapTarget(what: string, participants: readonly number[]): void {
   if (outShared === null) return;
-  // A participant maps it by construction (it was one when the array was made).
+  // A participant maps it by construction (it could when the value was made).
   if (outTarget?.pid !== undefined && participants.includes(outTarget.pid)) return;
   if (outTarget === null || outTarget.canMap !== true) {
     const to = outTarget?.describe ?? "another process";
-    throw new TypeError(`${what} lives in a file mapped into memory, and ${to} cannot map it: only Bun processes and threads on this host can.`);
+    throw new SharedMemoryError(
+      outTarget?.whyCode ?? "ERR_SHARED_MEMORY_NOT_PARTICIPANT",
+      `${what} is memory mapped by its participants (${participants.join(", ")}), and ${to} cannot map it: ${outTarget?.why ?? "it is not a process on this host that can"}. Send a copy of its values instead.`,
+    );
   }
 }
 

@@ -14,8 +14,7 @@
  * @module
  */
 import { peers } from "../cluster/peers.ts";
-import { hostname } from "../runtime/host.ts";
-import { sharedMappingUnsupported } from "../runtime/shm.ts";
+import { whyCannotMap } from "../cluster/memory-reach.ts";
 import { state } from "../cluster/state.ts";
 import type { HandleNote } from "../protocol/codec.ts";
 import { MSG, type RefId } from "../protocol/messages.ts";
@@ -123,20 +122,18 @@ function announce(dest: number, handles: HandleNote[]): void {
 }
 Connection.handlesSent = announce;
 // Values on shared memory (SharedArray, Atomic) go by reference to peers that share this
-// process's memory, and are refused with a clear error to any other process.
-let thisHost: string | undefined;
+// process's memory or can map it (see cluster/memory-reach.ts), and are refused with a clear
+// error to any other process.
 // Asked for every message sent: nothing here may cost more than a lookup.
 Connection.shareTarget = (dest) => {
-  const peer = peers.get(dest);
-  const bun = sharedMappingUnsupported() === null;
-  const sharesMemory = peer?.sharesMemory === true;
-  // A file mapping reaches Bun threads of this process and Bun processes on this host. A
-  // worker knows nothing of its master's runtime: mapped arrays come from it, so it can map.
-  const info = peer?.info;
-  const canMap = bun && (sharesMemory || (info === undefined && dest === 1) || (info?.runtime === "bun" && info.hostname === (thisHost ??= hostname())));
-  // Between two workers the link is TCP, even for two threads of one process.
-  const why = state.myid !== 1 && dest !== 1 ? "shared memory travels between the master and its workers, not between two workers" : undefined;
-  return { sharesMemory, canMap, pid: dest, describe: dest === 1 ? "the master" : `worker ${dest}`, ...(why !== undefined ? { why } : {}) };
+  const sharesMemory = peers.get(dest)?.sharesMemory === true;
+  const refusal = whyCannotMap(dest);
+  const describe = dest === 1 ? "the master" : `worker ${dest}`;
+  // Between two workers the link is TCP, even for two threads of one process: a
+  // SharedArrayBuffer cannot go over it (a mapping can, to a worker that may map it).
+  if (state.myid !== 1 && dest !== 1) return { sharesMemory, canMap: false, pid: dest, describe, why: "shared memory travels between the master and its workers, not between two workers" };
+  if (refusal === null) return { sharesMemory, canMap: true, pid: dest, describe };
+  return { sharesMemory, canMap: false, pid: dest, describe, ...(refusal !== undefined ? { why: refusal.message, whyCode: refusal.code } : {}) };
 };
 
 // A process that is gone holds nothing any more.

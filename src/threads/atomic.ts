@@ -1,9 +1,24 @@
 /**
- * Atomic: one number on shared memory, updated atomically by every thread or thread worker it
- * is passed to (Julia's `Threads.Atomic`). Passed by handle: the threads see the same memory.
+ * Atomic: one number on shared memory, updated atomically by every thread, thread worker or
+ * worker process on this host it is passed to (Julia's `Threads.Atomic`). Passed by handle:
+ * they all see the same memory.
  *
  * Integer kinds use the CPU's atomic instructions (`Atomics`); Float64 updates are a
  * compare-and-swap loop on the number's bits, as Julia's `Atomic{Float64}` is.
+ *
+ * Its participants are fixed when it is made, as a SharedArray's are (`pids`, by default this
+ * process, its thread workers, and its worker processes on this host). With threads only, the
+ * number is on a SharedArrayBuffer; with worker processes among them, on a /dev/shm mapping
+ * that every participant maps (Node, Bun and Deno processes alike). The atomic operations work
+ * the same on both (measured exact across processes of all three runtimes under contention).
+ *
+ * **`Atomics.wait` and `Atomics.waitAsync`** need a SharedArrayBuffer, which no runtime builds
+ * over memory mapped from a file: on an Atomic shared with worker processes (`buffer` is then
+ * a plain ArrayBuffer) they throw a TypeError, and `Atomics.notify` wakes nobody. To wait for
+ * another process to change the value, poll it: `while (a.load() === 0) await sleep(1)`, or
+ * block a thread between loads with `Atomics.wait` on a private
+ * `new Int32Array(new SharedArrayBuffer(4))` and a timeout. An Atomic among threads only
+ * (`buffer instanceof SharedArrayBuffer`) can be waited on as usual.
  *
  * @example
  * ```ts
@@ -17,7 +32,7 @@
  * @module
  */
 import { registerClass } from "../protocol/class-registry.ts";
-import { shareBuffer, sharedBufferById } from "../protocol/shared-memory-ids.ts";
+import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, placeMemory, type MemoryWire } from "./shared-memory.ts";
 
 /** The typed-array kinds an Atomic can hold. */
 export type AtomicKind = Int32ArrayConstructor | Uint32ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor | Float64ArrayConstructor;
@@ -32,43 +47,80 @@ const KINDS = new Map<unknown, string>([
   [Float64Array, "Float64Array"],
 ]);
 
+/** Options of an Atomic. */
+export interface AtomicOptions {
+  /** The participating processes (default: this one, its thread workers, and its worker processes on this host). */
+  pids?: readonly number[];
+}
+
+// The memory and participants of an Atomic being decoded (the constructor takes them from here).
+let arriving: { buffer: SharedArrayBuffer | ArrayBuffer; pids: readonly number[] } | undefined;
+
 /**
  * A number on shared memory with atomic operations.
  *
  * @example
  * ```ts
  * import { addprocs, Atomic, remotecallFetch, rmprocs } from "distributed";
- * const hits = new Atomic(Int32Array);                    // 0, on 8 bytes of shared memory
- * hits.add(5);                                            // 0: the value before
- * hits.cas(5, 7);                                         // 5: it was 5, so it is 7 now
- * const pids = await addprocs(2, { manager: "threads" }); // thread workers share this memory
+ * const pids = await addprocs(2);          // worker processes; made after them, hits is shared with them
+ * const hits = new Atomic(Int32Array);      // 0, on 8 bytes of shared memory
+ * hits.add(5);                              // 0: the value before
+ * hits.cas(5, 7);                           // 5: it was 5, so it is 7 now
  * await Promise.all(pids.map((p) => remotecallFetch((h: Atomic) => h.add(1), p, hits)));
- * hits.load();                                            // 9
+ * hits.load();                              // 9
  * await rmprocs(pids);
  * ```
  */
 export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
-  /** The shared memory (8 bytes). */
-  readonly buffer: SharedArrayBuffer;
+  /**
+   * The shared memory (8 bytes): a SharedArrayBuffer among threads, an ArrayBuffer over a
+   * /dev/shm mapping when worker processes take part (no Atomics.wait on it; see the module).
+   */
+  readonly buffer: SharedArrayBuffer | ArrayBuffer;
   /** The kind of number, e.g. Int32Array. */
   readonly kind: K;
+  /** The participating processes, fixed when it was made. */
+  readonly pids: readonly number[];
   readonly #cell: Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
   readonly #float: Float64Array | undefined;
 
-  /** A new atomic number, `initial` (default 0), of the given kind (default Int32Array). */
-  constructor(kind: K = Int32Array as K, initial?: ValueOf<K>, buffer?: SharedArrayBuffer) {
+  /**
+   * A new atomic number, `initial` (default 0), of the given kind (default Int32Array), shared
+   * by `options.pids` (default: this process, its thread workers and its worker processes on
+   * this host). Given a SharedArrayBuffer (or another Atomic's buffer) instead of options, it
+   * is a second view of that memory.
+   */
+  constructor(kind: K = Int32Array as K, initial?: ValueOf<K>, memory?: SharedArrayBuffer | ArrayBuffer | AtomicOptions) {
+    const received = arriving;
+    arriving = undefined;
     if (!KINDS.has(kind)) throw new TypeError(`Atomic: the kind must be Int32Array, Uint32Array, BigInt64Array, BigUint64Array or Float64Array, got ${describe(kind)}`);
-    if (buffer !== undefined && !(buffer instanceof SharedArrayBuffer && buffer.byteLength >= 8)) throw new TypeError("Atomic: buffer must be a SharedArrayBuffer of at least 8 bytes");
     this.kind = kind;
-    this.buffer = buffer ?? new SharedArrayBuffer(8);
+    if (received !== undefined) {
+      this.buffer = received.buffer;
+      this.pids = received.pids;
+    } else if (memory instanceof SharedArrayBuffer || memory instanceof ArrayBuffer) {
+      if (!((memory instanceof SharedArrayBuffer || isMapped(memory)) && memory.byteLength >= 8)) throw new TypeError("Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
+      this.buffer = memory;
+      this.pids = Object.freeze(defaultParticipants());
+    } else {
+      const pids = memory?.pids ?? defaultParticipants();
+      if (!pids.every((p) => Number.isInteger(p) && p >= 1)) throw new TypeError(`Atomic: pids must be process ids, got ${JSON.stringify(pids)}`);
+      this.pids = Object.freeze([...pids]);
+      this.buffer = placeMemory(8, this.pids, "Atomic");
+    }
     if (kind === Float64Array) {
       this.#cell = new BigInt64Array(this.buffer, 0, 1);
       this.#float = new Float64Array(this.buffer, 0, 1);
     } else {
-      this.#cell = new (kind as unknown as new (b: SharedArrayBuffer, o: number, n: number) => Int32Array)(this.buffer, 0, 1);
+      this.#cell = new (kind as unknown as new (b: ArrayBufferLike, o: number, n: number) => Int32Array)(this.buffer, 0, 1);
       this.#float = undefined;
     }
     if (initial !== undefined) this.store(initial);
+  }
+
+  /** Whether the number is on a /dev/shm mapping shared with worker processes (then no Atomics.wait on it). */
+  get mapped(): boolean {
+    return isMapped(this.buffer);
   }
 
   /** The current value. */
@@ -169,11 +221,12 @@ export function atomicKindOf(name: string): AtomicKind | undefined {
 
 registerClass(Atomic, {
   name: "distributed.Atomic",
-  encode: (a: Atomic<AtomicKind>) => ({ id: shareBuffer(a.buffer, `An ${a.toString()}`), kind: atomicKindName(a.kind) }),
+  encode: (a: Atomic<AtomicKind>) => ({ memory: memoryToWire(a.buffer, `An ${a.toString()}`, a.pids), kind: atomicKindName(a.kind), pids: [...a.pids] }),
   decode: (w: unknown) => {
-    const { id, kind } = w as { id: string; kind: string };
+    const { memory, kind, pids } = w as { memory: MemoryWire; kind: string; pids: number[] };
     const K = atomicKindOf(kind);
     if (K === undefined) throw new TypeError(`An Atomic of unknown kind ${kind} arrived`);
-    return new Atomic(K, undefined, sharedBufferById(id));
+    arriving = { buffer: memoryFromWire(memory), pids: Object.freeze(pids) };
+    return new Atomic(K);
   },
 });

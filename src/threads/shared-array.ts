@@ -1,22 +1,25 @@
 /**
  * SharedArray: a typed array with a shape on shared memory (Julia's `SharedArray`), seen by
- * every participant: this process, its thread workers (`addprocs(n, { manager: "threads" })`)
- * and its thread pool (`threads.parallelFor`). It is passed to them by handle, never copied;
- * element access is the typed array's own (`S.data[i]`), with `get`/`set` for indices.
+ * every participant: this process, its worker processes on this host (Node, Bun and Deno
+ * alike, mixed too), its thread workers (`addprocs(n, { manager: "threads" })`) and its thread
+ * pool (`threads.parallelFor`). It is passed to them by handle, never copied; element access is
+ * the typed array's own (`S.data[i]`), with `get`/`set` for indices.
  *
  * Indices are 0-based and, as in Julia, column-major: element (i, j) of a 3×4 array is
  * `data[i + 3 * j]`, so the first index varies fastest.
  *
- * Worker *processes* take part only under Bun, which can map a file into memory (a /dev/shm
- * file, for the Bun workers on this host that exist when the array is made). Node and Deno
- * cannot map memory between processes: sending a SharedArray to one of their worker processes
- * fails with an error that says so (never a silent copy).
+ * The participants are fixed when the array is made (`S.pids`). With only threads among them
+ * the memory is a SharedArrayBuffer; with worker processes it is a /dev/shm mapping (mode
+ * 0600, unlinked at once: nothing is left in /dev/shm, whatever happens to the processes),
+ * which each participant maps when the array first reaches it. A worker on another host, or a
+ * process that cannot map (Deno without --allow-ffi), is refused with a SharedMemoryError
+ * that says why; so is a size over what /dev/shm has free, before any worker is touched.
  *
  * @example
  * ```ts
  * import { addprocs, capture, distributed, localindices, myid, range, SharedArray } from "distributed";
- * const a = new SharedArray(Float64Array, [10]);                  // zeros
- * await addprocs(2, { manager: "threads" });
+ * await addprocs(2);                                               // processes, any runtime
+ * const a = new SharedArray(Float64Array, [10]);                  // zeros, participants [1, 2, 3]
  * await distributed(range(0, 10), capture({ a }, (i: number) => { a.data[i] = i; }));
  * a.data;                                                          // Float64Array [0, 1, ..., 9]
  * const S = await SharedArray.create(Int32Array, [3, 4], { init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); } });
@@ -24,13 +27,9 @@
  * @module
  */
 import { registerClass } from "../protocol/class-registry.ts";
-import { checkMapTarget, shareBuffer, sharedBufferById } from "../protocol/shared-memory-ids.ts";
-import { hostname, onExit } from "../runtime/host.ts";
-import { createSharedMapping, openSharedMapping, removeSharedMapping, sharedMappingUnsupported } from "../runtime/shm.ts";
 import { Range } from "../parallel/range.ts";
-import { peers } from "../cluster/peers.ts";
-import { state } from "../cluster/state.ts";
 import { remotecallFetch, runHere } from "../remote/calls.ts";
+import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, myPid, placeMemory, type MemoryWire } from "./shared-memory.ts";
 
 /** Typed arrays a SharedArray can hold. */
 export type SharedKind =
@@ -64,17 +63,18 @@ const KINDS: Record<string, SharedKind> = {
 export interface SharedArrayOptions<K extends SharedKind> {
   /** Run on every participant with the array, e.g. to fill its `localindices`. */
   init?: (S: SharedArray<K>) => unknown;
-  /** The participating processes (default: this one and every thread worker). */
+  /** The participating processes (default: this one, its thread workers, and its worker processes on this host). */
   pids?: readonly number[];
 }
 
 /**
- * A typed array with a shape, on memory shared by this process, its thread workers and threads.
+ * A typed array with a shape, on memory shared by this process, its worker processes on this host,
+ * its thread workers and threads.
  *
  * @example
  * ```ts
  * import { addprocs, localindices, myid, rmprocs, SharedArray } from "distributed";
- * const pids = await addprocs(2, { manager: "threads" }); // thread workers share this process's memory
+ * const pids = await addprocs(2);                        // worker processes on this host share its memory
  * const S = await SharedArray.create(Int32Array, [3, 4], {
  *   init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); }, // each participant fills its part
  * });
@@ -85,7 +85,7 @@ export interface SharedArrayOptions<K extends SharedKind> {
  * ```
  */
 export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
-  /** The elements, column-major: a plain typed array on a SharedArrayBuffer. */
+  /** The elements, column-major: a plain typed array on the shared memory. */
   readonly data: Data<K>;
   /** The dimensions, e.g. [3, 4]. */
   readonly shape: readonly number[];
@@ -93,39 +93,26 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
   readonly pids: readonly number[];
   readonly #strides: number[];
 
-  /** The /dev/shm file behind it, when it is shared with worker processes (Bun only). */
-  readonly mappedPath: string | undefined;
-
   /**
-   * A new array of zeros, shared by `pids` (default: this process, its thread workers, and on
-   * Bun its Bun worker processes on this host).
+   * A new array of zeros, shared by `pids` (default: this process, its thread workers, and its
+   * worker processes on this host that can map memory).
    */
-  constructor(kind: K, shape: number | readonly number[], options: { pids?: readonly number[] } = {}, received?: { data: Data<K>; mappedPath?: string }) {
+  constructor(kind: K, shape: number | readonly number[], options: { pids?: readonly number[] } = {}, received?: { data: Data<K> }) {
     const name = kindName(kind);
     const dims = typeof shape === "number" ? [shape] : [...shape];
     if (dims.length === 0 || !dims.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new TypeError(`SharedArray: the shape must be a non-negative integer or an array of them, e.g. [3, 4]; got ${JSON.stringify(shape)}`);
     }
     const length = dims.reduce((a, b) => a * b, 1);
-    const pids = [...(options.pids ?? participants())];
+    const pids = [...(options.pids ?? defaultParticipants())];
     if (!pids.every((p) => Number.isInteger(p) && p >= 1)) throw new TypeError(`SharedArray: pids must be process ids, got ${JSON.stringify(options.pids)}`);
     const Kind = KINDS[name] as unknown as new (b: ArrayBufferLike, offset?: number, length?: number) => Data<K>;
     if (received !== undefined) {
       if (received.data.length !== length) throw new TypeError("SharedArray: data must be a typed array of the shape's length");
       this.data = received.data;
-      this.mappedPath = received.mappedPath;
     } else {
       const bytes = length * (kind as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
-      if (needsMapping(pids)) {
-        const mapping = createSharedMapping(bytes, myPid());
-        ownedMappings.add(mapping.path);
-        cleanup.register(this, mapping.path);
-        this.data = new Kind(mapping.bytes.buffer, mapping.bytes.byteOffset, length);
-        this.mappedPath = mapping.path;
-      } else {
-        this.data = new Kind(new SharedArrayBuffer(bytes));
-        this.mappedPath = undefined;
-      }
+      this.data = new Kind(placeMemory(bytes, pids, "SharedArray"), 0, length);
     }
     this.shape = Object.freeze(dims);
     this.pids = Object.freeze(pids);
@@ -173,9 +160,18 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
     return this.data.length;
   }
 
-  /** The shared memory (a SharedArrayBuffer, or for a mapped array the mapping's buffer). */
-  get buffer(): SharedArrayBuffer {
-    return this.data.buffer as unknown as SharedArrayBuffer;
+  /**
+   * The shared memory: a SharedArrayBuffer when the participants are threads of this process,
+   * an ArrayBuffer over a /dev/shm mapping when worker processes take part (`mapped`), on which
+   * `Atomics.wait` cannot be used.
+   */
+  get buffer(): SharedArrayBuffer | ArrayBuffer {
+    return this.data.buffer as SharedArrayBuffer | ArrayBuffer;
+  }
+
+  /** Whether the memory is a /dev/shm mapping shared with worker processes (not a SharedArrayBuffer). */
+  get mapped(): boolean {
+    return isMapped(this.data.buffer);
   }
 
   /** The linear (column-major) index of (i, j, ...); checks bounds. */
@@ -211,61 +207,9 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
   }
 }
 
-function myPid(): number {
-  return state.myid === 0 ? 1 : state.myid;
-}
-
-/**
- * Why process `pid` cannot map memory this process creates, or null when it can: a Bun
- * worker process on this host, while this process runs Bun too.
- */
-function whyNotMappable(pid: number): string | null {
-  const peer = peers.get(pid);
-  if (peer === undefined || peer.info === undefined) return `${pid} is not a worker of this process`;
-  const unsupported = sharedMappingUnsupported();
-  if (unsupported !== null) return `worker ${pid} is a separate process, and ${unsupported}`;
-  if (peer.info.runtime !== "bun") return `worker ${pid} is a separate process running ${peer.info.runtime}, which cannot map memory shared between processes (only Bun can)`;
-  if (peer.info.hostname !== hostname()) return `worker ${pid} runs on another host (${peer.info.hostname})`;
-  return null;
-}
-
-/** Whether the participants include processes that do not share this one's memory (they map a file instead). */
-function needsMapping(pids: readonly number[]): boolean {
-  const others = pids.filter((p) => p !== myPid() && peers.get(p)?.sharesMemory !== true);
-  for (const pid of others) {
-    const why = whyNotMappable(pid);
-    if (why !== null) {
-      throw new TypeError(
-        `SharedArray: ${why}. Participants share memory with this process: its thread workers (addprocs(n, { manager: "threads" })) and thread pool, and on Bun, Bun worker processes on this host.`,
-      );
-    }
-  }
-  return others.length > 0;
-}
-
-/** The participants' default: this process, its thread workers, and the processes that can map its memory. */
-function participants(): number[] {
-  const me = myPid();
-  const others = peers
-    .all()
-    .filter((p) => p.sharesMemory === true || (state.myid === 1 && whyNotMappable(p.pid) === null))
-    .map((p) => p.pid);
-  return [me, ...others].sort((x, y) => x - y);
-}
-
-// Mapped files this process created: removed when their array is collected, and at exit.
-const ownedMappings = new Set<string>();
-const cleanup = new FinalizationRegistry<string>((path) => {
-  ownedMappings.delete(path);
-  removeSharedMapping(path);
-});
-onExit(() => {
-  for (const path of ownedMappings) removeSharedMapping(path);
-});
-
 /** Runs init on every participant, each with the same array (by reference). */
 async function runOnParticipants(S: SharedArray<SharedKind>, init: (S: SharedArray<SharedKind>) => unknown): Promise<void> {
-  const me = state.myid === 0 ? 1 : state.myid;
+  const me = myPid();
   // The local init runs after the remote ones have been sent, so all run at the same time.
   await Promise.all(S.pids.map((pid) => (pid === me ? runHere(() => init(S)) : remotecallFetch(init, pid, S))));
 }
@@ -285,7 +229,7 @@ async function runOnParticipants(S: SharedArray<SharedKind>, init: (S: SharedArr
  * ```
  */
 export function indexpids(S: SharedArray<SharedKind>): number {
-  return S.pids.indexOf(state.myid === 0 ? 1 : state.myid) + 1;
+  return S.pids.indexOf(myPid()) + 1;
 }
 
 /**
@@ -332,9 +276,8 @@ function kindName(kind: unknown): string {
 }
 
 interface Wire {
-  /** The SharedArrayBuffer's id (threads), or the mapped file's path (processes). */
-  id?: string;
-  path?: string;
+  /** The memory: a SharedArrayBuffer's id (threads) or a mapping's handle (processes). */
+  memory: MemoryWire;
   kind: string;
   offset: number;
   shape: number[];
@@ -343,24 +286,19 @@ interface Wire {
 
 registerClass(SharedArray, {
   name: "distributed.SharedArray",
-  encode: (S: SharedArray<SharedKind>): Wire => {
-    const common = { kind: kindName(S.data.constructor), shape: [...S.shape], pids: [...S.pids] };
-    if (S.mappedPath !== undefined) {
-      checkMapTarget(`A ${S.toString()}`, S.pids);
-      return { path: S.mappedPath, offset: S.data.byteOffset, ...common };
-    }
-    return { id: shareBuffer(S.buffer, `A ${S.toString()}`), offset: S.data.byteOffset, ...common };
-  },
+  encode: (S: SharedArray<SharedKind>): Wire => ({
+    memory: memoryToWire(S.buffer, `A ${S.toString()}`, S.pids),
+    kind: kindName(S.data.constructor),
+    offset: S.data.byteOffset,
+    shape: [...S.shape],
+    pids: [...S.pids],
+  }),
   decode: (w: unknown): SharedArray<SharedKind> => {
     const wire = w as Wire;
     const Kind = KINDS[wire.kind];
     if (Kind === undefined) throw new TypeError(`A SharedArray of unknown kind ${wire.kind} arrived`);
     const length = wire.shape.reduce((a, b) => a * b, 1);
     const make = Kind as unknown as new (b: ArrayBufferLike, o: number, n: number) => Data<SharedKind>;
-    if (wire.path !== undefined) {
-      const bytes = openSharedMapping(wire.path);
-      return new SharedArray(Kind, wire.shape, { pids: wire.pids }, { data: new make(bytes.buffer, bytes.byteOffset + wire.offset, length), mappedPath: wire.path });
-    }
-    return new SharedArray(Kind, wire.shape, { pids: wire.pids }, { data: new make(sharedBufferById(wire.id!), wire.offset, length) });
+    return new SharedArray(Kind, wire.shape, { pids: wire.pids }, { data: new make(memoryFromWire(wire.memory), wire.offset, length) });
   },
 });

@@ -31,6 +31,7 @@ import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { parseControl } from "../protocol/launcher-lines.ts";
 import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, raiseSignal, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
 import { listen, type ByteStream } from "../runtime/net.ts";
+import { sharedMemoryProblem } from "../runtime/shm.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { peers } from "../cluster/peers.ts";
@@ -138,6 +139,11 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
     writeStderr(`Worker ${state.myid}: ${kind}: ${wire.stack || `${wire.name}: ${wire.message}`}\n`);
   });
 
+  /** Why this worker cannot map memory shared with its master's other processes, for the join reply. */
+  const mappingProblem = (): JoinReply["sharedMemory"] => {
+    const problem = sharedMemoryProblem();
+    return problem === null ? null : { code: problem.code, message: problem.message };
+  };
   dispatchHooks.onJoin = (conn, frame) => {
     const join = decode(frame.body) as JoinRequest;
     state.myid = join.pid;
@@ -156,6 +162,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
       runtime: currentRuntime(),
       runtimeVersion: runtimeVersion(),
       packageVersion: PACKAGE_VERSION,
+      sharedMemory: mappingProblem(),
     };
     conn.respond(frame.id, reply);
   };

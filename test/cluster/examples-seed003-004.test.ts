@@ -1,5 +1,6 @@
 // The examples of seeds 003 and 004 (examples/seed003, examples/seed004), the thread examples
-// they share (examples/threads), and seed 000's main job (examples/pi), run as a user runs them: `node dist/examples/D/X.js`,
+// they share (examples/threads; the SharedArray ones with thread workers and with worker
+// processes), and seed 000's main job (examples/pi), run as a user runs them: `node dist/examples/D/X.js`,
 // `bun examples/D/X.ts`, `deno run -A examples/D/X.ts`, each with small sizes, each exiting by
 // itself with code 0, printing what examples/D/X.expected says (literal lines, `re:`
 // patterns for timings and random values, `...` for a block of varying length) and nothing on
@@ -33,12 +34,15 @@ const EXAMPLES: Example[] = [
   { dir: "seed003", name: "08-remote-channels", args: ["4"] },
   { dir: "seed003", name: "09-gc", args: [] },
   { dir: "seed003", name: "10-shared-arrays", args: [] },
+  { dir: "seed003", name: "10-shared-arrays", args: ["processes"] },
   { dir: "seed003", name: "11-cluster-manager", args: [] },
   { dir: "seed003", name: "12-cookie-topology", args: [] },
   { dir: "seed004", name: "03-many-workers-pmap", args: ["8", "16", "0.5"] },
   { dir: "threads", name: "race", args: ["2000000", "2"] },
   { dir: "threads", name: "shared-loop", args: ["2", "6"] },
+  { dir: "threads", name: "shared-loop", args: ["2", "6", "processes"] },
   { dir: "threads", name: "advection", args: ["48", "6", "1"] },
+  { dir: "threads", name: "advection", args: ["48", "6", "1", "processes"] },
 ];
 
 /** Runs one example under `runtime`; one that does not exit by itself is killed, and says so. */
@@ -55,7 +59,7 @@ for (const runtime of RUNTIMES) {
   for (const ex of EXAMPLES) {
     const run = chain.then(() => runExample(runtime, ex));
     chain = run;
-    runs.set(`${runtime} ${ex.dir}/${ex.name}`, run);
+    runs.set(`${runtime} ${ex.dir}/${ex.name} ${ex.args.join(" ")}`, run);
   }
 }
 
@@ -63,7 +67,7 @@ for (const runtime of RUNTIMES) {
   for (const ex of EXAMPLES) {
     const source = path.join(ROOT, "examples", ex.dir, `${ex.name}.ts`);
     t.test(`${runtime}: examples/${ex.dir}/${ex.name} ${ex.args.join(" ")}`.trimEnd(), async (t) => {
-      const run = await runs.get(`${runtime} ${ex.dir}/${ex.name}`)!;
+      const run = await runs.get(`${runtime} ${ex.dir}/${ex.name} ${ex.args.join(" ")}`)!;
       t.equal(run.code, 0, `exit code 0${run.signal !== null ? ` (ended by ${run.signal})` : ""}\nstderr:\n${run.stderr}`);
       const problems = compareOutput(run.stdout, expectedFor(source));
       t.same(problems, [], `the output matches ${path.relative(ROOT, source.replace(/\.ts$/, ".expected"))}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);

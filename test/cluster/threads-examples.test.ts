@@ -1,4 +1,5 @@
-// The examples in examples/threads, run as a user runs them: `node dist/examples/threads/X.js`,
+// The examples in examples/threads (the SharedArray ones with thread workers and with worker
+// processes), run as a user runs them: `node dist/examples/threads/X.js`,
 // `bun examples/threads/X.ts`, `deno run -A examples/threads/X.ts`, each with small sizes, each
 // exiting by itself. Their printed results are checked; their timings are only reported.
 import t, { type Test } from "tap";
@@ -59,38 +60,43 @@ for (const runtime of RUNTIMES) {
     t.comment(`${runtime} race: plain ${plain} of ${2 * iterations} after ${rounds.length} round(s); ran in ${run.ms} ms`);
   });
 
-  t.test(`${runtime}: examples/threads/shared-loop: @distributed for into a SharedArray on thread workers`, async (t) => {
-    const run = await runExample(runtime, "shared-loop", ["2", "6"]);
-    t.equal(run.code, 0, run.stderr);
-    const out = run.stdout;
-    t.match(out, /thread workers \[2, 3\]; procs\(\) = \[1, 2, 3\]$/m);
-    t.match(out, /^a = \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10\]$/m, "the workers' writes are in the master's array");
-    t.match(out, /^written by workers \[2, 2, 2, 2, 2, 3, 3, 3, 3, 3\]$/m, "one contiguous block per worker");
-    t.match(out, /^square_broken: A = \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10\] /m, "a plain array is copied: unchanged here");
-    t.match(out, /^squares correct: true$/m);
-    const serial = grab(t, out, /^square!\(A\), 6×6, one process: +([\d.]+) ms$/m);
-    const shared = grab(t, out, /^square_distributed!\(S\), 2 thread workers: +([\d.]+) ms/m);
-    // Participants 1, 2, 3 own linear indices 0-3, 4-7, 8-11: column-major blocks.
-    t.same(matrixAfter(out, "init with localindices, participants [1, 2, 3]:", 3), ["1 1 2 3", "1 2 2 3", "1 2 3 3"]);
-    t.same(matrixAfter(out, "after S[3,2] = 7", 3), ["1 1 2 3", "1 2 2 3", "1 7 3 3"]);
-    // indexpids(S):length(procs(S)):length(S): participant k owns row k.
-    t.same(matrixAfter(out, "init with indexpids, participants [1, 2, 3]:", 3), ["1 1 1 1", "2 2 2 2", "3 3 3 3"]);
-    t.comment(`${runtime} square! ${serial[1]} ms, square_distributed! ${shared[1]} ms; ran in ${run.ms} ms`);
-  });
+  for (const kind of ["threads", "processes"] as const) {
+    const workersAre = kind === "threads" ? "thread workers" : "worker processes";
+    t.test(`${runtime}: examples/threads/shared-loop: @distributed for into a SharedArray on ${workersAre}`, async (t) => {
+      const run = await runExample(runtime, "shared-loop", ["2", "6", kind]);
+      t.equal(run.code, 0, run.stderr);
+      const out = run.stdout;
+      t.match(out, new RegExp(`${workersAre} \\[2, 3\\]; procs\\(\\) = \\[1, 2, 3\\]$`, "m"));
+      t.match(out, /^a = \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10\]$/m, "the workers' writes are in the master's array");
+      t.match(out, /^written by workers \[2, 2, 2, 2, 2, 3, 3, 3, 3, 3\]$/m, "one contiguous block per worker");
+      t.match(out, /^square_broken: A = \[1, 2, 3, 4, 5, 6, 7, 8, 9, 10\] /m, "a plain array is copied: unchanged here");
+      t.match(out, /^squares correct: true$/m);
+      const serial = grab(t, out, /^square!\(A\), 6×6, one process: +([\d.]+) ms$/m);
+      const shared = grab(t, out, new RegExp(`^square_distributed!\\(S\\), 2 ${workersAre}: +([\\d.]+) ms`, "m"));
+      // Participants 1, 2, 3 own linear indices 0-3, 4-7, 8-11: column-major blocks.
+      t.same(matrixAfter(out, "init with localindices, participants [1, 2, 3]:", 3), ["1 1 2 3", "1 2 2 3", "1 2 3 3"]);
+      t.same(matrixAfter(out, "after S[3,2] = 7", 3), ["1 1 2 3", "1 2 2 3", "1 7 3 3"]);
+      // indexpids(S):length(procs(S)):length(S): participant k owns row k.
+      t.same(matrixAfter(out, "init with indexpids, participants [1, 2, 3]:", 3), ["1 1 1 1", "2 2 2 2", "3 3 3 3"]);
+      t.comment(`${runtime} ${kind}: square! ${serial[1]} ms, square_distributed! ${shared[1]} ms; ran in ${run.ms} ms`);
+    });
+  }
 
-  t.test(`${runtime}: examples/threads/advection: serial, parallel, shared and parallelFor agree`, async (t) => {
-    const run = await runExample(runtime, "advection", ["48", "6", "1"]);
-    t.equal(run.code, 0, run.stderr);
-    const out = run.stdout;
-    t.match(out, /^advection, q and u of 48×48×6, \w+: participants 1, 2 \(this process and 1 thread worker\)/m);
-    // myrange(q): all rows, the columns split between the two participants, all steps.
-    t.match(out, /^ {2}advection_shared on pid 1: \(irange, jrange, trange\) = \(0:47, 0:23, 0:4\) /m);
-    t.match(out, /^ {2}advection_shared on pid 2: \(irange, jrange, trange\) = \(0:47, 24:47, 0:4\) /m);
-    for (const name of ["advection_serial", "advection_parallel", "advection_shared", "threads.parallelFor"]) t.match(out, new RegExp(`^ {2}${name.replace(".", "\\.")} (?!on pid).* [\\d.]+ ms`, "m"), `${name} was timed`);
-    t.notMatch(out, /DIFFERENT RESULT/);
-    t.match(out, /^checksum of q\[:, :, end\] = -?[\d.e+-]+$/m);
-    t.match(out, /^results identical: true$/m);
-    const times = [...out.matchAll(/^ {2}(advection_\w+|threads\.parallelFor) (?!on pid).*?([\d.]+) ms/gm)].map((m) => `${m[1]} ${m[2]} ms`);
-    t.comment(`${runtime} advection 48×48×6: ${times.join(", ")}; ran in ${run.ms} ms`);
-  });
+  for (const kind of ["threads", "processes"] as const) {
+    t.test(`${runtime}: examples/threads/advection with ${kind === "threads" ? "a thread worker" : "a worker process"}: serial, parallel, shared and parallelFor agree`, async (t) => {
+      const run = await runExample(runtime, "advection", ["48", "6", "1", kind]);
+      t.equal(run.code, 0, run.stderr);
+      const out = run.stdout;
+      t.match(out, new RegExp(`^advection, q and u of 48×48×6, \\w+: participants 1, 2 \\(this process and 1 ${kind === "threads" ? "thread worker" : "worker process"}\\)`, "m"));
+      // myrange(q): all rows, the columns split between the two participants, all steps.
+      t.match(out, /^ {2}advection_shared on pid 1: \(irange, jrange, trange\) = \(0:47, 0:23, 0:4\) /m);
+      t.match(out, /^ {2}advection_shared on pid 2: \(irange, jrange, trange\) = \(0:47, 24:47, 0:4\) /m);
+      for (const name of ["advection_serial", "advection_parallel", "advection_shared", "threads.parallelFor"]) t.match(out, new RegExp(`^ {2}${name.replace(".", "\\.")} (?!on pid).* [\\d.]+ ms`, "m"), `${name} was timed`);
+      t.notMatch(out, /DIFFERENT RESULT/);
+      t.match(out, /^checksum of q\[:, :, end\] = -?[\d.e+-]+$/m);
+      t.match(out, /^results identical: true$/m);
+      const times = [...out.matchAll(/^ {2}(advection_\w+|threads\.parallelFor) (?!on pid).*?([\d.]+) ms/gm)].map((m) => `${m[1]} ${m[2]} ms`);
+      t.comment(`${runtime} ${kind} advection 48×48×6: ${times.join(", ")}; ran in ${run.ms} ms`);
+    });
+  }
 }

@@ -3,7 +3,7 @@
 // that shares memory, refused to a separate process). Atomics across threads are checked in
 // test/cluster/threads.test.ts.
 import t from "tap";
-import { Atomic } from "../../src/mod.ts";
+import { Atomic, SharedMemoryError } from "../../src/mod.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { caught } from "../helpers/unit.ts";
 
@@ -102,8 +102,8 @@ t.test("wrong kinds and wrong value types: TypeErrors with exact messages", (t) 
   t.equal(messageOf(() => new Atomic(Int8Array as never)), `TypeError: Atomic: the kind must be ${kinds}, got Int8Array`);
   t.equal(messageOf(() => new Atomic(null as never)), `TypeError: Atomic: the kind must be ${kinds}, got null`);
   t.equal(messageOf(() => new Atomic("Int32Array" as never)), `TypeError: Atomic: the kind must be ${kinds}, got string`);
-  t.equal(messageOf(() => new Atomic(Int32Array, 0, new SharedArrayBuffer(4))), "TypeError: Atomic: buffer must be a SharedArrayBuffer of at least 8 bytes");
-  t.equal(messageOf(() => new Atomic(Int32Array, 0, new ArrayBuffer(8) as never)), "TypeError: Atomic: buffer must be a SharedArrayBuffer of at least 8 bytes");
+  t.equal(messageOf(() => new Atomic(Int32Array, 0, new SharedArrayBuffer(4))), "TypeError: Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
+  t.equal(messageOf(() => new Atomic(Int32Array, 0, new ArrayBuffer(8) as never)), "TypeError: Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
 
   const i = new Atomic(Int32Array, 3);
   t.equal(messageOf(() => i.add(1n as never)), "TypeError: Atomic<Int32Array>: values are numbers, got bigint");
@@ -148,7 +148,10 @@ t.test("the codec: by reference to a target that shares memory, refused to a sep
   t.equal(a.load(), 0.75, "an add through the decoded Atomic is seen in the original");
 
   const err = caught(() => encode({ a }, { sharesMemory: false, describe: "worker 9" }, true));
-  t.type(err, TypeError);
-  t.match((err as Error).message, /^An Atomic<Float64Array>\(0\.75\) cannot be sent to worker 9: it is a separate process/);
+  t.type(err, SharedMemoryError);
+  t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_NOT_PARTICIPANT");
+  t.match((err as Error).message, /^An Atomic<Float64Array>\(0\.75\) cannot be sent to worker 9: it is a separate process, not one of the participants \(1\)/);
+  t.same(a.pids, [1], "alone, the participants are this process");
+  t.equal(a.mapped, false, "among threads only: a SharedArrayBuffer");
   t.end();
 });

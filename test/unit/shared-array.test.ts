@@ -2,7 +2,7 @@
 // the participants' split (localindices, indexpids), printing, and the codec's choice between
 // by-reference (a target that shares memory) and a clear refusal (a separate process).
 import t from "tap";
-import { indexpids, localindices, sdata, SharedArray } from "../../src/mod.ts";
+import { indexpids, localindices, sdata, SharedArray, SharedMemoryError } from "../../src/mod.ts";
 import { decode, encode } from "../../src/protocol/codec.ts";
 import { caught } from "../helpers/unit.ts";
 
@@ -56,7 +56,7 @@ t.test("shape validation: the message names the shape it got", (t) => {
   t.ok(Object.isFrozen(m.shape), "shape is frozen");
   t.ok(Object.isFrozen(m.pids), "pids are frozen");
   t.same(m.pids, [1], "alone, the participants are this process");
-  t.equal(m.mappedPath, undefined, "no mapped file without worker processes");
+  t.equal(m.mapped, false, "no mapping without worker processes");
   t.end();
 });
 
@@ -208,8 +208,9 @@ t.test("the codec: by reference to a target that shares memory, refused to a sep
   t.equal(S.get(1, 2), 60, "a write through the decoded array is seen in the original");
 
   const err = caught(() => encode([S], { sharesMemory: false, describe: "worker 7" }, true));
-  t.type(err, TypeError);
-  t.match((err as Error).message, /^A SharedArray<Float64Array>\[2×3\] cannot be sent to worker 7: it is a separate process/);
+  t.type(err, SharedMemoryError);
+  t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_NOT_PARTICIPANT");
+  t.match((err as Error).message, /^A SharedArray<Float64Array>\[2×3\] cannot be sent to worker 7: it is a separate process, not one of the participants \(1\), which are fixed when the value is made\. Make it after addprocs/);
   t.match((err as Error).message, /Send a copy of its values instead\.$/, "the message says how to send a copy");
   t.end();
 });
