@@ -71,8 +71,10 @@ function startPool(): PoolThread[] {
   for (let id = 1; id <= n; id++) {
     const handle = startThread(poolThreadEntry(), { threadid: id, myid: state.myid, replay: replay.map((call) => encodeForThread(call, "everywhere").body) });
     const thread: PoolThread = { id, handle, pending: new Map() };
-    handle.unref();
     handle.onMessage((m) => onReply(thread, m as PoolReply));
+    // After onMessage: listening on a port refs it again, and a thread that never gets a task
+    // would then keep the process alive (a pool of 3 used for 1 item never exited).
+    handle.unref();
     void handle.exited.then((how) => {
       for (const p of thread.pending.values()) p.reject(new DistributedError("ERR_THREAD_EXITED", `${p.where}: thread ${id} ended (${how})`));
       thread.pending.clear();
@@ -205,7 +207,8 @@ export async function setNthreads(n: number): Promise<void> {
  * ```ts
  * import { threads } from "distributed";
  * await threads.map((x: number) => x + 1, [1, 2]); // [2, 3]: the pool starts on first use
- * await threads.close();                           // its threads stop; the next threads call starts them again
+ * await threads.close();                           // its threads stop
+ * await threads.map((x: number) => x + 1, [3]);    // [4]: the next threads call starts them again
  * ```
  */
 export async function close(): Promise<void> {
