@@ -1,7 +1,10 @@
 /**
  * Which processes can map memory this process maps (a SharedArray or Atomic shared between
  * processes): its threads when it can map at all; worker processes on this host whose runtime
- * can map (each says so when it joins); never a process on another host. Asked when a
+ * can map (each says so when it joins); never a process on another host. "This host" is the
+ * hostname a worker reports, and, where both sides can tell, the same kernel and PID namespace
+ * (runtime/shm/reach.ts): a worker of this hostname on another machine, or in a container that
+ * kept the machine's name, cannot open this process's memory either. Asked when a
  * SharedArray or Atomic is made (its participants) and for every message sent (whether a
  * handle may go): only lookups, no error objects until one is thrown.
  *
@@ -13,7 +16,7 @@
  */
 import type { SharedMemoryCode } from "../errors.ts";
 import { hostname } from "../runtime/host.ts";
-import { sharedMemoryProblem } from "../runtime/shm.ts";
+import { memoryNamespace, sharedMemoryProblem } from "../runtime/shm.ts";
 import { peers } from "./peers.ts";
 import { state } from "./state.ts";
 
@@ -24,6 +27,8 @@ export interface MapRefusal {
 }
 
 let thisHost: string | undefined;
+
+const BETWEEN_HOSTS = "Between hosts, use a DArray (an array distributed over the workers) or a RemoteChannel, or send copies";
 
 /** This host's name, as workers report theirs. */
 export function thisHostname(): string {
@@ -50,9 +55,16 @@ export function whyCannotMap(pid: number): MapRefusal | null | undefined {
   if (info.hostname !== thisHostname()) {
     return {
       code: "ERR_SHARED_MEMORY_OTHER_HOST",
+      message: `${who} runs on host ${info.hostname} and this process on host ${thisHostname()}: memory is shared only by processes on one host. ${BETWEEN_HOSTS}`,
+    };
+  }
+  const ours = memoryNamespace();
+  if (info.memoryNamespace != null && ours !== null && info.memoryNamespace !== ours) {
+    return {
+      code: "ERR_SHARED_MEMORY_OTHER_HOST",
       message:
-        `${who} runs on host ${info.hostname} and this process on host ${thisHostname()}: memory is shared only by processes on one host. ` +
-        "Between hosts, use a DArray (an array distributed over the workers) or a RemoteChannel, or send copies",
+        `${who} runs on host ${info.hostname}, as this process does by name, but apart from it: on another machine of that name, or in ` +
+        `another PID namespace (a container), so it cannot open this process's memory (kernel boot id and PID namespace: ${info.memoryNamespace} there, ${ours} here). ${BETWEEN_HOSTS}`,
     };
   }
   const theirs = info.sharedMemory;

@@ -100,6 +100,12 @@ export interface JoinReply {
    * --allow-ffi, no koffi, no /dev/shm), or null when it can. Absent from older workers.
    */
   sharedMemory?: { code: string; message: string } | null;
+  /**
+   * The worker's kernel boot id and PID namespace (runtime/shm/reach.ts): a process on its
+   * host can open its shared memory, and it theirs, only when these are equal. Null when it
+   * cannot tell; absent from older workers.
+   */
+  memoryNamespace?: string | null;
 }
 
 /** Names a type tag for error messages. */

@@ -31,7 +31,7 @@ import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { parseControl } from "../protocol/launcher-lines.ts";
 import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, raiseSignal, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
 import { listen, type ByteStream } from "../runtime/net.ts";
-import { sharedMemoryProblem } from "../runtime/shm.ts";
+import { memoryNamespace, sharedMemoryProblem } from "../runtime/shm.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { peers } from "../cluster/peers.ts";
@@ -163,6 +163,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
       runtimeVersion: runtimeVersion(),
       packageVersion: PACKAGE_VERSION,
       sharedMemory: mappingProblem(),
+      memoryNamespace: memoryNamespace(),
     };
     conn.respond(frame.id, reply);
   };
