@@ -85,6 +85,18 @@ export interface JoinRequest {
   topology: string;
   /** Heartbeat interval, silence timeout and host timeout, in ms (a timeout of 0: that check is off). */
   heartbeat: [interval: number, timeout: number, hostTimeout: number];
+  /**
+   * The master's hostname and kernel boot id and PID namespace (runtime/shm/reach.ts): the
+   * worker refuses to make shared memory with a master on another host. Absent from older masters.
+   */
+  host?: HostIdentity;
+}
+
+/** Where a process runs, as far as sharing memory goes: its hostname, boot id and PID namespace. */
+export interface HostIdentity {
+  hostname: string;
+  /** Kernel boot id and PID namespace, or null when the process cannot tell. */
+  memoryNamespace: string | null;
 }
 
 /** What a worker answers to JoinRequest. */

@@ -19,7 +19,7 @@ import t from "tap";
 import { chmodSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { addprocs, Atomic, gethostname, remotecallFetch, rmprocs, SharedArray, SharedMemoryError, workers, type RuntimeName } from "../../src/mod.ts";
+import { addprocs, Atomic, gethostname, myid, remotecallFetch, rmprocs, SharedArray, SharedMemoryError, workers, type RuntimeName } from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { memoryNamespace } from "../../src/runtime/shm.ts";
 import { runtimeExe } from "../helpers/processes.ts";
@@ -84,6 +84,15 @@ if (hosts !== undefined) {
       const sent = await failure(t, () => remotecallFetch((s: SharedArray<Float64ArrayConstructor>) => s.data[0], apart!, S));
       t.equal((sent as SharedMemoryError).code, "ERR_SHARED_MEMORY_OTHER_HOST", "sending it a mapped array is refused here");
       t.equal(await remotecallFetch((n: number) => n * 2, apart!, 21), 42, "and the worker still answers");
+      const [code, message] = await remotecallFetch(() => {
+        try {
+          return ["", String(new SharedArray(Float64Array, [4], { pids: [myid(), 1] }).pids)];
+        } catch (err) {
+          return [(err as { code?: string }).code ?? "", (err as Error).message];
+        }
+      }, apart!);
+      t.equal(code, "ERR_SHARED_MEMORY_OTHER_HOST", "the worker refuses the master as a participant too");
+      t.match(message, new RegExp(`^SharedArray: the master runs on host ${here}, as this process does by name, but apart from it`));
     });
   }
 }

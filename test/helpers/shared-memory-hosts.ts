@@ -5,7 +5,7 @@
 //   await sharesOnThisHost(t, viaLoop, local);
 import type { Test } from "tap";
 import { readFileSync, readdirSync } from "node:fs";
-import { Atomic, gethostname, remotecall, remotecallFetch, SharedArray, SharedMemoryError } from "../../src/mod.ts";
+import { Atomic, gethostname, myid, remotecall, remotecallFetch, SharedArray, SharedMemoryError } from "../../src/mod.ts";
 
 /** This package's segments listed in /dev/shm (they are unlinked once mapped: normally none). */
 export const listedSegments = (): string[] => readdirSync("/dev/shm").filter((n) => n.startsWith("distributed-"));
@@ -68,6 +68,30 @@ export async function refusesOtherHost(t: Test, w: HostWorkers): Promise<void> {
     t.equal(inits, 0, "init ran nowhere");
     t.equal(mappedSegments(), mappedBefore, "no memory was mapped here");
     t.same(listedSegments(), segmentsBefore, "no segment left in /dev/shm");
+  });
+
+  t.test("the worker on the other host refuses the master as a participant", async (t) => {
+    const [array, atomic, own] = await remotecallFetch(() => {
+      const refusal = (make: () => unknown): [string, string] => {
+        try {
+          make();
+          return ["", "no error"];
+        } catch (err) {
+          return [(err as { code?: string }).code ?? "", (err as Error).message];
+        }
+      };
+      return [
+        refusal(() => new SharedArray(Float64Array, [4], { pids: [myid(), 1] })),
+        refusal(() => new Atomic(Int32Array, 0, { pids: [1, myid()] })),
+        new SharedArray(Float64Array, [2]).pids,
+      ] as const;
+    }, remote);
+    const expected = `the master runs on host ${gethostname()} and this process on host ${w.remoteHost}: memory is shared only by processes on one host. Between hosts, use a DArray`;
+    t.equal(array[0], "ERR_SHARED_MEMORY_OTHER_HOST");
+    t.ok(array[1].startsWith(`SharedArray: ${expected}`), array[1]);
+    t.equal(atomic[0], "ERR_SHARED_MEMORY_OTHER_HOST");
+    t.ok(atomic[1].startsWith(`Atomic: ${expected}`), atomic[1]);
+    t.same(own, [remote], "its own array's default participants: itself");
   });
 
   t.test("default participants: this host's workers, not the other host's; sending there is refused", async (t) => {
