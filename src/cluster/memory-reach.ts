@@ -55,7 +55,9 @@ function otherHost(who: string, theirs: { hostname: string; memoryNamespace?: st
   if (theirs.hostname !== thisHostname()) {
     return {
       code: "ERR_SHARED_MEMORY_OTHER_HOST",
-      message: `${who} runs on host ${theirs.hostname} and this process on host ${thisHostname()}: memory is shared only by processes on one host. ${BETWEEN_HOSTS}`,
+      message:
+        `${who} runs on host ${theirs.hostname} and this process on host ${thisHostname()}: ` +
+        `memory is shared only by processes on one host. ${BETWEEN_HOSTS}`,
     };
   }
   const ours = memoryNamespace();
@@ -63,8 +65,9 @@ function otherHost(who: string, theirs: { hostname: string; memoryNamespace?: st
   return {
     code: "ERR_SHARED_MEMORY_OTHER_HOST",
     message:
-      `${who} runs on host ${theirs.hostname}, as this process does by name, but apart from it: on another machine of that name, or in ` +
-      `another PID namespace (a container), so it cannot open this process's memory (kernel boot id and PID namespace: ${theirs.memoryNamespace} there, ${ours} here). ${BETWEEN_HOSTS}`,
+      `${who} runs on host ${theirs.hostname}, as this process does by name, but apart from it: ` +
+      "on another machine of that name, or in another PID namespace (a container), so it cannot open this process's memory " +
+      `(kernel boot id and PID namespace: ${theirs.memoryNamespace} there, ${ours} here). ${BETWEEN_HOSTS}`,
   };
 }
 

@@ -44,7 +44,8 @@ if (cluster !== undefined) {
     t.test(`${runtime} workers on a debug node and on dn0`, async (t) => {
       const other = new SlurmManager({ ntasks: 1, time: "00:10:00", partition: "debug", jobName: `shm-other-${runtime}` });
       const same = new SlurmManager({ ntasks: 1, time: "00:10:00", partition: "single", jobName: `shm-same-${runtime}` });
-      const [[remote], [onDn0]] = await Promise.all([addprocs(other, { runtime, dir, timeout: 60 }), addprocs(same, { runtime, dir, timeout: 60 })]);
+      const options = { runtime, dir, timeout: 60 };
+      const [[remote], [onDn0]] = await Promise.all([addprocs(other, options), addprocs(same, options)]);
       t.teardown(async () => {
         await rmprocs(workers());
         await waitUntil(() => finished(other.jobId!) && finished(same.jobId!), 60_000, "the jobs to end");

@@ -19,7 +19,18 @@ import t from "tap";
 import { chmodSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { addprocs, Atomic, gethostname, myid, remotecallFetch, rmprocs, SharedArray, SharedMemoryError, workers, type RuntimeName } from "../../src/mod.ts";
+import {
+  addprocs,
+  Atomic,
+  gethostname,
+  myid,
+  remotecallFetch,
+  rmprocs,
+  SharedArray,
+  SharedMemoryError,
+  workers,
+  type RuntimeName,
+} from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { memoryNamespace } from "../../src/runtime/shm.ts";
 import { runtimeExe } from "../helpers/processes.ts";
@@ -47,7 +58,8 @@ if (hosts !== undefined) {
       const namespaces = [remote!, viaLoop!, local!].map((p) => peers.get(p)!.info!.memoryNamespace);
       t.match(memoryNamespace(), /^[0-9a-f-]{36} pid:\[\d+\]$/, "this process's kernel boot id and PID namespace");
       // The netns hosts share this machine's kernel and PID namespace: only their hostname sets them apart.
-      t.same(namespaces, [memoryNamespace(), memoryNamespace(), memoryNamespace()], `each ${runtime} worker reports its boot id and PID namespace`);
+      const ours = memoryNamespace();
+      t.same(namespaces, [ours, ours, ours], `each ${runtime} worker reports its boot id and PID namespace`);
       await refusesOtherHost(t, { remote: remote!, remoteHost: h1.hostname, sameHost: [viaLoop!, local!].sort((x, y) => x - y) });
       t.test(`the worker on ${loop.alias} (ssh to this machine) shares the mapping`, (t) => sharesOnThisHost(t, viaLoop!, local!));
     });
@@ -63,7 +75,10 @@ if (hosts !== undefined) {
       const [apart] = await addprocs([loop.alias], { sshflags: flags, runtime, exename: wrapper, timeout: 60 });
       t.teardown(() => rmprocs(workers()));
       const [local] = await addprocs(1, { runtime });
-      const [name, namespace] = await remotecallFetch(async () => [gethostname(), (await import("node:fs")).readlinkSync("/proc/self/ns/pid")] as const, apart!);
+      const [name, namespace] = await remotecallFetch(
+        async () => [gethostname(), (await import("node:fs")).readlinkSync("/proc/self/ns/pid")] as const,
+        apart!,
+      );
       t.equal(name, here, "this hostname");
       t.not(namespace, readlinkSync("/proc/self/ns/pid"), `a PID namespace of its own (${namespace})`);
 
@@ -77,7 +92,8 @@ if (hosts !== undefined) {
         const err = await failure(t, make);
         t.type(err, SharedMemoryError, `${err.name}: ${err.message}`);
         t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_OTHER_HOST", what);
-        t.match(err.message, new RegExp(`^${what}: worker ${apart} runs on host ${here}, as this process does by name, but apart from it: .* another PID namespace \\(a container\\)`));
+        const start = `^${what}: worker ${apart} runs on host ${here}, as this process does by name, but apart from it: `;
+        t.match(err.message, new RegExp(`${start}.* another PID namespace \\(a container\\)`));
         t.match(err.message, /use a DArray .* or a RemoteChannel/);
       }
       t.same(listedSegments(), before, "no segment left in /dev/shm");

@@ -40,7 +40,8 @@ export function checkOtherHost(t: Test, err: Error, what: RegExp, w: HostWorkers
   t.type(err, SharedMemoryError, `${err.name}: ${err.message}`);
   t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_OTHER_HOST");
   t.match(err.message, what, "names what was refused");
-  t.ok(err.message.includes(`worker ${w.remote} runs on host ${w.remoteHost} and this process on host ${gethostname()}`), "names both hosts");
+  const hosts = `worker ${w.remote} runs on host ${w.remoteHost} and this process on host ${gethostname()}`;
+  t.ok(err.message.includes(hosts), "names both hosts");
   t.match(err.message, /use a DArray .* or a RemoteChannel/, "suggests DArray or a RemoteChannel");
 }
 
@@ -64,7 +65,8 @@ export async function refusesOtherHost(t: Test, w: HostWorkers): Promise<void> {
     const init = (): void => {
       inits++;
     };
-    checkOtherHost(t, await failure(t, () => SharedArray.create(Float64Array, [4], { pids: [1, local, remote], init })), /^SharedArray: /, w);
+    const create = (): Promise<unknown> => SharedArray.create(Float64Array, [4], { pids: [1, local, remote], init });
+    checkOtherHost(t, await failure(t, create), /^SharedArray: /, w);
     t.equal(inits, 0, "init ran nowhere");
     t.equal(mappedSegments(), mappedBefore, "no memory was mapped here");
     t.same(listedSegments(), segmentsBefore, "no segment left in /dev/shm");
@@ -86,7 +88,9 @@ export async function refusesOtherHost(t: Test, w: HostWorkers): Promise<void> {
         new SharedArray(Float64Array, [2]).pids,
       ] as const;
     }, remote);
-    const expected = `the master runs on host ${gethostname()} and this process on host ${w.remoteHost}: memory is shared only by processes on one host. Between hosts, use a DArray`;
+    const expected =
+      `the master runs on host ${gethostname()} and this process on host ${w.remoteHost}: ` +
+      "memory is shared only by processes on one host. Between hosts, use a DArray";
     t.equal(array[0], "ERR_SHARED_MEMORY_OTHER_HOST");
     t.ok(array[1].startsWith(`SharedArray: ${expected}`), array[1]);
     t.equal(atomic[0], "ERR_SHARED_MEMORY_OTHER_HOST");
@@ -111,10 +115,13 @@ export async function refusesOtherHost(t: Test, w: HostWorkers): Promise<void> {
     };
     const mapped = /^A SharedArray<Float64Array>\[4\] is memory mapped by its participants \([\d, ]+\), and worker \d+ cannot map it: /;
     checkOtherHost(t, await failure(t, () => remotecallFetch(count, remote, S)), mapped, w);
-    checkOtherHost(t, await failure(t, () => remotecallFetch(count, remote, { nested: [A] })), /^An Atomic<Int32Array>\(0\) is memory mapped by its participants/, w);
-    checkOtherHost(t, await failure(t, () => remotecallFetch(count, remote, T)), /^A SharedArray<Int32Array>\[2\] cannot be sent to worker \d+: /, w);
+    const atomicMapped = /^An Atomic<Int32Array>\(0\) is memory mapped by its participants/;
+    checkOtherHost(t, await failure(t, () => remotecallFetch(count, remote, { nested: [A] })), atomicMapped, w);
+    const buffered = /^A SharedArray<Int32Array>\[2\] cannot be sent to worker \d+: /;
+    checkOtherHost(t, await failure(t, () => remotecallFetch(count, remote, T)), buffered, w);
     checkOtherHost(t, await failure(t, () => remotecall(count, remote, S)), mapped, w);
-    t.equal(await remotecallFetch(() => (globalThis as { xhostCalls?: number }).xhostCalls ?? 0, remote), 0, "nothing was sent: the function never ran there");
+    const runs = await remotecallFetch(() => (globalThis as { xhostCalls?: number }).xhostCalls ?? 0, remote);
+    t.equal(runs, 0, "nothing was sent: the function never ran there");
     t.equal(await remotecallFetch(() => gethostname(), remote), w.remoteHost, "the worker is alive and answers");
     t.equal(await remotecallFetch((n: number) => n + 1, remote, 41), 42, "and takes calls with arguments");
     t.equal(await remotecallFetch((v: number[]) => v.length, remote, Array.from(S.data)), 4, "a copy of the values goes");
