@@ -16,6 +16,7 @@ import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { attachDispatch } from "./dispatch.ts";
 import type { ClusterManager, WorkerConfig } from "./manager.ts";
+import { thisHostIdentity } from "./memory-reach.ts";
 import { forwardOutput } from "./output.ts";
 import { peers } from "./peers.ts";
 import { state } from "./state.ts";
@@ -79,7 +80,7 @@ export async function joinWorker(
       return exitDetail;
     };
     conn.closeError = (reason) => new ProcessExitedError(pid, noteReason(reason), reason !== undefined ? { cause: reason } : undefined);
-    const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat }), died, timeout]).catch((err: unknown) => {
+    const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat, host: thisHostIdentity() }), died, timeout]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
     })) as JoinReply;

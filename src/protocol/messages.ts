@@ -85,6 +85,18 @@ export interface JoinRequest {
   topology: string;
   /** Heartbeat interval, silence timeout and host timeout, in ms (a timeout of 0: that check is off). */
   heartbeat: [interval: number, timeout: number, hostTimeout: number];
+  /**
+   * The master's hostname and kernel boot id and PID namespace (runtime/shm/reach.ts): the
+   * worker refuses to make shared memory with a master on another host. Absent from older masters.
+   */
+  host?: HostIdentity;
+}
+
+/** Where a process runs, as far as sharing memory goes: its hostname, boot id and PID namespace. */
+export interface HostIdentity {
+  hostname: string;
+  /** Kernel boot id and PID namespace, or null when the process cannot tell. */
+  memoryNamespace: string | null;
 }
 
 /** What a worker answers to JoinRequest. */
@@ -100,6 +112,12 @@ export interface JoinReply {
    * --allow-ffi, no koffi, no /dev/shm), or null when it can. Absent from older workers.
    */
   sharedMemory?: { code: string; message: string } | null;
+  /**
+   * The worker's kernel boot id and PID namespace (runtime/shm/reach.ts): a process on its
+   * host can open its shared memory, and it theirs, only when these are equal. Null when it
+   * cannot tell; absent from older workers.
+   */
+  memoryNamespace?: string | null;
 }
 
 /** Names a type tag for error messages. */

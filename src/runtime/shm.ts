@@ -40,6 +40,8 @@ import { denoShm } from "./shm/deno.ts";
 import { SyscallError, type Mapped, type ShmMechanism } from "./shm/mechanism.ts";
 import { nodeShm } from "./shm/node.ts";
 
+export { memoryNamespace } from "./shm/reach.ts";
+
 const SHM_DIR = "/dev/shm";
 const PREFIX = "distributed-";
 const NAME = /^distributed-(\d+)-[0-9a-f]{32}$/;

@@ -31,9 +31,10 @@ import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { parseControl } from "../protocol/launcher-lines.ts";
 import { cpuCount, env, flushAndExit, hostname, onSignal, onUncaughtError, osPid, primaryAddress, raiseSignal, readStdinLine, readStdinLines, scriptArgs, writeStderr, writeStdout } from "../runtime/host.ts";
 import { listen, type ByteStream } from "../runtime/net.ts";
-import { sharedMemoryProblem } from "../runtime/shm.ts";
+import { memoryNamespace, sharedMemoryProblem } from "../runtime/shm.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
+import { rememberMasterHost } from "../cluster/memory-reach.ts";
 import { peers } from "../cluster/peers.ts";
 import { acceptPeer, enableWorkerLinks } from "../cluster/links.ts";
 import { PACKAGE_VERSION } from "../version.ts";
@@ -150,6 +151,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
     state.topology = join.topology as typeof state.topology;
     state.heartbeat = [join.heartbeat[0], join.heartbeat[1], join.heartbeat[2] ?? 0];
     state.cookie = cookie;
+    if (join.host !== undefined) rememberMasterHost(join.host);
     // Pings keep the master informed. A silent master is not declared dead from here (it may
     // be running a long serial section: its process exiting closes the socket instead), but a
     // master whose host stopped acknowledging is gone, and this worker leaves with it.
@@ -163,6 +165,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
       runtimeVersion: runtimeVersion(),
       packageVersion: PACKAGE_VERSION,
       sharedMemory: mappingProblem(),
+      memoryNamespace: memoryNamespace(),
     };
     conn.respond(frame.id, reply);
   };

@@ -10,7 +10,7 @@ import { Atomic, SharedArray, SharedMemoryError } from "../../src/mod.ts";
 import { peers, type Peer } from "../../src/cluster/peers.ts";
 import { whyCannotMap } from "../../src/cluster/memory-reach.ts";
 import { encode } from "../../src/protocol/codec.ts";
-import { createSharedMemory, isSharedMemory, openSharedMemory, sharedMemoryHandle, sharedMemoryProblem } from "../../src/runtime/shm.ts";
+import { createSharedMemory, isSharedMemory, memoryNamespace, openSharedMemory, sharedMemoryHandle, sharedMemoryProblem } from "../../src/runtime/shm.ts";
 import { caught } from "../helpers/unit.ts";
 
 /** This process's descriptors of segments of this package: link target and mode. */
@@ -73,6 +73,31 @@ function fakePeer(pid: number, info: Partial<NonNullable<Peer["info"]>>): void {
     gone: new Promise(() => {}),
   });
 }
+
+t.test("this hostname is not enough: a worker on another kernel or in another PID namespace is another host", async (t) => {
+  const ours = memoryNamespace();
+  t.match(ours, /^[0-9a-f-]{36} pid:\[\d+\]$/, "this process's boot id and PID namespace");
+  fakePeer(10, { memoryNamespace: "00000000-0000-0000-0000-000000000000 pid:[4026531836]" });
+  fakePeer(11, { memoryNamespace: ours });
+  fakePeer(12, { memoryNamespace: null });
+  fakePeer(13, {});
+  t.teardown(() => {
+    for (const pid of [10, 11, 12, 13]) peers.remove(pid, "test over");
+  });
+  const apart = whyCannotMap(10)!;
+  t.equal(apart.code, "ERR_SHARED_MEMORY_OTHER_HOST");
+  t.equal(
+    apart.message,
+    `worker 10 runs on host ${hostname()}, as this process does by name, but apart from it: on another machine of that name, or in another PID namespace (a container), ` +
+      `so it cannot open this process's memory (kernel boot id and PID namespace: 00000000-0000-0000-0000-000000000000 pid:[4026531836] there, ${ours} here). ` +
+      "Between hosts, use a DArray (an array distributed over the workers) or a RemoteChannel, or send copies",
+  );
+  t.equal(whyCannotMap(11), null, "the same boot id and PID namespace: this host");
+  t.equal(whyCannotMap(12), null, "a worker that cannot tell: its hostname decides");
+  t.equal(whyCannotMap(13), null, "an older worker that does not say: its hostname decides");
+  t.same(new SharedArray(Float64Array, [2]).pids, [1, 11, 12, 13], "the default participants leave it out");
+  t.equal((caught(() => new Atomic(Int32Array, 0, { pids: [1, 10] })) as SharedMemoryError).code, "ERR_SHARED_MEMORY_OTHER_HOST", "and naming it is refused");
+});
 
 t.test("participants: another host is refused with both names, a worker that cannot map says why, one on this host maps", async (t) => {
   fakePeer(7, { hostname: "node-b.example" });
