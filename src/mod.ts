@@ -34,7 +34,8 @@ export { WorkerPool, defaultWorkerPool, type PoolStatus } from "./remote/worker-
 export { CachingPool } from "./remote/caching-pool.ts";
 export { Future } from "./remote/future.ts";
 export { RemoteChannel } from "./remote/remote-channel.ts";
-export { Channel, type ChannelLike } from "./channels/channel.ts";
+export { Channel } from "./channels/channel.ts";
+export type { ChannelLike } from "./channels/channel-like.ts";
 export { localReferenceCounts } from "./remote/diagnostics.ts";
 export { clear } from "./remote/clear.ts";
 export { everywhere, type EverywhereOptions } from "./remote/everywhere.ts";
