@@ -20,6 +20,11 @@
  * alone. When the master dies, srun's stdin closes and every worker exits (--lifeline), as
  * they do when their connection to the master drops.
  *
+ * Why one file: SlurmManager is one allocation's life: getting the job (inside it, submitted,
+ * or attached), starting the workers' step in it, addressing its tasks (interrupt, stop, kill)
+ * and giving back what it submitted, over the same job record and the process-wide exit hook.
+ * Its parts are in slurm/ (the job commands, the script, srun's command line, the step, output).
+ *
  * @example
  * ```ts
  * import { addprocs, pmap } from "distributed";

@@ -17,6 +17,11 @@
  * - Failures (unknown host, refused, authentication, runtime or directory missing) name the
  *   host, say what to do, and show ssh's own message.
  *
+ * Why one file: SSHManager is one lifecycle over the hosts' sessions: start them (bounded in
+ * parallel and in time), hand out their workers, reach them for interrupts and stops, and end
+ * them, sharing the session set and the process-wide exit hook; its parts (the command, the
+ * failures, the machine grammar, one host's session) are in ssh/.
+ *
  * @example
  * ```ts
  * import { readFile } from "node:fs/promises";

@@ -8,11 +8,14 @@
 //   - docs/api.md is what scripts/api-docs.mjs makes from the doc comments (run `npm run docs`)
 //   - every public function and class has an @example of its own, and every example in the API
 //     reference type-checks against the source (scripts/check-examples.mjs)
+//   - a file in src/, managers/ or bin/ over 200 lines says why it is one file: a paragraph starting
+//     "Why one file:" in its module comment (scripts/file-size.mjs)
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { checkApiDocs, renderApiDocs } from "./api-docs.mjs";
 import { checkExamples } from "./check-examples.mjs";
+import { checkFileSize } from "./file-size.mjs";
 import { checkLayers } from "./layers.mjs";
 
 const root = path.resolve(new URL("..", import.meta.url).pathname);
@@ -48,6 +51,8 @@ for (const file of sources) {
   const text = readFileSync(file, "utf8");
   const imports = [...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"|^\s*import\s+"([^"]+)"/gm)].map((m) => m[1] ?? m[2]);
   const r = rel(file);
+  const tooLong = checkFileSize(r, text);
+  if (tooLong !== null) problems.push(tooLong);
   const inRuntime = r.startsWith("src/runtime/");
   for (const spec of imports) {
     if (spec.startsWith("node:") && !inRuntime && !r.startsWith("bin/")) problems.push(`${r} imports ${spec}: only src/runtime/ may use host APIs`);

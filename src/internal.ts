@@ -12,12 +12,13 @@ export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig }
 export { describeExit, spawnProcess, terminate, type ChildHandle, type ExitStatus } from "./runtime/spawn.ts";
 export { workerCommand, workerEnv, type Command } from "./runtime/command.ts";
 export { onExit } from "./runtime/host.ts";
-export { makeTempDir, removeDir } from "./runtime/host.ts";
+export { makeTempDir, removeDir } from "./runtime/files.ts";
 export type { RuntimeName } from "./runtime/detect.ts";
 export { ConnectionLostError, DistributedError, WorkerStartError } from "./errors.ts";
 export { formatControl, parseLauncherLine, type LauncherControl, type LauncherHeader } from "./protocol/launcher-lines.ts";
 export { runCommand, runCommandSync, type RunOptions, type RunResult } from "./runtime/run.ts";
-export { readTextFile, readOrCreatePrivateFile, homeDir, joinPath, env, envAll, hostname, fromFileUrl, flushAndExit, writeStderr } from "./runtime/host.ts";
+export { env, envAll, hostname, flushAndExit, writeStderr } from "./runtime/host.ts";
+export { readTextFile, readOrCreatePrivateFile, homeDir, joinPath, fromFileUrl } from "./runtime/files.ts";
 export { connect, freePort, listen, type Socket } from "./runtime/net.ts";
 export { hmacSha256, newCookie } from "./runtime/crypto.ts";
 export { serve, type ServeOptions } from "./worker/serve.ts";

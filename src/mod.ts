@@ -24,7 +24,8 @@ export { rmprocs, interrupt, type RmprocsOptions } from "./cluster/lifecycle.ts"
 export { myid, procs, workers, nprocs, nworkers } from "./cluster/queries.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
 export type { ClusterManager, LaunchParams, ManageOp, WorkerConfig, LineSource } from "./cluster/manager.ts";
-export { remotecall, remotecallFetch, remotecallWait, remoteDo, spawnat, fetchfrom, remote } from "./remote/calls.ts";
+export { remotecall, remotecallFetch, remotecallWait, remoteDo } from "./remote/calls.ts";
+export { spawnat, fetchfrom, remote } from "./remote/spawn.ts";
 export { range, Range } from "./parallel/range.ts";
 export { distributed, type DistributedOptions } from "./parallel/distributed.ts";
 export type { Reducer } from "./parallel/reduce-chunk.ts";
@@ -33,7 +34,8 @@ export { WorkerPool, defaultWorkerPool, type PoolStatus } from "./remote/worker-
 export { CachingPool } from "./remote/caching-pool.ts";
 export { Future } from "./remote/future.ts";
 export { RemoteChannel } from "./remote/remote-channel.ts";
-export { Channel, type ChannelLike } from "./channels/channel.ts";
+export { Channel } from "./channels/channel.ts";
+export type { ChannelLike } from "./channels/channel-like.ts";
 export { localReferenceCounts } from "./remote/diagnostics.ts";
 export { clear } from "./remote/clear.ts";
 export { everywhere, type EverywhereOptions } from "./remote/everywhere.ts";

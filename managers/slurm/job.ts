@@ -2,6 +2,10 @@
  * Batch jobs through Slurm's own commands: submit a script (sbatch), follow its state
  * (scontrol show job), cancel it (scancel). Each failure carries the command's own message.
  *
+ * Why one file: submitting, following and cancelling are one job's life through Slurm's
+ * commands; they share the command options, the parsing of scontrol's record and the errors a
+ * failure becomes (SlurmCommandError, JobNotRunningError).
+ *
  * @example
  * ```ts
  * import { submitJob } from "distributed/managers";

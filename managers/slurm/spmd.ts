@@ -17,6 +17,10 @@
  *   (nodes must share the home directory for that). A task whose cookie differs is named in a
  *   clear error, instead of failing authentication later.
  *
+ * Why one file: the master's half (listen, collect the registrations, connect to each task)
+ * and the workers' half (listen, register, serve) are the two ends of one rendezvous; they
+ * share the line they exchange, the cookie's fingerprint and the plan (spmd-plan.ts) both read.
+ *
  * @example
  * ```ts
  * import { init, pmap, workers } from "distributed";

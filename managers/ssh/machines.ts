@@ -2,8 +2,7 @@
  * Machine specifications for the SSH manager, as Julia's `addprocs(machines)` takes them: host
  * strings `"[user@]host[:port] [bind_addr[:port]]"`, `[host, count]` pairs, and machine files with
  * one `[count*][user@]host[:port] [bind_addr[:port]]` per line (`count` may be `auto`: the host's
- * CPU count). Pure parsing, no I/O. (Longer than most files: the grammar and its error messages
- * belong together.)
+ * CPU count). Pure parsing, no I/O.
  *
  * Hosts are names or IPv4 addresses (`[A-Za-z0-9._-]`, not starting with `-`: they end up on an
  * ssh command line, where `-` would start an option and anything else could reach a shell), or
@@ -14,6 +13,10 @@
  * Bad input is a RangeError when a number is out of range (count 0, port 65536, octet 256) and a
  * TypeError otherwise. Every message says where (index or file:line), what was wrong, quotes the
  * input and shows the expected form.
+ *
+ * Why one file: it is one grammar, and its error messages belong with it: the host forms
+ * (name, IPv4, IPv6 with or without brackets), ports and counts share one way of saying where
+ * the input is wrong, what was expected, and quoting it.
  *
  * @example
  * ```ts

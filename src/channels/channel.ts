@@ -8,8 +8,10 @@
  * waiting is strictly first come, first served: items leave in put order, waiting putters enter
  * the buffer in arrival order, and waiting takers are served in arrival order.
  *
- * (Longer than the house norm because every method carries its doc example; the logic itself
- * is about 120 lines and is one concern.)
+ * Why one file: the channel is one state machine (the buffer, the waiting putters and the
+ * waiting readers, which every operation and close move between); it is longer than the house
+ * norm because every method carries its doc example, the logic itself being about 120 lines.
+ * What a RemoteChannel needs of a store, ChannelLike, is in channel-like.ts.
  *
  * @example
  * ```ts
@@ -26,37 +28,8 @@
  * @module
  */
 import { ChannelClosedError, DistributedError } from "../errors.ts";
+import type { ChannelLike } from "./channel-like.ts";
 import { Queue } from "./queue.ts";
-
-/**
- * What a RemoteChannel needs from the store behind it; Channel implements it, and so can any
- * user-defined store. Every method may answer directly or with a promise.
- *
- * @example
- * ```ts
- * import { Channel, type ChannelLike } from "distributed";
- * const store: ChannelLike<string> = new Channel<string>(4);
- * await store.put("a");
- * await store.fetch(); // "a", still there
- * await store.take();  // "a", removed
- * ```
- */
-export interface ChannelLike<T> {
-  /** Stores `value` (or hands it to a taker) and then answers with it. */
-  put(value: T): Promise<T> | T;
-  /** Removes and answers with the first item. */
-  take(): Promise<T> | T;
-  /** Answers with the first item without removing it. */
-  fetch(): Promise<T> | T;
-  /** Whether an item can be taken now. */
-  isready(): Promise<boolean> | boolean;
-  /** Answers once an item can be taken. */
-  wait(): Promise<void> | void;
-  /** Stops further puts. */
-  close(): void | Promise<void>;
-  /** Whether the store still accepts puts. */
-  isopen(): boolean | Promise<boolean>;
-}
 
 type ReadOp = "take" | "fetch" | "wait";
 

@@ -3,6 +3,10 @@
  * a worker by hand. Exit codes: 0 success, 1 a failure (the message on stderr, its stack only
  * with --verbose), 2 a usage error.
  *
+ * Why one file: the command tree (yargs) and splitting the command line at the script share
+ * the options: VALUE_OPTIONS must list every option of `run` and `slurm submit` that takes a
+ * value, or the split would take that value for the script.
+ *
  * @example
  * ```sh
  * npx distributed run -p 4 script.ts --size 100     # like `julia -p 4 script.jl`

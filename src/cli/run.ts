@@ -16,7 +16,8 @@ import { loadConfig } from "../config/load.ts";
 import { resolveSetting } from "../config/resolve.ts";
 import type { DistributedConfig } from "../config/schema.ts";
 import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
-import { env, readTextFile } from "../runtime/host.ts";
+import { env } from "../runtime/host.ts";
+import { readTextFile } from "../runtime/files.ts";
 import { importScript, setScriptArgv } from "../runtime/script.ts";
 import { DistributedError, UsageError } from "../errors.ts";
 

@@ -17,7 +17,8 @@ import { loadConfig } from "../config/load.ts";
 import type { RuntimeName } from "../runtime/detect.ts";
 import { currentRuntime } from "../runtime/detect.ts";
 import { findRuntime } from "../runtime/command.ts";
-import { cwd, envAll, fromFileUrl, readTextFile, writeStdout } from "../runtime/host.ts";
+import { cwd, envAll, writeStdout } from "../runtime/host.ts";
+import { fromFileUrl, readTextFile } from "../runtime/files.ts";
 import { UsageError } from "../errors.ts";
 
 /** What `slurm submit` was asked for. */

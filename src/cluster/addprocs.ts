@@ -6,6 +6,11 @@
  * call at once with its command, host and stderr tail; on failure every worker started by the
  * call is stopped, so nothing is left half-added.
  *
+ * Why one file: the call is one operation with its rollback: choosing the manager, launching,
+ * joining each worker as it comes, and on failure reporting what started and stopping it,
+ * all over the same list of launched workers and one deadline. Its options are in
+ * addprocs-options.ts.
+ *
  * @example
  * ```ts
  * import { addprocs } from "distributed";

@@ -7,7 +7,7 @@
  * tells the higher pid to connect back; a higher pid that is already connecting just finishes.
  * Every connection is authenticated both ways with the cluster cookie, like the master's.
  *
- * Until the connection is up, a PendingLink holds the messages, in order.
+ * Until the connection is up, a PendingLink (pending-link.ts) holds the messages, in order.
  *
  * @example
  * ```ts
@@ -19,13 +19,13 @@
  * @module
  */
 import { ConnectError, ConnectionLostError, ProcessExitedError, ProtocolError, RemoteError, TopologyError, toWireError } from "../errors.ts";
-import { decode, type Encoded } from "../protocol/codec.ts";
-import { MSG, messageName } from "../protocol/messages.ts";
-import { writeStderr } from "../runtime/host.ts";
+import { decode } from "../protocol/codec.ts";
+import { MSG } from "../protocol/messages.ts";
 import { connect } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
-import { Connection, encodeFor } from "../transport/connection.ts";
+import { Connection } from "../transport/connection.ts";
 import { attachDispatch, registerHandler } from "./dispatch.ts";
+import { PendingLink } from "./pending-link.ts";
 import { peers, type Link } from "./peers.ts";
 import { state } from "./state.ts";
 
@@ -37,78 +37,6 @@ const CONNECT_TIMEOUT_MS = 30_000;
  * PEER_GONE then fails the link with ProcessExitedError, which is what the callers must see.
  */
 const GONE_GRACE_MS = 2_000;
-
-/** Holds messages for a peer until the connection to it is up. */
-class PendingLink implements Link {
-  readonly pid: number;
-  #conn: Connection | null = null;
-  #error: Error | null = null;
-  #waiting: Array<{ run: (conn: Connection) => void; fail: (err: Error) => void }> = [];
-
-  constructor(pid: number) {
-    this.pid = pid;
-  }
-
-  get closed(): boolean {
-    return this.#error !== null || (this.#conn?.closed ?? false);
-  }
-
-  resolve(conn: Connection): void {
-    this.#conn = conn;
-    for (const w of this.#waiting.splice(0)) w.run(conn);
-  }
-
-  fail(err: Error): void {
-    // The first failure stands (PEER_GONE may come before or after the connection's own error).
-    if (this.#error !== null) return;
-    this.#error = err;
-    for (const w of this.#waiting.splice(0)) w.fail(err);
-  }
-
-  /** Resolves once connected; rejects if connecting failed. */
-  ready(): Promise<void> {
-    if (this.#error !== null) return Promise.reject(this.#error);
-    if (this.#conn !== null) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiting.push({ run: () => resolve(), fail: reject }));
-  }
-
-  send(type: number, id: number, value: unknown): void {
-    this.sendEncoded(type, id, encodeFor(this.pid, value));
-  }
-
-  sendEncoded(type: number, id: number, encoded: Encoded): void {
-    if (this.#error !== null) throw this.#error;
-    if (this.#conn !== null) return this.#conn.sendEncoded(type, id, encoded);
-    const run = (c: Connection): void => {
-      try {
-        c.sendEncoded(type, id, encoded);
-      } catch (err) {
-        // The peer's size limit is known only now, after the caller has returned: say so where
-        // a remoteDo error would be said, and keep the messages queued behind this one.
-        writeStderr(`Worker ${state.myid}: a ${messageName(type)} message to worker ${this.pid} was not sent: ${(err as Error).message}\n`);
-      }
-    };
-    this.#waiting.push({ run, fail: () => {} });
-  }
-
-  request(type: number, value: unknown): Promise<unknown> {
-    let encoded: Encoded;
-    try {
-      encoded = encodeFor(this.pid, value);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.requestEncoded(type, encoded);
-  }
-
-  requestEncoded(type: number, encoded: Encoded): Promise<unknown> {
-    if (this.#error !== null) return Promise.reject(this.#error);
-    if (this.#conn !== null) return this.#conn.requestEncoded(type, encoded);
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ run: (c) => c.requestEncoded(type, encoded).then(resolve, reject), fail: reject });
-    });
-  }
-}
 
 const pending = new Map<number, PendingLink>();
 const incoming = new Map<number, Array<(conn: Connection) => void>>();

@@ -12,6 +12,10 @@
  * - Values on shared memory (SharedArray, Atomic) travel by id to a receiver that shares this
  *   process's memory (shared-memory-ids.ts), and are listed in `Encoded.shared`.
  *
+ * Why one file: the encoder and the decoder are the two halves of one msgpackr configuration:
+ * they share its extensions (binary, errors) and the per-call state (segments out, handles
+ * noted, the frame segments come from) that those extensions read.
+ *
  * @example
  * ```ts
  * import { addprocs, remotecallFetch } from "distributed";

@@ -14,6 +14,9 @@
  * Segments let a 128 MiB Float64Array travel without passing through the msgpack encoder, and
  * arrive as an aligned view into the received frame (no per-element work, no second copy).
  *
+ * Why one file: the writer (encodeFrame, frameBytes) and the reader (FrameReader) implement
+ * the one layout above; side by side, their offsets, padding and alignment stay agreed.
+ *
  * @example
  * ```ts
  * const reader = new FrameReader(1 << 20);

@@ -1,12 +1,17 @@
 /**
  * Remote calls, as in Julia: remotecall (a Future), remotecallFetch (the value),
- * remotecallWait (a Future, once done), remoteDo (fire and forget), spawnat and fetchfrom.
+ * remotecallWait (a Future, once done), remoteDo (fire and forget); spawnat, fetchfrom and
+ * remote, the shorthands built on them, are in spawn.ts.
  *
  * A call to this process's own pid runs here without serialization. Errors thrown by the
  * called function come back as RemoteError ("On worker N: ..."); a call to, or a Future on, a
  * worker that has exited fails at once with ProcessExitedError. Anything that cannot be sent
  * (a free variable the workers lack, a function inside data, an unregistered class) throws at
  * the call site before anything leaves this process.
+ *
+ * Why one file: the four verbs share the three ways a call goes (run here without
+ * serialization, one frame to a pid, through a pool here or on its owner) and the pool routes
+ * call back into the pid routes, so split they would import each other in a loop.
  *
  * @example
  * ```ts
@@ -24,10 +29,9 @@ import { MSG } from "../protocol/messages.ts";
 import { Connection } from "../transport/connection.ts";
 import { writeStderr } from "../runtime/host.ts";
 import { peers } from "../cluster/peers.ts";
-import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { Future, newRefId } from "./future.ts";
-import { defaultWorkerPool, isPool, type WorkerPool } from "./worker-pool.ts";
+import { isPool, type WorkerPool } from "./worker-pool.ts";
 import { CachingPool, callCached } from "./caching-pool.ts";
 import { refKey, refs } from "./refs.ts";
 // A process that can call can be called back: loading the remote verbs registers the servers
@@ -35,10 +39,12 @@ import { refKey, refs } from "./refs.ts";
 import "./call-server.ts";
 import "./ref-server.ts";
 
+/** @internal Any function (what the verbs accept). */
 // deno-lint-ignore no-explicit-any
-type AnyFn = (...args: any[]) => unknown;
+export type AnyFn = (...args: any[]) => unknown;
 
-function checkPid(pid: unknown, where: string): number {
+/** @internal Returns `pid` if it is a positive integer; throws TypeError naming `where` otherwise. */
+export function checkPid(pid: unknown, where: string): number {
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1) {
     throw new TypeError(`${where}: the pid must be a positive integer, got ${pid === null ? "null" : typeof pid === "string" ? JSON.stringify(pid) : String(pid)}`);
   }
@@ -81,8 +87,8 @@ export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...a
   return remotecallAs("remotecall", f, pid, args);
 }
 
-/** remotecall, naming `where` (the API the user called) in its errors. */
-function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Future<Awaited<ReturnType<F>>> {
+/** @internal remotecall, naming `where` (the API the user called) in its errors. */
+export function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Future<Awaited<ReturnType<F>>> {
   if (isPool(pid)) {
     // The worker returns to the pool when the call has finished.
     const pool = pid;
@@ -138,8 +144,8 @@ export function remotecallFetch<F extends AnyFn>(f: F, pid: number | WorkerPool,
   return remotecallFetchAs("remotecallFetch", f, pid, args);
 }
 
-/** remotecallFetch, naming `where` (the API the user called) in its errors. */
-function remotecallFetchAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Promise<Awaited<ReturnType<F>>> {
+/** @internal remotecallFetch, naming `where` (the API the user called) in its errors. */
+export function remotecallFetchAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Promise<Awaited<ReturnType<F>>> {
   if (isPool(pid)) return onPool(pid, (w, pool) => (pool instanceof CachingPool ? viaCache(pool, f, w, args) : remotecallFetchAs(where, f, w, args)));
   try {
     checkPid(pid, where);
@@ -218,52 +224,6 @@ export function remoteDo<F extends AnyFn>(f: F, pid: number | WorkerPool, ...arg
   conn.send(MSG.REMOTE_DO, 0, encodeCall(f, args, "remoteDo"));
 }
 
-let roundRobin = 0;
-
-/** The next worker in round-robin order (the master when there are no workers). */
-export function nextWorker(): number {
-  const list = workers();
-  const pid = list[roundRobin % list.length]!;
-  roundRobin = (roundRobin + 1) % 1_000_000_007;
-  return pid;
-}
-
-/**
- * Julia's `@spawnat p expr`: remotecall on `p`, or on the next worker in turn with "any".
- *
- * @example
- * ```ts
- * import { addprocs, myid, rmprocs, spawnat } from "distributed";
- * const pids = await addprocs(2);
- * const a = spawnat("any", () => myid()); // on 2
- * const b = spawnat("any", () => myid()); // on 3: round robin over the workers
- * const c = spawnat(pids[0], (x: number) => x + 1, 41);
- * await Promise.all([a.fetch(), b.fetch(), c.fetch()]); // [2, 3, 42]
- * await rmprocs(pids);
- * ```
- */
-export function spawnat<F extends AnyFn>(p: number | "any", f: F, ...args: Parameters<F>): Future<Awaited<ReturnType<F>>> {
-  if (p !== "any") checkPid(p, "spawnat");
-  return remotecallAs("spawnat", f, p === "any" ? nextWorker() : p, args);
-}
-
-/**
- * Julia's `@fetchfrom p expr`: remotecallFetch with the pid first.
- *
- * @example
- * ```ts
- * import { addprocs, fetchfrom, gethostname, rmprocs } from "distributed";
- * const [p] = await addprocs(1);
- * await fetchfrom(p, () => gethostname());            // this machine's name: p is a local worker
- * await fetchfrom(p, (xs: number[]) => Math.max(...xs), [3, 9, 4]); // 9
- * await rmprocs(p);
- * ```
- */
-export function fetchfrom<F extends AnyFn>(p: number, f: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> {
-  return remotecallFetchAs("fetchfrom", f, p, args);
-}
-
-
 /** Runs `work` on an idle worker of `pool` (waiting for one), then gives the worker back. */
 async function onPool<T>(pool: WorkerPool, work: (pid: number, pool: WorkerPool) => Promise<T>): Promise<T> {
   const w = await pool.take();
@@ -295,22 +255,4 @@ async function viaCache<F extends AnyFn>(pool: CachingPool, f: F, pid: number, a
   if (pid === state.myid) return remotecallFetch(f, pid, ...(args as Parameters<F>));
   const id = await pool.cachedId(f, pid, remotecallFetch as never);
   return remotecallFetch(callCached, pid, id, ...args) as Promise<Awaited<ReturnType<F>>>;
-}
-
-/**
- * Julia's `remote(f, pool)`: a function that runs `f` on the pool (default: defaultWorkerPool(),
- * all workers; inside a worker, the master's default pool, so all workers there too).
- *
- * @example
- * ```ts
- * import { addprocs, remote, rmprocs } from "distributed";
- * const pids = await addprocs(2);
- * const square = remote((x: number) => x * x);
- * await square(7); // 49, on some worker
- * await rmprocs(pids);
- * ```
- */
-export function remote<F extends AnyFn>(f: F, pool?: WorkerPool): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
-  if (typeof f !== "function") throw new TypeError(`remote(f, pool): f must be a function, got ${typeof f}`);
-  return (...args) => remotecallFetch(f, pool ?? defaultWorkerPool(), ...args);
 }

@@ -14,7 +14,8 @@
  * ```
  * @module
  */
-import { Channel, WITHDRAWABLE, type ChannelLike } from "../channels/channel.ts";
+import type { ChannelLike } from "../channels/channel-like.ts";
+import { Channel, WITHDRAWABLE } from "../channels/channel.ts";
 import { registerHandler } from "../cluster/dispatch.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";

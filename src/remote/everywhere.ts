@@ -20,7 +20,7 @@
  */
 import { RemoteError, toWireError, UndefinedNameError } from "../errors.ts";
 import { assertSendable } from "../protocol/sendable.ts";
-import { toFileUrl } from "../runtime/host.ts";
+import { toFileUrl } from "../runtime/files.ts";
 import { procs } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { remotecallFetch } from "./calls.ts";

@@ -3,6 +3,11 @@
  * Julia. `remotecall` returns one whose value stays on the worker until fetched; `fetch()`
  * brings it here once, caches it, and lets the worker free its copy.
  *
+ * Why one file: the Future type is one piece: the class (its put, fetch, wait and release, and
+ * the cached outcome), the way the package makes one for an existing reference (attach, with
+ * the module's `attaching` state the constructor reads) and its wire form, which rebuilds it
+ * elsewhere with its cached value.
+ *
  * @example
  * ```ts
  * import { Future, remotecall } from "distributed";

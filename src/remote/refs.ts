@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import type { ChannelLike } from "../channels/channel.ts";
+import type { ChannelLike } from "../channels/channel-like.ts";
 
 /** One owned value. state: 0 pending, 1 value, 2 error. */
 export interface RefEntry {

@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import type { ChannelLike } from "../channels/channel.ts";
+import type { ChannelLike } from "../channels/channel-like.ts";
 import { whileHeld } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";

@@ -14,8 +14,12 @@
  * The synchronous members (workers(), length, isready(), takeNow()) answer only where the pool
  * lives; on a handle, `await pool.status()` asks the owner.
  *
- * Longer than most files: each member's owner and handle behaviour sit side by side, because
- * both, and the wire form, need the pool's private state.
+ * A handle's operations travel to the owner through pool-link.ts (POOL_OP); the table of this
+ * process's handles, one per remote pool, is pool-handles.ts.
+ *
+ * Why one file: each member's owner and handle behaviour sit side by side, because both, and
+ * the wire form, need the pool's private state (members, idle workers, waiters, its reference,
+ * whether it is a handle); the default pool, which the wire form names, subclasses it.
  *
  * @example
  * ```ts
@@ -40,6 +44,7 @@ import type { RefId } from "../protocol/messages.ts";
 import { newRefId } from "./future.ts";
 import { releaseHandle, trackHandle } from "./handles.ts";
 import { refKey, refs } from "./refs.ts";
+import { attach, attachingOwner, forgetHandle, knownHandle, type Owner } from "./pool-handles.ts";
 import { askOwner, servePools, tellOwner } from "./pool-link.ts";
 
 /** A pool's workers and which of them are idle now (what `pool.status()` answers). */
@@ -50,27 +55,14 @@ export interface PoolStatus {
   idle: number[];
 }
 
-/** A handle's pool: the process that owns it, and its reference there. */
-interface Owner {
-  where: number;
-  ref: RefId;
-}
-
 /** The master's default pool, the same on every process. */
 const DEFAULT_REF: RefId = [1, 0];
 const isDefaultRef = (ref: RefId): boolean => ref[0] === 1 && ref[1] === 0;
 const noop = (): void => {};
 
-// Set while a handle is being made (the constructor then builds nothing of its own).
-let attaching: Owner | null = null;
 // Pools owned here, weakly, so that a worker that exits leaves each of them.
 const owned = new Set<WeakRef<WorkerPool>>();
 const ownedGone = new FinalizationRegistry<WeakRef<WorkerPool>>((r) => owned.delete(r));
-// One handle object per pool on this process (so a CachingPool's cache here is one, too).
-const handles = new Map<string, WeakRef<WorkerPool>>();
-const handleGone = new FinalizationRegistry<string>((key) => {
-  if (handles.get(key)?.deref() === undefined) handles.delete(key);
-});
 
 /**
  * A set of workers that calls are spread over.
@@ -101,8 +93,8 @@ export class WorkerPool {
 
   /** A pool of `pids` (default: empty; add with push). */
   constructor(pids: Iterable<number> = []) {
-    this.#remote = attaching;
-    if (attaching !== null) return;
+    this.#remote = attachingOwner();
+    if (this.#remote !== null) return;
     for (const p of pids) this.push(p);
     const weak = new WeakRef<WorkerPool>(this);
     owned.add(weak);
@@ -231,7 +223,7 @@ export class WorkerPool {
     this.#released = true;
     releaseHandle(this);
     const key = refKey(this.#remote.ref[0], this.#remote.ref[1]);
-    if (handles.get(key)?.deref() === this) handles.delete(key);
+    forgetHandle(key, this);
   }
 
   /** `using pool = ...` releases a received pool at the end of the block. */
@@ -275,10 +267,10 @@ export class WorkerPool {
       if (pool instanceof WorkerPool) return pool as P;
       throw new ReferenceError(`WorkerPool ${key} came back to process ${state.myid}, which no longer keeps it`);
     }
-    const known = handles.get(key)?.deref();
+    const known = knownHandle<P>(key);
     if (known !== undefined) {
       trackHandle(known, where, ref);
-      return known as P;
+      return known;
     }
     return attach(this, where, ref);
   }
@@ -307,24 +299,6 @@ export class WorkerPool {
     this.#load.delete(pid);
     this.#idle = this.#idle.filter((p) => p !== pid);
   }
-}
-
-/** Makes a handle of class `Pool` to pool `ref` on `where`, held (and counted) by this process. */
-function attach<P extends WorkerPool>(Pool: new () => P, where: number, ref: RefId, hold = true): P {
-  attaching = { where, ref };
-  let pool: P;
-  try {
-    pool = new Pool();
-  } finally {
-    attaching = null;
-  }
-  if (hold) {
-    trackHandle(pool, where, ref);
-    const key = refKey(ref[0], ref[1]);
-    handles.set(key, new WeakRef(pool));
-    handleGone.register(pool, key);
-  }
-  return pool;
 }
 
 function elsewhere(where: number, member: string, instead: string): DistributedError {

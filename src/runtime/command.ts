@@ -13,7 +13,8 @@ import { readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { RuntimeNotFoundError } from "../errors.ts";
 import { currentRuntime, type RuntimeName } from "./detect.ts";
-import { cwd, envAll, execArgv, execPath, isExecutable, joinPath, pathEntries } from "./host.ts";
+import { cwd, envAll, execArgv, execPath } from "./host.ts";
+import { isExecutable, joinPath, pathEntries } from "./files.ts";
 
 /** What workerCommand needs. */
 export interface WorkerCommandOptions {

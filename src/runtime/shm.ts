@@ -18,6 +18,11 @@
  * memory): Atomics' arithmetic works on them across processes (measured exact under contention
  * from Node, Bun and Deno at once), but Atomics.wait and Atomics.notify do not.
  *
+ * Why one file: creating, opening, holding and passing on a mapping share one table of what
+ * this process holds (descriptors and mappings by name, released when their buffer is
+ * collected) and one verdict of whether this process can map at all; each step's errors name
+ * the same facts (the free space, the runtime's permission).
+ *
  * @example
  * ```ts
  * if (sharedMemoryProblem() === null) {

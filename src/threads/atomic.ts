@@ -20,6 +20,11 @@
  * `new Int32Array(new SharedArrayBuffer(4))` and a timeout. An Atomic among threads only
  * (`buffer instanceof SharedArrayBuffer`) can be waited on as usual.
  *
+ * Why one file: the Atomic type is one piece: its memory (chosen from the participants), its
+ * operations on that memory (the integer ones on Atomics, the Float64 ones a compare-and-swap
+ * loop on the same bits) and its wire form, which rebuilds it on the same memory elsewhere; the
+ * helpers below it serve only those.
+ *
  * @example
  * ```ts
  * import { Atomic, capture, range, threads } from "distributed";

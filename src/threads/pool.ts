@@ -11,6 +11,11 @@
  * waits for the pool without blocking its event loop). Modules and definitions loaded with
  * everywhere() are loaded in the pool's threads too.
  *
+ * Why one file: the pool is one piece of module state (its threads, the tasks in flight, the
+ * everywhere() definitions to replay, the round-robin start) that starting, sending, replies,
+ * resizing and closing all change; parallelFor, map and reduce are short layers over the one
+ * way a task is sent, and share its splitting of the work into parts.
+ *
  * @example
  * ```ts
  * import { Atomic, capture, range, SharedArray, threads } from "distributed";

@@ -15,6 +15,11 @@
  * process that cannot map (Deno without --allow-ffi), is refused with a SharedMemoryError
  * that says why; so is a size over what /dev/shm has free, before any worker is touched.
  *
+ * Why one file: the SharedArray type is one piece (its memory chosen from the participants, its
+ * shape and indexing, its wire form, which rebuilds it on the same memory elsewhere), and
+ * Julia's functions on it (indexpids, localindices, sdata) are a few lines each, kept beside the
+ * type they read, as Julia keeps them.
+ *
  * @example
  * ```ts
  * import { addprocs, capture, distributed, localindices, myid, range, SharedArray } from "distributed";

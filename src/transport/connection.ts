@@ -4,6 +4,13 @@
  *
  * The socket is kept referenced only while a request on it is pending (or when `keepAlive`),
  * so a master whose script has finished can exit instead of hanging on idle worker sockets.
+ * The heartbeat (heartbeat.ts), the table of pending requests (requests.ts), the write queue
+ * (write-queue.ts) and the words of the too-large error (frame-limit.ts) live beside it.
+ *
+ * Why one file: what is left is one socket's life: reading frames and routing them (responses,
+ * pings, the backlog before a handler), sending with the size check, the hold count that refs
+ * the socket, and close, which ends all of them; they share the closed flag, the socket and the
+ * limits learned in the handshake.
  *
  * @example
  * ```ts
@@ -13,15 +20,17 @@
  * ```
  * @module
  */
-import { ConnectionLostError, ProtocolError, RemoteError, SerializationError, type WireError } from "../errors.ts";
+import { ConnectionLostError, ProtocolError, RemoteError, type WireError } from "../errors.ts";
 import { decode, encode, type Encoded } from "../protocol/codec.ts";
 import type { ShareTarget } from "../protocol/shared-memory-ids.ts";
 import { encodeFrame, frameBytes, FrameReader, type Frame } from "../protocol/frame.ts";
-import { MSG, messageName } from "../protocol/messages.ts";
-import { isScratch, releaseScratch } from "../protocol/scratch.ts";
+import { MSG } from "../protocol/messages.ts";
 import { writeStderr } from "../runtime/host.ts";
 import type { ByteStream } from "../runtime/net.ts";
-import { peerHostUnreachable } from "../runtime/tcp-state.ts";
+import { payloadTooLarge } from "./frame-limit.ts";
+import { Heartbeat } from "./heartbeat.ts";
+import { RequestTable } from "./requests.ts";
+import { flushAllWrites, WriteQueue } from "./write-queue.ts";
 
 /** Options for a Connection. */
 export interface ConnectionOptions {
@@ -31,11 +40,6 @@ export interface ConnectionOptions {
   label: string;
   /** Keep the process alive while this connection is open (a worker's link to its master). */
   keepAlive?: boolean;
-}
-
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (err: Error) => void;
 }
 
 const EMPTY: Encoded = { body: new Uint8Array([0xc0]), segments: [], handles: [], shared: [] };
@@ -76,20 +80,13 @@ export class Connection {
   #maxFrameBytes: number;
   /** The largest frame the peer accepts (told in its handshake; undefined: not told, no check). */
   #peerMaxFrameBytes: number | undefined;
-  #pending = new Map<number, Pending>();
-  #nextId = 1;
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
-  #flushScheduled = false;
-  /** Connections with frames queued but not yet written. */
-  static readonly #unflushed = new Set<Connection>();
+  #requests = new RequestTable();
+  #writes: WriteQueue;
   #closed = false;
   #authenticated = false;
   #holds = 0;
   #keepAlive: boolean;
-  #lastReceived = Date.now();
-  #lastSent = Date.now();
-  #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #heartbeat: Heartbeat;
 
   /**
    * Called with the handles (Future, RemoteChannel) a sent message carries, once it has been
@@ -105,6 +102,12 @@ export class Connection {
     this.#maxFrameBytes = options.maxFrameBytes;
     this.#keepAlive = options.keepAlive ?? false;
     this.#reader = new FrameReader(PREAUTH_MAX_FRAME_BYTES);
+    this.#heartbeat = new Heartbeat(this.label, socket, {
+      ping: () => this.sendEncoded(MSG.PING, 0, EMPTY),
+      lost: (reason) => this.close(reason),
+      closed: () => this.#closed,
+    });
+    this.#writes = new WriteQueue(socket, () => this.#heartbeat.sent());
     if (!this.#keepAlive) socket.unref();
     socket.on("data", (chunk: Uint8Array) => this.#onData(chunk));
     // A socket handed over paused (after a proxy handshake, with early bytes put back) flows again here.
@@ -153,41 +156,12 @@ export class Connection {
   }
 
   /**
-   * Sends PING when idle for `intervalMs`, and closes the connection when the peer is gone:
-   * - nothing heard for `hostTimeoutMs` and the peer's host no longer acknowledges our bytes
-   *   (the kernel's view, see src/runtime/tcp-state.ts): a crashed, unplugged or partitioned
-   *   host. A busy peer's kernel still acknowledges, so this never fires on a long call;
-   * - nothing heard at all for `timeoutMs`: a hung or stopped process (the peer may also be
-   *   busy in a long synchronous call, which cannot answer, so this one is long by default).
-   * A timeout of 0 turns its check off. When this process itself was too busy to run the
-   * timer, the silence is its own doing and is forgiven. Timers never keep the process alive.
+   * Sends PING when idle for `intervalMs`, and closes the connection when nothing was heard for
+   * `timeoutMs`, or for `hostTimeoutMs` while the peer's host stops acknowledging (see
+   * heartbeat.ts). A timeout of 0 turns its check off.
    */
   startHeartbeat(intervalMs: number, timeoutMs: number, hostTimeoutMs = 0): void {
-    clearInterval(this.#heartbeat);
-    if (!(intervalMs > 0)) return;
-    const checks = [intervalMs, timeoutMs > 0 ? timeoutMs / 2 : intervalMs, hostTimeoutMs > 0 ? hostTimeoutMs / 4 : intervalMs];
-    const tick = Math.max(10, Math.min(...checks));
-    let lastTick = Date.now();
-    this.#heartbeat = setInterval(() => {
-      const now = Date.now();
-      // This process was blocked (a long synchronous section): bytes may be waiting unread.
-      if (now - lastTick > tick * 3 + 1000) this.#lastReceived = Math.max(this.#lastReceived, now - tick);
-      lastTick = now;
-      const silent = now - this.#lastReceived;
-      if (hostTimeoutMs > 0 && silent > hostTimeoutMs && peerHostUnreachable(this.#socket) === true) {
-        this.close(
-          new ConnectionLostError(`the host of ${this.label} stopped acknowledging: nothing heard for ${silent} ms and our bytes go unacknowledged (host timeout ${hostTimeoutMs} ms)`, {
-            peer: this.label,
-            code: "ERR_HOST_TIMEOUT",
-          }),
-        );
-      } else if (timeoutMs > 0 && silent > timeoutMs) {
-        this.close(new ConnectionLostError(`nothing heard from ${this.label} for ${silent} ms (heartbeat timeout ${timeoutMs} ms)`, { peer: this.label, code: "ERR_HEARTBEAT_TIMEOUT" }));
-      } else if (now - this.#lastSent >= intervalMs && !this.#closed) {
-        this.sendEncoded(MSG.PING, 0, EMPTY);
-      }
-    }, tick);
-    (this.#heartbeat as { unref?: () => void }).unref?.();
+    this.#heartbeat.start(intervalMs, timeoutMs, hostTimeoutMs);
   }
 
   /** Sends an already-encoded message. Throws SerializationError if the peer would refuse its size. */
@@ -232,9 +206,7 @@ export class Connection {
   /** A request whose size was checked. */
   #requestSized(type: number, encoded: Encoded): Promise<unknown> {
     if (this.#closed) return Promise.reject(this.closeError(undefined));
-    const id = this.#nextId;
-    this.#nextId = this.#nextId >= 0xfffffffe ? 1 : this.#nextId + 1;
-    const promise = new Promise<unknown>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const { id, promise } = this.#requests.add();
     this.hold();
     this.#enqueue(type, id, encoded);
     return promise;
@@ -247,15 +219,8 @@ export class Connection {
       if (this.#socket.share === undefined) throw new ProtocolError(`${this.label} cannot receive shared memory`);
       this.#socket.share(encoded.shared);
     }
-    for (const chunk of encodeFrame(type, id, encoded.body, encoded.segments)) {
-      this.#queue.push(chunk);
-      this.#queuedBytes += chunk.byteLength;
-    }
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      Connection.#unflushed.add(this);
-      queueMicrotask(() => this.#flush());
-    }
+    for (const chunk of encodeFrame(type, id, encoded.body, encoded.segments)) this.#writes.push(chunk);
+    this.#writes.schedule();
   }
 
   /** Answers request `id` with a value. */
@@ -277,32 +242,20 @@ export class Connection {
     const limit = this.#peerMaxFrameBytes;
     if (limit === undefined) return;
     const bytes = frameBytes(encoded.body.byteLength, encoded.segments);
-    if (bytes <= limit) return;
-    const peer = this.peerPid === 1 ? "the master" : this.peerPid > 1 ? `worker ${this.peerPid}` : this.label;
-    const enough = `DISTRIBUTED_MAX_FRAME_BYTES=${Math.ceil((bytes * 1.25) / 1048576) * 1048576}`;
-    throw new SerializationError(
-      messageWhat(type),
-      `a message of ${sizeText(bytes)}, more than the ${sizeText(limit)} that ${peer} accepts (its DISTRIBUTED_MAX_FRAME_BYTES)`,
-      `Raise the limit on the receiver (${this.peerPid === 1 ? `${enough} in the master's environment` : `e.g. addprocs(n, { env: { ${enough.replace("=", ': "')}" } })`}), ` +
-        "or move the data through a SharedArray, or send it in chunks",
-      "ERR_PAYLOAD_TOO_LARGE",
-    );
+    if (bytes > limit) throw payloadTooLarge(type, bytes, limit, this.peerPid, this.label);
   }
 
   /** Closes the connection; pending requests reject with closeError(reason). Idempotent. */
   close(reason?: Error): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#heartbeat);
-    this.#flush();
+    this.#heartbeat.stop();
+    this.#writes.flush();
     this.#socket.end();
     // Give the final frames a moment to leave, then make sure the socket is gone.
     const timer = setTimeout(() => this.#socket.destroy(), 1000);
     (timer as { unref?: () => void }).unref?.();
-    const error = this.closeError(reason);
-    const pending = [...this.#pending.values()];
-    this.#pending.clear();
-    for (const p of pending) p.reject(error);
+    this.#requests.rejectAll(this.closeError(reason));
     this.#socket.unref();
     if (reason instanceof ProtocolError && this.#authenticated) this.#report(reason);
     this.onClose(reason);
@@ -333,42 +286,11 @@ export class Connection {
    * instead of after that work.
    */
   static flushAll(): void {
-    for (const conn of [...Connection.#unflushed]) conn.#flush();
-  }
-
-  #flush(): void {
-    this.#flushScheduled = false;
-    Connection.#unflushed.delete(this);
-    const queue = this.#queue;
-    if (queue.length === 0 || this.#socket.destroyed) return;
-    this.#queue = [];
-    const bytes = this.#queuedBytes;
-    this.#queuedBytes = 0;
-    this.#lastSent = Date.now();
-    if (queue.length === 1) {
-      const only = queue[0]!;
-      if (isScratch(only)) this.#socket.write(only, () => releaseScratch(only));
-      else this.#socket.write(only);
-    } else if (bytes <= 256 * 1024) {
-      const merged = new Uint8Array(bytes);
-      let at = 0;
-      for (const chunk of queue) {
-        merged.set(chunk, at);
-        at += chunk.byteLength;
-      }
-      this.#socket.write(merged);
-    } else {
-      // Separate writes, not cork()+writev: Bun's writev joins the chunks into one new buffer
-      // (a 128 MiB copy). Pooled copies go back to the pool once written.
-      for (const chunk of queue) {
-        if (isScratch(chunk)) this.#socket.write(chunk, () => releaseScratch(chunk));
-        else this.#socket.write(chunk);
-      }
-    }
+    flushAllWrites();
   }
 
   #onData(chunk: Uint8Array): void {
-    this.#lastReceived = Date.now();
+    this.#heartbeat.heard();
     let frames: Frame[];
     try {
       frames = this.#reader.push(chunk);
@@ -386,12 +308,11 @@ export class Connection {
   }
 
   #onResponse(frame: Frame): void {
-    const pending = this.#pending.get(frame.id);
+    const pending = this.#requests.take(frame.id);
     if (pending === undefined) {
       this.close(new ProtocolError(`${this.label} answered request ${frame.id}, which was never sent`));
       return;
     }
-    this.#pending.delete(frame.id);
     this.release();
     let value: unknown;
     try {
@@ -415,31 +336,4 @@ export function encodeFor(dest: number, value: unknown, check?: (encoded: Encode
   check?.(encoded);
   if (encoded.handles.length > 0) Connection.handlesSent?.(dest, encoded.handles);
   return encoded;
-}
-
-/** What a message of type `type` carries, for the error that refuses it. */
-function messageWhat(type: number): string {
-  switch (type) {
-    case MSG.CALL:
-    case MSG.CALL_FETCH:
-    case MSG.CALL_WAIT:
-    case MSG.REMOTE_DO:
-    case MSG.CHAN_NEW:
-      return "a call (its function and arguments)";
-    case MSG.RESULT_OK:
-      return "the reply (the call's return value, or the value fetched or taken)";
-    case MSG.RESULT_ERR:
-      return "an error";
-    case MSG.REF_PUT:
-      return "the value put into a Future";
-    case MSG.CHAN_OP:
-      return "the value put into a RemoteChannel";
-    default:
-      return `a ${messageName(type)} message`;
-  }
-}
-
-function sizeText(bytes: number): string {
-  const mib = bytes / 1048576;
-  return `${bytes} bytes${mib >= 0.1 ? ` (${mib.toFixed(1)} MiB)` : ""}`;
 }

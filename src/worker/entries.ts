@@ -15,7 +15,7 @@
  * ```
  * @module
  */
-import { fromFileUrl } from "../runtime/host.ts";
+import { fromFileUrl } from "../runtime/files.ts";
 
 const ext = import.meta.url.endsWith(".ts") ? "ts" : "js";
 

@@ -25,7 +25,9 @@
 import { formatLauncherHeader, formatWorkerLine, parseControl, type LauncherWorkerLine } from "../protocol/launcher-lines.ts";
 import { currentRuntime } from "../runtime/detect.ts";
 import { workerCommand, workerEnv } from "../runtime/command.ts";
-import { chdir, cpuCount, env, flushAndExit, fromFileUrl, hostname, onSignal, readStdinLines, writeStderr, writeStdout } from "../runtime/host.ts";
+import { cpuCount, env, flushAndExit, hostname, onSignal, writeStderr, writeStdout } from "../runtime/host.ts";
+import { readStdinLines } from "../runtime/stdin.ts";
+import { chdir, fromFileUrl } from "../runtime/files.ts";
 import { describeExit, spawnProcess, terminate, type ChildHandle } from "../runtime/spawn.ts";
 
 interface LauncherArgs {

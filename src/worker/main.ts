@@ -25,6 +25,6 @@ if (argv.includes("--launcher")) {
 } else {
   // The package first: Main on a worker starts with its exports.
   await import("../mod.ts");
-  const { serveWorker } = await import("./serve.ts");
+  const { serveWorker } = await import("./worker-process.ts");
   serveWorker();
 }

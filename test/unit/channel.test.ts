@@ -3,7 +3,7 @@
 // first-come first-served order under many interleavings.
 import t from "tap";
 import { Channel, WITHDRAWABLE } from "../../src/channels/channel.ts";
-import type { ChannelLike } from "../../src/channels/channel.ts";
+import type { ChannelLike } from "../../src/channels/channel-like.ts";
 import { Queue } from "../../src/channels/queue.ts";
 import { ChannelClosedError, DistributedError } from "../../src/errors.ts";
 import { caught, prng } from "../helpers/unit.ts";
