@@ -1,0 +1,94 @@
+/**
+ * The kinds an Atomic can hold, their wire names, and the values each accepts (atomic-cell.ts
+ * runs the operations on them).
+ *
+ * @example
+ * ```ts
+ * atomicKindName(Int8Array);                 // "Int8Array", as the kind travels on the wire
+ * atomicKindOf("Float32Array") === Float32Array;
+ * whyNotValue(Int8Array, 300);              // { error: RangeError, message: "300 does not fit in 8 bits" }
+ * ```
+ * @module
+ */
+
+/** The typed-array kinds an Atomic can hold: every integer width, and Float32 and Float64. */
+export type AtomicKind =
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor;
+
+/** The value type of a kind: bigint for the 64-bit integer kinds, number for the others. */
+export type AtomicValue<K extends AtomicKind> = K extends BigInt64ArrayConstructor | BigUint64ArrayConstructor ? bigint : number;
+
+/** The kinds by wire name, in the order the error messages list them. */
+const KINDS = new Map<unknown, string>([
+  [Int8Array, "Int8Array"],
+  [Uint8Array, "Uint8Array"],
+  [Int16Array, "Int16Array"],
+  [Uint16Array, "Uint16Array"],
+  [Int32Array, "Int32Array"],
+  [Uint32Array, "Uint32Array"],
+  [BigInt64Array, "BigInt64Array"],
+  [BigUint64Array, "BigUint64Array"],
+  [Float32Array, "Float32Array"],
+  [Float64Array, "Float64Array"],
+]);
+
+/** The kinds' names as an error message lists them: "Int8Array, ..., Float32Array or Float64Array". */
+export const KIND_LIST = [...KINDS.values()].slice(0, -1).join(", ") + " or " + [...KINDS.values()].at(-1)!;
+
+/** Whether `kind` is one an Atomic can hold. */
+export function isAtomicKind(kind: unknown): kind is AtomicKind {
+  return KINDS.has(kind);
+}
+
+/** The name of an Atomic's kind (for the codec and messages). */
+export function atomicKindName(kind: AtomicKind): string {
+  return KINDS.get(kind)!;
+}
+
+/** The kind for a name (for the codec). */
+export function atomicKindOf(name: string): AtomicKind | undefined {
+  for (const [k, n] of KINDS) if (n === name) return k as AtomicKind;
+  return undefined;
+}
+
+/** Whether the kind holds bigints (the 64-bit integer kinds). */
+export function isBigKind(kind: AtomicKind): boolean {
+  return kind === BigInt64Array || kind === BigUint64Array;
+}
+
+/** Whether the kind is a floating-point one (no and/or/xor/nand, as in Julia). */
+export function isFloatKind(kind: AtomicKind): boolean {
+  return kind === Float32Array || kind === Float64Array;
+}
+
+/**
+ * Why `value` cannot be given to an Atomic of this kind (the error class and message), or null.
+ * Integer kinds take integers that fit the width read either way, signed or unsigned (so `-1`
+ * and `0xffffffff` both mean all bits set on an Int32 or a Uint32 Atomic); floating-point
+ * kinds take any number.
+ */
+export function whyNotValue(kind: AtomicKind, value: unknown): { error: typeof TypeError; message: string } | null {
+  const big = isBigKind(kind);
+  if (big ? typeof value !== "bigint" : typeof value !== "number") return { error: TypeError, message: `values are ${big ? "bigints" : "numbers"}, got ${typeof value}` };
+  if (isFloatKind(kind)) return null;
+  const bits = (kind as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT * 8;
+  const fits = big
+    ? (value as bigint) >= -(1n << BigInt(bits - 1)) && (value as bigint) < 1n << BigInt(bits)
+    : Number.isInteger(value) && (value as number) >= -(2 ** (bits - 1)) && (value as number) < 2 ** bits;
+  if (fits) return null;
+  return { error: RangeError, message: big || Number.isInteger(value) ? `${String(value)} does not fit in ${bits} bits` : `values are integers, got ${String(value)}` };
+}
+
+/** A kind, or anything else, named for a message. */
+export function describeKind(kind: unknown): string {
+  return typeof kind === "function" ? kind.name || "an anonymous function" : kind === null ? "null" : typeof kind;
+}
