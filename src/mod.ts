@@ -42,7 +42,7 @@ export { registerClass, type ClassCodec } from "./protocol/class-registry.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
-export { threads } from "./threads/pool.ts";
+export { threads } from "./threads/threads.ts";
 export type { DistributedConfig } from "./config/schema.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { Atomic, type AtomicKind, type AtomicValue } from "./threads/atomic.ts";
