@@ -11,7 +11,8 @@
  * ReentrantLock's `lock()`, `trylock()` and nested `run()` re-enter (and `unlock()` undoes a
  * nested `lock()`), and a SpinLock's `lock()` is an `ERR_LOCK_RECURSIVE` error (it would wait for
  * itself forever, where Julia's deadlocks). Other tasks of the same thread are not the owner and
- * wait, as other threads and processes do. A bare `await l.lock()` outside any `run` is owned
+ * wait, as other threads and processes do; but a task fn itself starts (an async call it does
+ * not await at once) belongs to fn's flow and is the owner too, unlike a Julia `@async` task. A bare `await l.lock()` outside any `run` is owned
  * by "this thread, outside a run": a second bare `lock()` from the same thread waits even in the
  * same function (no re-entry without `run`), and `unlock()` from any task of this thread outside
  * a run releases it. `unlock()` by another thread or process, or of a free lock, is
