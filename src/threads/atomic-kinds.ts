@@ -4,9 +4,10 @@
  *
  * @example
  * ```ts
- * atomicKindName(Int8Array);                 // "Int8Array", as the kind travels on the wire
- * atomicKindOf("Float32Array") === Float32Array;
- * whyNotValue(Int8Array, 300);              // { error: RangeError, message: "300 does not fit in 8 bits" }
+ * import { Atomic, type AtomicKind } from "distributed";
+ * const kind: AtomicKind = Int8Array;     // travels on the wire as "Int8Array"
+ * new Atomic(kind, 127).add(1);           // 127; it is -128 now: wrap-around at 8 bits
+ * new Atomic(Int8Array, 300);             // RangeError: Atomic<Int8Array>: 300 does not fit in 8 bits
  * ```
  * @module
  */

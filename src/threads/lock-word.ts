@@ -18,10 +18,11 @@
  *
  * @example
  * ```ts
- * const word = newLockWord(new SharedArrayBuffer(LOCK_BYTES));
- * tryTake(word);      // true: this thread holds it now
- * tryTake(word);      // false: held (by this thread, but a word does not know tasks)
- * letGo(word);        // free again, waiters woken
+ * import { ReentrantLock } from "distributed";
+ * const l = new ReentrantLock();  // a word of eight Int32 slots on shared memory
+ * l.trylock();                    // true: STATE holds this thread's token now
+ * l.holder();                     // { pid: 1, ospid: 4242, threadid: 0 }: PID, OSPID, THREAD
+ * l.unlock();                     // STATE back to 0, WAKE bumped, waiters woken
  * ```
  * @module
  */

@@ -25,8 +25,9 @@
  *
  * @example
  * ```ts
- * class MyLock extends SharedLock { constructor() { super(true, undefined); } }
- * await new MyLock().run(() => 1); // 1
+ * import { ReentrantLock } from "distributed";
+ * const l = new ReentrantLock();
+ * await l.run(async () => l.run(() => "re-entered")); // "re-entered": the run's flow owns it
  * ```
  * @module
  */
