@@ -72,21 +72,31 @@ export function isFloatKind(kind: AtomicKind): boolean {
 }
 
 /**
- * Why `value` cannot be given to an Atomic of this kind (the error class and message), or null.
- * Integer kinds take integers that fit the width read either way, signed or unsigned (so `-1`
- * and `0xffffffff` both mean all bits set on an Int32 or a Uint32 Atomic); floating-point
- * kinds take any number.
+ * The check of the values an Atomic of this kind takes: it returns the value, or throws (a
+ * TypeError for the wrong type, a RangeError for an integer that does not fit), with `what` (e.g.
+ * "Atomic<Int8Array>") leading the message. Integer kinds take integers that fit the width read
+ * either way, signed or unsigned (so `-1` and `0xffffffff` both mean all bits set on an Int32
+ * or a Uint32 Atomic); floating-point kinds take any number. Made once per Atomic: it is on
+ * every operation's path, so the bounds are computed here.
  */
-export function whyNotValue(kind: AtomicKind, value: unknown): { error: typeof TypeError; message: string } | null {
+export function valueCheck(kind: AtomicKind, what: string): <V>(value: V) => V {
   const big = isBigKind(kind);
-  if (big ? typeof value !== "bigint" : typeof value !== "number") return { error: TypeError, message: `values are ${big ? "bigints" : "numbers"}, got ${typeof value}` };
-  if (isFloatKind(kind)) return null;
+  const type = big ? "bigint" : "number";
   const bits = (kind as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT * 8;
-  const fits = big
-    ? (value as bigint) >= -(1n << BigInt(bits - 1)) && (value as bigint) < 1n << BigInt(bits)
-    : Number.isInteger(value) && (value as number) >= -(2 ** (bits - 1)) && (value as number) < 2 ** bits;
-  if (fits) return null;
-  return { error: RangeError, message: big || Number.isInteger(value) ? `${String(value)} does not fit in ${bits} bits` : `values are integers, got ${String(value)}` };
+  const fail = (value: unknown): never => {
+    if (typeof value !== type) throw new TypeError(`${what}: values are ${type}s, got ${typeof value}`);
+    if (!big && !Number.isInteger(value)) throw new RangeError(`${what}: values are integers, got ${String(value)}`);
+    throw new RangeError(`${what}: ${String(value)} does not fit in ${bits} bits`);
+  };
+  if (isFloatKind(kind)) return (value) => (typeof value === "number" ? value : fail(value));
+  if (big) {
+    const lo = -(1n << BigInt(bits - 1));
+    const hi = (1n << BigInt(bits)) - 1n;
+    return (value) => (typeof value === "bigint" && value >= lo && value <= hi ? value : fail(value));
+  }
+  const lo = -(2 ** (bits - 1));
+  const hi = 2 ** bits - 1;
+  return (value) => (typeof value === "number" && value >= lo && value <= hi && Number.isInteger(value) ? value : fail(value));
 }
 
 /** A kind, or anything else, named for a message. */

@@ -31,7 +31,7 @@
  */
 import { registerClass } from "../protocol/class-registry.ts";
 import { cellFor, type CellOps } from "./atomic-cell.ts";
-import { atomicKindName, atomicKindOf, describeKind, isAtomicKind, KIND_LIST, whyNotValue, type AtomicKind, type AtomicValue } from "./atomic-kinds.ts";
+import { atomicKindName, atomicKindOf, describeKind, isAtomicKind, KIND_LIST, valueCheck, type AtomicKind, type AtomicValue } from "./atomic-kinds.ts";
 import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, placeMemory, type MemoryWire } from "./shared-memory.ts";
 
 export type { AtomicKind, AtomicValue } from "./atomic-kinds.ts";
@@ -75,6 +75,7 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
   /** The participating processes, fixed when it was made. */
   readonly pids: readonly number[];
   readonly #ops: CellOps;
+  readonly #checked: <V>(value: V) => V;
 
   /**
    * A new atomic number, `initial` (default 0), of the given kind (default Int32Array), shared
@@ -101,6 +102,7 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
       this.buffer = placeMemory(8, this.pids, "Atomic");
     }
     this.#ops = cellFor(kind, this.buffer);
+    this.#checked = valueCheck(kind, `Atomic<${atomicKindName(kind)}>`);
     if (initial !== undefined) this.store(initial);
   }
 
@@ -177,12 +179,6 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
 
   toString(): string {
     return `Atomic<${atomicKindName(this.kind)}>(${String(this.load())})`;
-  }
-
-  #checked(value: ValueOf<K>): ValueOf<K> {
-    const why = whyNotValue(this.kind, value);
-    if (why !== null) throw new why.error(`Atomic<${atomicKindName(this.kind)}>: ${why.message}`);
-    return value;
   }
 }
 
