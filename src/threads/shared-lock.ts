@@ -48,7 +48,7 @@ const runs = asyncContext<ReadonlyMap<number, object>>();
 const BARE = Object.freeze({});
 /** The locks this thread holds, by id: which owner holds each. */
 const held = new Map<number, object>();
-/** How often (in failed attempts) a waiter checks that another process's holder still runs. */
+/** How often (in failed attempts, about 0.1 s when polling) a waiter checks that another process's holder still runs. */
 const CHECK_HOLDER_EVERY = 64;
 
 let arriving: { buffer: SharedArrayBuffer | ArrayBuffer; pids: readonly number[] } | undefined;
@@ -193,10 +193,8 @@ export abstract class SharedLock {
 
   #notOwner(): LockError {
     const h = this.holder();
-    const why =
-      h === null ? "it is not locked"
-      : w.heldHere(this.#word) ? "another task of this thread holds it (outside a run, or in another run)"
-      : `it is held by ${w.describeHolder(h)}`;
+    const here = "another task of this thread holds it (outside a run, or in another run)";
+    const why = h === null ? "it is not locked" : w.heldHere(this.#word) ? here : `it is held by ${w.describeHolder(h)}`;
     return new LockError("ERR_LOCK_NOT_OWNER", `${this.#name()}.unlock(): this task does not hold the lock: ${why}`);
   }
 }

@@ -81,6 +81,11 @@ for (const runtime of RUNTIMES) {
       t.match(v.unlockFree, { name: "LockError", code: "ERR_LOCK_NOT_OWNER", message: "ReentrantLock.unlock(): this task does not hold the lock: it is not locked" });
       t.match(v.abandoned, { name: "LockError", code: "ERR_LOCK_ABANDONED", message: new RegExp(`^SpinLock: held by worker ${String(v.doomed)} \\(OS pid \\d+\\), which ended without unlocking it`) }, "a worker that ended holding a lock: the waiter names it");
     });
+    scenario("lock.threadWorker", (t, v) => {
+      t.equal(v.count, 900, "a thread worker, a deno worker process and this process, 300 read-modify-writes each under one lock: exact");
+      t.equal(v.participants, true, "the thread worker is a participant");
+      t.match(v.seen, { took: true, h: { pid: v.tw, threadid: 0 } }, "the thread worker takes the same lock, and is recorded as its holder");
+    });
     scenario("spawn", (t, v) => {
       t.equal(v.sum, 210 + 15, "20 spawned tasks here and one on each worker's pool, each adding under the lock: exact");
       t.same(v.threadsUsed, [1, 2], "the tasks went to both pool threads");
