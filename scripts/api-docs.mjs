@@ -335,6 +335,11 @@ function renderSymbol(sym, ctx, out) {
   return sigNodes;
 }
 
+/** The symbol an import names (a member of an object of functions may be imported from another file). */
+function resolveAlias(checker, symbol) {
+  return symbol !== undefined && (symbol.flags & ts.SymbolFlags.Alias) !== 0 ? checker.getAliasedSymbol(symbol) : symbol;
+}
+
 function renderConst(sym, decl, sf, ctx, out, sigNodes) {
   const init = decl.initializer;
   const type = decl.type !== undefined ? decl.type.getText(sf) : ctx.checker.typeToString(ctx.checker.getTypeAtLocation(decl));
@@ -347,7 +352,7 @@ function renderConst(sym, decl, sf, ctx, out, sigNodes) {
   out.push(code(`const ${sym.name}: { ${init.properties.map((p) => p.name.getText(sf)).join(", ")} }`), "");
   renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
   const members = init.properties
-    .map((p) => ({ key: p.name.getText(sf), target: ctx.checker.getShorthandAssignmentValueSymbol(p) }))
+    .map((p) => ({ key: p.name.getText(sf), target: resolveAlias(ctx.checker, ctx.checker.getShorthandAssignmentValueSymbol(p)) }))
     .sort((a, b) => compareNames(a.key, b.key));
   for (const { key, target } of members) {
     const fn = target?.declarations?.find((d) => ts.isFunctionDeclaration(d));

@@ -29,4 +29,5 @@ export { ChannelClosedError, ReleasedHandleError } from "./errors/handles.ts";
 export { ConfigError, EnvVarError } from "./errors/settings.ts";
 export { ThreadError } from "./errors/threads.ts";
 export { SharedMemoryError, type SharedMemoryCode } from "./errors/shared-memory.ts";
+export { LockError, type LockCode } from "./errors/lock.ts";
 export { UsageError, ScriptNotFoundError } from "./errors/cli.ts";

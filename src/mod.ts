@@ -44,10 +44,11 @@ export { registerClass, type ClassCodec } from "./protocol/class-registry.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
-export { threads } from "./threads/pool.ts";
+export { threads } from "./threads/threads.ts";
 export type { DistributedConfig } from "./config/schema.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
-export { Atomic, type AtomicKind } from "./threads/atomic.ts";
+export { Atomic, type AtomicKind, type AtomicValue } from "./threads/atomic.ts";
+export { ReentrantLock, SpinLock, type LockOptions, type LockHolder } from "./threads/lock.ts";
 export { SharedArray, localindices, indexpids, sdata, type SharedKind, type SharedArrayOptions } from "./threads/shared-array.ts";
 export {
   DistributedError,
@@ -73,6 +74,8 @@ export {
   EnvVarError,
   SharedMemoryError,
   type SharedMemoryCode,
+  LockError,
+  type LockCode,
   type WireError,
 } from "./errors.ts";
 export { PACKAGE_VERSION } from "./version.ts";

@@ -63,6 +63,10 @@ export const ERROR_CODES = Object.freeze({
   ERR_SHARED_MEMORY_TOO_LARGE: "SharedMemoryError",
   ERR_SHARED_MEMORY_UNAVAILABLE: "SharedMemoryError",
   ERR_SHARED_MEMORY_GONE: "SharedMemoryError",
+  // Locks (SpinLock, ReentrantLock).
+  ERR_LOCK_NOT_OWNER: "LockError",
+  ERR_LOCK_RECURSIVE: "LockError",
+  ERR_LOCK_ABANDONED: "LockError",
   // The CLI.
   ERR_USAGE: "UsageError",
   ERR_SCRIPT_NOT_FOUND: "ScriptNotFoundError",

@@ -1,5 +1,5 @@
 /**
- * The error of the thread pool (threads.parallelFor, threads.map, threads.reduce).
+ * The error of the thread pool (threads.parallelFor, threads.map, threads.reduce, threads.spawn).
  *
  * @example
  * ```ts
@@ -12,8 +12,8 @@
 import { DistributedError, type WireError } from "./base.ts";
 
 /**
- * A failure inside a pool thread: the function given to threads.parallelFor, threads.map or
- * threads.reduce threw there. `remote` is the error as the thread saw it (name, message, stack,
+ * A failure inside a pool thread: the function given to threads.parallelFor, threads.map,
+ * threads.reduce or threads.spawn threw there. `remote` is the error as the thread saw it (name, message, stack,
  * code), `threadid` the thread; the message reads `<api>: in thread N: <name>: <message>`.
  *
  * @example

@@ -3,8 +3,9 @@
  * worker process on this host it is passed to (Julia's `Threads.Atomic`). Passed by handle:
  * they all see the same memory.
  *
- * Integer kinds use the CPU's atomic instructions (`Atomics`); Float64 updates are a
- * compare-and-swap loop on the number's bits, as Julia's `Atomic{Float64}` is.
+ * Any integer width (`Int8Array` ... `BigUint64Array`, Julia's `Atomic{Int8}` ... `Atomic{UInt64}`)
+ * or a float (`Float32Array`, `Float64Array`), on 8 bytes; every update returns the value before,
+ * as Julia's `atomic_*!` do. The kinds are in atomic-kinds.ts, the operations in atomic-cell.ts.
  *
  * Its participants are fixed when it is made, as a SharedArray's are (`pids`, by default this
  * process, its thread workers, and its worker processes on this host). With threads only, the
@@ -13,12 +14,9 @@
  * the same on both (measured exact across processes of all three runtimes under contention).
  *
  * **`Atomics.wait` and `Atomics.waitAsync`** need a SharedArrayBuffer, which no runtime builds
- * over memory mapped from a file: on an Atomic shared with worker processes (`buffer` is then
- * a plain ArrayBuffer) they throw a TypeError, and `Atomics.notify` wakes nobody. To wait for
- * another process to change the value, poll it: `while (a.load() === 0) await sleep(1)`, or
- * block a thread between loads with `Atomics.wait` on a private
- * `new Int32Array(new SharedArrayBuffer(4))` and a timeout. An Atomic among threads only
- * (`buffer instanceof SharedArrayBuffer`) can be waited on as usual.
+ * over a mapped file: on an Atomic shared with worker processes (`buffer` a plain ArrayBuffer)
+ * they throw a TypeError and `Atomics.notify` wakes nobody; poll `load()` with a pause instead,
+ * or take a SpinLock or ReentrantLock, which do (lock.ts).
  *
  * Why one file: the Atomic type is one piece: its memory (chosen from the participants), its
  * operations on that memory (the integer ones on Atomics, the Float64 ones a compare-and-swap
@@ -37,21 +35,13 @@
  * @module
  */
 import { registerClass } from "../protocol/class-registry.ts";
+import { cellFor, type CellOps } from "./atomic-cell.ts";
+import { atomicKindName, atomicKindOf, describeKind, isAtomicKind, KIND_LIST, valueCheck, type AtomicKind, type AtomicValue } from "./atomic-kinds.ts";
 import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, placeMemory, type MemoryWire } from "./shared-memory.ts";
 
-/** The typed-array kinds an Atomic can hold. */
-export type AtomicKind = Int32ArrayConstructor | Uint32ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor | Float64ArrayConstructor;
+export type { AtomicKind, AtomicValue } from "./atomic-kinds.ts";
 
-type ValueOf<K extends AtomicKind> = K extends BigInt64ArrayConstructor | BigUint64ArrayConstructor ? bigint : number;
-
-const KINDS = new Map<unknown, string>([
-  [Int32Array, "Int32Array"],
-  [Uint32Array, "Uint32Array"],
-  [BigInt64Array, "BigInt64Array"],
-  [BigUint64Array, "BigUint64Array"],
-  [Float64Array, "Float64Array"],
-]);
-
+type ValueOf<K extends AtomicKind> = AtomicValue<K>;
 /** Options of an Atomic. */
 export interface AtomicOptions {
   /** The participating processes (default: this one, its thread workers, and its worker processes on this host). */
@@ -73,6 +63,9 @@ let arriving: { buffer: SharedArrayBuffer | ArrayBuffer; pids: readonly number[]
  * hits.cas(5, 7);                           // 5: it was 5, so it is 7 now
  * await Promise.all(pids.map((p) => remotecallFetch((h: Atomic) => h.add(1), p, hits)));
  * hits.load();                              // 9
+ * const small = new Atomic(Uint8Array, 255);
+ * small.add(1);                             // 255; it wraps to 0, as Julia's UInt8 does
+ * new Atomic(Float64Array, 1.5).max(2);     // 1.5; it is 2 now
  * await rmprocs(pids);
  * ```
  */
@@ -86,8 +79,8 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
   readonly kind: K;
   /** The participating processes, fixed when it was made. */
   readonly pids: readonly number[];
-  readonly #cell: Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
-  readonly #float: Float64Array | undefined;
+  readonly #ops: CellOps;
+  readonly #checked: <V>(value: V) => V;
 
   /**
    * A new atomic number, `initial` (default 0), of the given kind (default Int32Array), shared
@@ -98,7 +91,7 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
   constructor(kind: K = Int32Array as K, initial?: ValueOf<K>, memory?: SharedArrayBuffer | ArrayBuffer | AtomicOptions) {
     const received = arriving;
     arriving = undefined;
-    if (!KINDS.has(kind)) throw new TypeError(`Atomic: the kind must be Int32Array, Uint32Array, BigInt64Array, BigUint64Array or Float64Array, got ${describe(kind)}`);
+    if (!isAtomicKind(kind)) throw new TypeError(`Atomic: the kind must be ${KIND_LIST}, got ${describeKind(kind)}`);
     this.kind = kind;
     if (received !== undefined) {
       this.buffer = received.buffer;
@@ -113,13 +106,8 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
       this.pids = Object.freeze([...pids]);
       this.buffer = placeMemory(8, this.pids, "Atomic");
     }
-    if (kind === Float64Array) {
-      this.#cell = new BigInt64Array(this.buffer, 0, 1);
-      this.#float = new Float64Array(this.buffer, 0, 1);
-    } else {
-      this.#cell = new (kind as unknown as new (b: ArrayBufferLike, o: number, n: number) => Int32Array)(this.buffer, 0, 1);
-      this.#float = undefined;
-    }
+    this.#ops = cellFor(kind, this.buffer);
+    this.#checked = valueCheck(kind, `Atomic<${atomicKindName(kind)}>`);
     if (initial !== undefined) this.store(initial);
   }
 
@@ -128,49 +116,65 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
     return isMapped(this.buffer);
   }
 
-  /** The current value. */
+  /** The current value (Julia's `x[]`). */
   load(): ValueOf<K> {
-    if (this.#float !== undefined) return bitsToFloat(Atomics.load(this.#cell as BigInt64Array, 0)) as ValueOf<K>;
-    return Atomics.load(this.#cell as Int32Array, 0) as ValueOf<K>;
+    return this.#ops.load() as ValueOf<K>;
   }
 
-  /** Sets the value; returns it. */
+  /** Sets the value; returns it (Julia's `x[] = v`). */
   store(value: ValueOf<K>): ValueOf<K> {
-    this.#check(value);
-    if (this.#float !== undefined) Atomics.store(this.#cell as BigInt64Array, 0, floatToBits(value as number));
-    else Atomics.store(this.#cell as Int32Array, 0, value as number);
+    this.#ops.store(this.#checked(value));
     return value;
   }
 
-  /** Adds `delta`; returns the value before (Julia's `atomic_add!`). */
+  /** Adds `delta`, wrapping around at the width for integers; returns the value before (Julia's `atomic_add!`). */
   add(delta: ValueOf<K>): ValueOf<K> {
-    this.#check(delta);
-    if (this.#float !== undefined) return this.#update((x) => x + (delta as number)) as ValueOf<K>;
-    return Atomics.add(this.#cell as Int32Array, 0, delta as number) as ValueOf<K>;
+    return this.#ops.add(this.#checked(delta)) as ValueOf<K>;
   }
 
-  /** Subtracts `delta`; returns the value before. */
+  /** Subtracts `delta`, wrapping around at the width for integers; returns the value before (Julia's `atomic_sub!`). */
   sub(delta: ValueOf<K>): ValueOf<K> {
-    this.#check(delta);
-    if (this.#float !== undefined) return this.#update((x) => x - (delta as number)) as ValueOf<K>;
-    return Atomics.sub(this.#cell as Int32Array, 0, delta as number) as ValueOf<K>;
+    return this.#ops.sub(this.#checked(delta)) as ValueOf<K>;
   }
 
-  /** Sets the value to `replacement` if it is `expected`; returns the value before either way (Julia's `atomic_cas!`). */
+  /** Sets `replacement` if the value is `expected`; returns the value before (`atomic_cas!`; floats compare bits, as Julia's). */
   cas(expected: ValueOf<K>, replacement: ValueOf<K>): ValueOf<K> {
-    this.#check(expected);
-    this.#check(replacement);
-    if (this.#float !== undefined) {
-      return bitsToFloat(Atomics.compareExchange(this.#cell as BigInt64Array, 0, floatToBits(expected as number), floatToBits(replacement as number))) as ValueOf<K>;
-    }
-    return Atomics.compareExchange(this.#cell as Int32Array, 0, expected as number, replacement as number) as ValueOf<K>;
+    return this.#ops.cas(this.#checked(expected), this.#checked(replacement)) as ValueOf<K>;
   }
 
   /** Sets the value; returns the value before (Julia's `atomic_xchg!`). */
   exchange(value: ValueOf<K>): ValueOf<K> {
-    this.#check(value);
-    if (this.#float !== undefined) return bitsToFloat(Atomics.exchange(this.#cell as BigInt64Array, 0, floatToBits(value as number))) as ValueOf<K>;
-    return Atomics.exchange(this.#cell as Int32Array, 0, value as number) as ValueOf<K>;
+    return this.#ops.exchange(this.#checked(value)) as ValueOf<K>;
+  }
+
+  /** Sets the larger of it and `value`; returns the value before (`atomic_max!`; on floats NaN wins, and 0 > -0, as in Julia). */
+  max(value: ValueOf<K>): ValueOf<K> {
+    return this.#ops.max(this.#checked(value)) as ValueOf<K>;
+  }
+
+  /** Sets the value to the smaller of it and `value`; returns the value before (Julia's `atomic_min!`; NaN and -0 as in `max`). */
+  min(value: ValueOf<K>): ValueOf<K> {
+    return this.#ops.min(this.#checked(value)) as ValueOf<K>;
+  }
+
+  /** Bitwise and with `mask`; returns the value before (Julia's `atomic_and!`). Integer kinds only (a TypeError on floats). */
+  and(mask: ValueOf<K>): ValueOf<K> {
+    return this.#ops.and(this.#checked(mask)) as ValueOf<K>;
+  }
+
+  /** Bitwise or with `mask`; returns the value before (Julia's `atomic_or!`). Integer kinds only. */
+  or(mask: ValueOf<K>): ValueOf<K> {
+    return this.#ops.or(this.#checked(mask)) as ValueOf<K>;
+  }
+
+  /** Bitwise exclusive or with `mask`; returns the value before (Julia's `atomic_xor!`). Integer kinds only. */
+  xor(mask: ValueOf<K>): ValueOf<K> {
+    return this.#ops.xor(this.#checked(mask)) as ValueOf<K>;
+  }
+
+  /** Sets the value to `~(value & mask)`; returns the value before (Julia's `atomic_nand!`). Integer kinds only. */
+  nand(mask: ValueOf<K>): ValueOf<K> {
+    return this.#ops.nand(this.#checked(mask)) as ValueOf<K>;
   }
 
   /** Like `load()`, so an Atomic prints and compares by value in templates. */
@@ -179,49 +183,8 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
   }
 
   toString(): string {
-    return `Atomic<${KINDS.get(this.kind)}>(${String(this.load())})`;
+    return `Atomic<${atomicKindName(this.kind)}>(${String(this.load())})`;
   }
-
-  #update(f: (x: number) => number): number {
-    const cell = this.#cell as BigInt64Array;
-    for (;;) {
-      const bits = Atomics.load(cell, 0);
-      const old = bitsToFloat(bits);
-      if (Atomics.compareExchange(cell, 0, bits, floatToBits(f(old))) === bits) return old;
-    }
-  }
-
-  #check(value: unknown): void {
-    const big = this.kind === BigInt64Array || this.kind === BigUint64Array;
-    if (big ? typeof value !== "bigint" : typeof value !== "number") {
-      throw new TypeError(`Atomic<${KINDS.get(this.kind)}>: values are ${big ? "bigints" : "numbers"}, got ${typeof value}`);
-    }
-  }
-}
-
-const scratch = new DataView(new ArrayBuffer(8));
-function floatToBits(x: number): bigint {
-  scratch.setFloat64(0, x, true);
-  return scratch.getBigInt64(0, true);
-}
-function bitsToFloat(bits: bigint): number {
-  scratch.setBigInt64(0, bits, true);
-  return scratch.getFloat64(0, true);
-}
-
-function describe(kind: unknown): string {
-  return typeof kind === "function" ? kind.name || "an anonymous function" : kind === null ? "null" : typeof kind;
-}
-
-/** @internal The name of an Atomic's kind (for the codec). */
-export function atomicKindName(kind: AtomicKind): string {
-  return KINDS.get(kind)!;
-}
-
-/** @internal The kind for a name (for the codec). */
-export function atomicKindOf(name: string): AtomicKind | undefined {
-  for (const [k, n] of KINDS) if (n === name) return k as AtomicKind;
-  return undefined;
 }
 
 registerClass(Atomic, {

@@ -314,21 +314,10 @@ export function failureReply(id: number, err: unknown): PoolReply {
   return { id, ok: false, body: new Uint8Array(encode(toWireError(err, state.myid), null, true).body), share: [] };
 }
 
-
-/**
- * The thread pool, as one object (Julia's `Threads` module): `threads.nthreads()`,
- * `threads.threadid()`, `threads.parallelFor(range, body)`, `threads.map(f, items)`,
- * `threads.reduce(range, body, reducer)`, `threads.setNthreads(n)`, `threads.close()`.
- *
- * @example
- * ```ts
- * import { capture, range, SharedArray, threads } from "distributed";
- * threads.nthreads();                                        // the pool's size, e.g. 4
- * const a = new SharedArray(Float64Array, [1_000_000]);
- * await threads.parallelFor(range(0, a.length), capture({ a }, (i: number) => { a.data[i] = Math.sqrt(i); }));
- * await threads.reduce(range(0, a.length), capture({ a }, (i: number) => a.data[i]), "max"); // 999.9995
- * ```
- */
-export const threads = { nthreads, threadid, setNthreads, close, parallelFor, map, reduce };
+/** @internal Runs fn(...args) on the next pool thread in turn (threads.spawn); rejects with ThreadError as the others do. */
+export async function runTask(fn: Function, args: unknown[], where: string): Promise<unknown> {
+  if (pool === null) await sizeBeforeStart();
+  return runOn(threadFor(takeStart(1), 0), fn, args, where);
+}
 
 setEverywhereInThreads(everywhereInThreads);

@@ -43,6 +43,8 @@ const EXAMPLES: Example[] = [
   { dir: "threads", name: "shared-loop", args: ["2", "6", "processes"] },
   { dir: "threads", name: "advection", args: ["48", "6", "1"] },
   { dir: "threads", name: "advection", args: ["48", "6", "1", "processes"] },
+  { dir: "threads", name: "locks", args: [] },
+  { dir: "threads", name: "locks", args: ["processes"] },
 ];
 
 /** Runs one example under `runtime`; one that does not exit by itself is killed, and says so. */

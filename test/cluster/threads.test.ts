@@ -250,7 +250,7 @@ for (const runtime of RUNTIMES) {
       isError(t, v.numberGetsBigint, { isTypeError: true, message: "Atomic<Int32Array>: values are numbers, got bigint" }, "Int32 add(1n)");
       isError(t, v.bigintGetsNumber, { isTypeError: true, message: "Atomic<BigInt64Array>: values are bigints, got number" }, "BigInt64 add(1)");
       isError(t, v.floatGetsString, { isTypeError: true, message: "Atomic<Float64Array>: values are numbers, got string" }, 'Float64 store("1")');
-      isError(t, v.badKind, { isTypeError: true, message: "Atomic: the kind must be Int32Array, Uint32Array, BigInt64Array, BigUint64Array or Float64Array, got Float32Array" }, "Float32Array");
+      isError(t, v.badKind, { isTypeError: true, message: "Atomic: the kind must be Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Float32Array or Float64Array, got Uint8ClampedArray" }, "Uint8ClampedArray");
       // A one-part call goes to the next thread in turn: any of them.
       const tid = (v.inThread as { threadid: number }).threadid;
       t.ok([1, 2, 3].includes(tid), `in a pool thread: thread ${tid} of 3`);

@@ -97,9 +97,9 @@ t.test("Uint32, BigInt64 and BigUint64", (t) => {
 });
 
 t.test("wrong kinds and wrong value types: TypeErrors with exact messages", (t) => {
-  const kinds = "Int32Array, Uint32Array, BigInt64Array, BigUint64Array or Float64Array";
-  t.equal(messageOf(() => new Atomic(Float32Array as never)), `TypeError: Atomic: the kind must be ${kinds}, got Float32Array`);
-  t.equal(messageOf(() => new Atomic(Int8Array as never)), `TypeError: Atomic: the kind must be ${kinds}, got Int8Array`);
+  const kinds = "Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Float32Array or Float64Array";
+  t.equal(messageOf(() => new Atomic(Uint8ClampedArray as never)), `TypeError: Atomic: the kind must be ${kinds}, got Uint8ClampedArray`);
+  t.equal(messageOf(() => new Atomic(Array as never)), `TypeError: Atomic: the kind must be ${kinds}, got Array`);
   t.equal(messageOf(() => new Atomic(null as never)), `TypeError: Atomic: the kind must be ${kinds}, got null`);
   t.equal(messageOf(() => new Atomic("Int32Array" as never)), `TypeError: Atomic: the kind must be ${kinds}, got string`);
   t.equal(messageOf(() => new Atomic(Int32Array, 0, new SharedArrayBuffer(4))), "TypeError: Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
