@@ -64,7 +64,8 @@ for (const runtime of RUNTIMES) {
         // bit for bit (the .expected holds the checksum; this says which variant differed).
         const variants = run.stdout.split("\n").filter((l) => l.includes("identical bits:"));
         t.equal(variants.length, 3, "three parallel variants compared with the serial field");
-        for (const line of variants) t.match(line, /identical bits: true {2}max \|diff\| = 0 {2}checksum 4c9d6a05$/, line.trim().split(/ {2,}/)[0]!);
+        const same = /identical bits: true {2}max \|diff\| = 0 {2}checksum 4c9d6a05$/;
+        for (const line of variants) t.match(line, same, line.trim().split(/ {2,}/)[0]!);
       }
       if (name === "seed001/02-spawn-fetch") {
         // The @sync block's three lines, in any order in the .expected (they are 200 ms apart,
