@@ -22,6 +22,7 @@ const EXAMPLES = [
   "seed001/09-darrays",
   "seed001/10-cluster-managers",
   "seed002/which-tool",
+  "seed002/heat",
 ] as const;
 
 // 10-cluster-managers starts SSH or Slurm workers only when asked to by these: here it must
@@ -58,6 +59,14 @@ for (const runtime of RUNTIMES) {
       t.same(problems, [], `output matches examples/${name}.expected${problems.length > 0 ? `\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}` : ""}`);
       const timings = run.stdout.split("\n").filter((l) => /\d\.\d+ ms|\d\.\d+x\b/.test(l)).map((l) => l.trim());
       t.comment(`${runtime} ${name}: ${run.ms} ms${timings.length > 0 ? `\n  ${timings.join("\n  ")}` : ""}`);
+      if (name === "seed002/heat") {
+        // The exercise's point: serial, threads and SharedArray workers give the same field,
+        // bit for bit (the .expected holds the checksum; this says which variant differed).
+        const variants = run.stdout.split("\n").filter((l) => l.includes("identical bits:"));
+        t.equal(variants.length, 3, "three parallel variants compared with the serial field");
+        const same = /identical bits: true {2}max \|diff\| = 0 {2}checksum 4c9d6a05$/;
+        for (const line of variants) t.match(line, same, line.trim().split(/ {2,}/)[0]!);
+      }
       if (name === "seed001/02-spawn-fetch") {
         // The @sync block's three lines, in any order in the .expected (they are 200 ms apart,
         // which a loaded machine may blur): each once, and all before "Done!".
