@@ -56,6 +56,7 @@ export interface Setting<T> {
 }
 
 /** Every setting, by name. */
+// deno-fmt-ignore -- a table: each setting's names on its first line, its default and meaning on the second.
 export const SETTINGS = {
   runtime: {
     option: "runtime", flag: "--runtime", key: "runtime", env: "DISTRIBUTED_RUNTIME", kind: oneOf<RuntimeName>(RUNTIMES),
