@@ -58,11 +58,11 @@ export function formatAdvection(r: AdvectionResult): string {
     widths.map((w) => "-".repeat(w)).join("-|-"),
     ...rows.map(line),
     `processes / thread workers: ${x(processes, threads)} the time; ` +
-      `serial on a mapping / on a SharedArrayBuffer: ${x(serialMapped, serialShared)}`,
+    `serial on a mapping / on a SharedArrayBuffer: ${x(serialMapped, serialShared)}`,
     `coordination per sample (the same 2 calls, no work): processes ${f(noWorkProcesses)}, thread workers ${f(noWorkThreads)}`,
     `slower worker's own compute / half the serial time: processes ${x(busyP, serialMapped / 2)}, ` +
-      `thread workers ${x(busyT, serialShared / 2)} ` +
-      "(above 1: the workers computed slower than the master alone, i.e. they got less than a core each)",
+    `thread workers ${x(busyT, serialShared / 2)} ` +
+    "(above 1: the workers computed slower than the master alone, i.e. they got less than a core each)",
     `every way's q equals serial's: ${r.identical}`,
   ].join("\n");
 }

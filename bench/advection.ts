@@ -38,8 +38,8 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { addprocs, everywhere, remotecallFetch, rmprocs, SharedArray } from "../src/mod.ts";
 import { advectionSerialSweeps, advectionSweeps, type SweepReport } from "./advection-task.ts";
-import { currentRuntime, RUNTIMES, runtimeVersion, scriptCommand, type Runtime } from "./runtimes.ts";
-import { formatAdvection, processEfficiency, TARGET, WORKERS, type AdvectionResult } from "./advection-table.ts";
+import { currentRuntime, type Runtime, RUNTIMES, runtimeVersion, scriptCommand } from "./runtimes.ts";
+import { type AdvectionResult, formatAdvection, processEfficiency, TARGET, WORKERS } from "./advection-table.ts";
 import { median, now } from "./stats.ts";
 
 const argv = process.argv.slice(2);
@@ -150,10 +150,9 @@ if (argv.includes("--here")) {
     if (!(processEfficiency(result) >= TARGET) || !result.identical) missed.push(runtime);
   }
   const mib = (N * N * NT * 8) / 2 ** 20;
-  const verdict =
-    missed.length === 0
-      ? `2 worker processes reach an efficiency of ${TARGET} on every runtime.`
-      : `Missed the target of ${TARGET} (or failed): ${missed.join(", ")}.`;
+  const verdict = missed.length === 0
+    ? `2 worker processes reach an efficiency of ${TARGET} on every runtime.`
+    : `Missed the target of ${TARGET} (or failed): ${missed.join(", ")}.`;
   process.stdout.write(
     `\nadvection bench: q and u of ${N}×${N}×${NT} Float64 (${mib.toFixed(0)} MiB each), ${SWEEPS} sweeps per sample, ` +
       `${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), median of ${ROUNDS} rounds, ${((now() - started) / 1000).toFixed(0)} s\n` +

@@ -14,8 +14,8 @@
  */
 import { ADDRESS_LINE } from "../src/cluster/join.ts";
 import { addprocs, myid, remotecallFetch, type RuntimeName } from "../src/mod.ts";
-import { fuzzWorker, reasonKind, reasonsByPort, type FuzzOptions, type FuzzStats } from "./fuzz-drive.ts";
-import { LocalManager, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../managers/mod.ts";
+import { type FuzzOptions, type FuzzStats, fuzzWorker, reasonKind, reasonsByPort } from "./fuzz-drive.ts";
+import { type ClusterManager, type LaunchParams, LocalManager, type ManageOp, type WorkerConfig } from "../managers/mod.ts";
 
 /** A started worker and what it has written to stderr. */
 export interface FuzzedWorker {
@@ -57,7 +57,9 @@ class CapturingManager implements ClusterManager {
         const stderr = config.stderr;
         launched({
           ...config,
-          stderr: stderr === undefined ? undefined : { onLine: (cb) => stderr.onLine((line) => (EXPECTED_NOISE.test(line) ? undefined : cb(line))) },
+          stderr: stderr === undefined
+            ? undefined
+            : { onLine: (cb) => stderr.onLine((line) => (EXPECTED_NOISE.test(line) ? undefined : cb(line))) },
         } as WorkerConfig);
       },
     );
@@ -79,7 +81,15 @@ export async function startFuzzedWorker(runtime: RuntimeName): Promise<FuzzedWor
   if (pid === undefined || manager.address === undefined || manager.ospid === undefined) {
     throw new Error(`the ${runtime} worker started without an address line or an OS pid`);
   }
-  return { runtime, pid, ospid: manager.ospid, host: manager.address.host, port: manager.address.port, stderr: manager.stderr, onStderr: (cb) => manager.listeners.push(cb) };
+  return {
+    runtime,
+    pid,
+    ospid: manager.ospid,
+    host: manager.address.host,
+    port: manager.address.port,
+    stderr: manager.stderr,
+    onStderr: (cb) => manager.listeners.push(cb),
+  };
 }
 
 /** Lines that mean a worker failed to handle something (it survived, but an error escaped). */
@@ -148,7 +158,9 @@ export async function fuzzRuntime(worker: FuzzedWorker, cookie: string, options:
   const after = await memoryOf(worker.ospid);
   // A worker that died or stopped serving answers with its error, for the report.
   const answer = await remotecallFetch(() => myid(), worker.pid).catch((err: Error) => err);
-  const remoteOsPid = await remotecallFetch(() => (globalThis as { process?: { pid?: number } }).process?.pid, worker.pid).catch((err: Error) => err);
+  const remoteOsPid = await remotecallFetch(() => (globalThis as { process?: { pid?: number } }).process?.pid, worker.pid).catch((
+    err: Error,
+  ) => err);
   const counts = new Map<string, number>();
   for (const reason of reasons.values()) counts.set(reasonKind(reason), (counts.get(reasonKind(reason)) ?? 0) + 1);
   return {

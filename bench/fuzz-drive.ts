@@ -23,11 +23,11 @@
  */
 import net from "node:net";
 import { decode } from "../src/protocol/codec.ts";
-import { FrameReader, type Frame } from "../src/protocol/frame.ts";
+import { type Frame, FrameReader } from "../src/protocol/frame.ts";
 import { handshakeMac } from "../src/protocol/handshake.ts";
 import { MSG, PROTOCOL_VERSION } from "../src/protocol/messages.ts";
 import { hmacSha256, randomBytes } from "../src/runtime/crypto.ts";
-import { frameBytes, FrameFuzzer, SENTINEL_ID_BASE, type FuzzFrame } from "./fuzz-frames.ts";
+import { frameBytes, FrameFuzzer, type FuzzFrame, SENTINEL_ID_BASE } from "./fuzz-frames.ts";
 
 /** Where the worker listens, and the cluster cookie (the test process is the master). */
 export interface FuzzTarget {
@@ -105,7 +105,7 @@ export class FuzzSocket {
       socket.on("close", () => {
         if (!this.#ended) this.closedByPeer = true;
         resolve();
-      }),
+      })
     );
     socket.on("data", (chunk: Buffer) => {
       let frames: Frame[];
@@ -161,7 +161,10 @@ export class FuzzSocket {
     this.#ended = true;
     this.socket.end();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const inTime = await Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), HANG_MS)))]);
+    const inTime = await Promise.race([
+      this.closed.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), HANG_MS))),
+    ]);
     clearTimeout(timer);
     if (!inTime) this.socket.destroy();
     return inTime;
@@ -180,7 +183,18 @@ export function brokenFrameOutcome(bytes: Uint8Array, limit: number): "refused" 
 }
 
 function newStats(): FuzzStats {
-  return { framesSent: 0, framesProcessed: 0, connections: 0, closedByWorker: 0, answers: 0, hangs: 0, maxSentinelMs: 0, needReason: new Map(), kinds: new Map(), phaseMs: { preAuth: 0, oddPids: 0, postAuth: 0 } };
+  return {
+    framesSent: 0,
+    framesProcessed: 0,
+    connections: 0,
+    closedByWorker: 0,
+    answers: 0,
+    hangs: 0,
+    maxSentinelMs: 0,
+    needReason: new Map(),
+    kinds: new Map(),
+    phaseMs: { preAuth: 0, oddPids: 0, postAuth: 0 },
+  };
 }
 
 function count(stats: FuzzStats, f: FuzzFrame): void {
@@ -226,7 +240,12 @@ async function preAuthSession(target: FuzzTarget, fuzz: FrameFuzzer, stats: Fuzz
 }
 
 /** Opens and authenticates a connection as process `pid` (any value: the MAC does not cover it). */
-async function authenticated(target: FuzzTarget, pid: unknown, stats: FuzzStats, refused?: (why: string) => void): Promise<FuzzSocket | null> {
+async function authenticated(
+  target: FuzzTarget,
+  pid: unknown,
+  stats: FuzzStats,
+  refused?: (why: string) => void,
+): Promise<FuzzSocket | null> {
   if (stats.lost !== undefined) return null;
   const s = await FuzzSocket.open(target.host, target.port).catch((err: Error) => {
     stats.lost ??= `cannot connect: ${err.message}`;
@@ -242,7 +261,14 @@ async function authenticated(target: FuzzTarget, pid: unknown, stats: FuzzStats,
   }
   const theirs = (decode(hello.body) as { nonce: Uint8Array }).nonce;
   const mine = randomBytes(16);
-  s.write(frameBytes(MSG.AUTH, 0, { v: PROTOCOL_VERSION, nonce: mine, pid, mac: handshakeMac(hmacSha256, target.cookie, "connector", theirs, mine) }));
+  s.write(
+    frameBytes(MSG.AUTH, 0, {
+      v: PROTOCOL_VERSION,
+      nonce: mine,
+      pid,
+      mac: handshakeMac(hmacSha256, target.cookie, "connector", theirs, mine),
+    }),
+  );
   stats.framesSent++;
   stats.framesProcessed++;
   const ok = await s.frame((f) => f.type === MSG.AUTH_OK || f.type === MSG.AUTH_FAIL, HANG_MS);
@@ -300,7 +326,13 @@ async function sendWithSentinels(s: FuzzSocket, pid: number, frames: readonly Ui
 }
 
 /** One authenticated connection: batches of in-step frames, then maybe one broken frame. */
-async function postAuthSession(target: FuzzTarget, fuzz: FrameFuzzer, stats: FuzzStats, enough: () => boolean, batchSize: number): Promise<void> {
+async function postAuthSession(
+  target: FuzzTarget,
+  fuzz: FrameFuzzer,
+  stats: FuzzStats,
+  enough: () => boolean,
+  batchSize: number,
+): Promise<void> {
   const pid = fuzz.pid;
   const s = await authenticated(target, pid, stats, (why) => {
     stats.lost ??= `the worker at ${target.host}:${target.port} refused a correct handshake as pid ${pid}: ${why}`;

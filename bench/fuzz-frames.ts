@@ -75,12 +75,51 @@ const HOSTILE_MSGPACK: readonly number[][] = [
 ];
 
 const WEIRD_VALUES: readonly unknown[] = [
-  null, undefined, 0, -1, 1.5, NaN, 2 ** 53, -(2 ** 31), true, "", "x".repeat(300), [], {}, [null], [[]], [[null, null]],
-  [-1, -1], ["1", "2"], new Map([[1, 2]]), new Set([1]), new Date(0), 10n ** 40n, new Error("fuzz"), new Float64Array(3),
-  { pid: "2" }, { pid: -5 }, { pid: 1.5 }, [["s"]], [["s", 5]], [["q", "x"], []], [["s", "(a"], []], [["m", "__proto__"], []],
-  [["m", "constructor"], [1]], [["m", "nosuchname"], []], [["x", "nosuchsystemfunction"], []], [["r", 5, 6], []],
-  [["c", "(a) => a", ["a"], "notalist"], []], [["s", "(a) => a"], "notalist"], [["s", "(a) => a"], [1], "notaref"],
-  [["s", "(a) => a"], [1], [1]], [[1, 2], "take"], [[1, 2], "nosuchop", 1], [[[1, 2]]], [[[[1, 2], "n"]]], [[["a", "b"]]],
+  null,
+  undefined,
+  0,
+  -1,
+  1.5,
+  NaN,
+  2 ** 53,
+  -(2 ** 31),
+  true,
+  "",
+  "x".repeat(300),
+  [],
+  {},
+  [null],
+  [[]],
+  [[null, null]],
+  [-1, -1],
+  ["1", "2"],
+  new Map([[1, 2]]),
+  new Set([1]),
+  new Date(0),
+  10n ** 40n,
+  new Error("fuzz"),
+  new Float64Array(3),
+  { pid: "2" },
+  { pid: -5 },
+  { pid: 1.5 },
+  [["s"]],
+  [["s", 5]],
+  [["q", "x"], []],
+  [["s", "(a"], []],
+  [["m", "__proto__"], []],
+  [["m", "constructor"], [1]],
+  [["m", "nosuchname"], []],
+  [["x", "nosuchsystemfunction"], []],
+  [["r", 5, 6], []],
+  [["c", "(a) => a", ["a"], "notalist"], []],
+  [["s", "(a) => a"], "notalist"],
+  [["s", "(a) => a"], [1], "notaref"],
+  [["s", "(a) => a"], [1], [1]],
+  [[1, 2], "take"],
+  [[1, 2], "nosuchop", 1],
+  [[[1, 2]]],
+  [[[[1, 2], "n"]]],
+  [[["a", "b"]]],
 ];
 
 /** Generates fuzz frames from a seed; `pid` is the pid the fuzzer claims once authenticated. */
@@ -127,19 +166,32 @@ export class FrameFuzzer {
     let pick = this.int(13);
     if (pick >= 7 && pick <= 9 && this.random() < 0.75) pick = this.#pick([0, 1, 2, 3, 4, 5, 6, 10, 11, 12]);
     switch (pick) {
-      case 0: return [MSG.CALL_FETCH, id, [["s", "(a, b) => a + b"], [this.int(100), this.int(100)]]];
-      case 1: return [MSG.CALL_FETCH, id, [["m", this.#pick(["myid", "nprocs", "workers", "procs"])], []]];
-      case 2: return [MSG.CALL_WAIT, id, [["s", "(x) => x"], [this.#pick(WEIRD_VALUES)], this.#ref()]];
-      case 3: return [MSG.CALL, 0, [["s", "() => 1"], [], this.#ref()]];
-      case 4: return [MSG.CALL_FETCH, id, [["s", "(a) => a.length"], [new Float64Array(2048 + this.int(2048))]]];
-      case 5: return [MSG.REF_READY, id, [this.#ref()]];
-      case 6: return [MSG.REF_PUT, id, [this.#ref(), this.#pick(WEIRD_VALUES)]];
-      case 7: return [MSG.REF_DEL, 0, [[[this.#ref(), 1]]]];
-      case 8: return [MSG.REF_ADD, 0, [[[this.#ref(), this.pid]]]];
-      case 9: return [MSG.CHAN_NEW, 0, [["s", "() => new Channel(4)"], [], this.#ref()]];
-      case 10: return [MSG.CHAN_OP, id, [this.#ref(), this.#pick(["put", "isready", "close", "isopen"]), 1]];
-      case 11: return [MSG.REMOTE_DO, 0, [["s", "() => undefined"], []]];
-      default: return [MSG.PING, 0, null];
+      case 0:
+        return [MSG.CALL_FETCH, id, [["s", "(a, b) => a + b"], [this.int(100), this.int(100)]]];
+      case 1:
+        return [MSG.CALL_FETCH, id, [["m", this.#pick(["myid", "nprocs", "workers", "procs"])], []]];
+      case 2:
+        return [MSG.CALL_WAIT, id, [["s", "(x) => x"], [this.#pick(WEIRD_VALUES)], this.#ref()]];
+      case 3:
+        return [MSG.CALL, 0, [["s", "() => 1"], [], this.#ref()]];
+      case 4:
+        return [MSG.CALL_FETCH, id, [["s", "(a) => a.length"], [new Float64Array(2048 + this.int(2048))]]];
+      case 5:
+        return [MSG.REF_READY, id, [this.#ref()]];
+      case 6:
+        return [MSG.REF_PUT, id, [this.#ref(), this.#pick(WEIRD_VALUES)]];
+      case 7:
+        return [MSG.REF_DEL, 0, [[[this.#ref(), 1]]]];
+      case 8:
+        return [MSG.REF_ADD, 0, [[[this.#ref(), this.pid]]]];
+      case 9:
+        return [MSG.CHAN_NEW, 0, [["s", "() => new Channel(4)"], [], this.#ref()]];
+      case 10:
+        return [MSG.CHAN_OP, id, [this.#ref(), this.#pick(["put", "isready", "close", "isopen"]), 1]];
+      case 11:
+        return [MSG.REMOTE_DO, 0, [["s", "() => undefined"], []]];
+      default:
+        return [MSG.PING, 0, null];
     }
   }
 
@@ -178,7 +230,29 @@ export class FrameFuzzer {
     if (r < 0.93) return { bytes: frameBytes(type, id, this.#pick(WEIRD_VALUES)), kind: "wrong-field-types", inStep: true };
     if (r < 0.96) {
       // A valid frame of a type this peer may not send: unknown, handshake, response, master-only.
-      const t = this.#pick([0, 5, 6, 9, 32, 99, 200, 255, MSG.HELLO, MSG.AUTH, MSG.AUTH_OK, MSG.AUTH_FAIL, MSG.RESULT_OK, MSG.RESULT_ERR, MSG.JOIN, MSG.EXIT, MSG.INTERRUPT, MSG.PEER_GONE, MSG.CONNECT_TO, MSG.PEER_LOOKUP, MSG.CONNECT_BACK]);
+      const t = this.#pick([
+        0,
+        5,
+        6,
+        9,
+        32,
+        99,
+        200,
+        255,
+        MSG.HELLO,
+        MSG.AUTH,
+        MSG.AUTH_OK,
+        MSG.AUTH_FAIL,
+        MSG.RESULT_OK,
+        MSG.RESULT_ERR,
+        MSG.JOIN,
+        MSG.EXIT,
+        MSG.INTERRUPT,
+        MSG.PEER_GONE,
+        MSG.CONNECT_TO,
+        MSG.PEER_LOOKUP,
+        MSG.CONNECT_BACK,
+      ]);
       const master = { pid: this.int(4), host: "127.0.0.1", port: 1, topology: "all_to_all", heartbeat: [1, 1], detail: "fuzz" };
       return { bytes: frameBytes(t, id, this.random() < 0.5 ? master : this.#pick(WEIRD_VALUES)), kind: "unexpected-type", inStep: true };
     }
@@ -190,8 +264,10 @@ export class FrameFuzzer {
     const view = (b: Uint8Array): DataView => new DataView(b.buffer, b.byteOffset, b.byteLength);
     const out = valid.slice();
     switch (this.int(8)) {
-      case 0: return { bytes: this.#flip(valid, 0), kind: "bit-flip", inStep: false };
-      case 1: return { bytes: valid.subarray(0, this.int(valid.byteLength)), kind: "truncated", inStep: false };
+      case 0:
+        return { bytes: this.#flip(valid, 0), kind: "bit-flip", inStep: false };
+      case 1:
+        return { bytes: valid.subarray(0, this.int(valid.byteLength)), kind: "truncated", inStep: false };
       case 2:
         view(out).setUint32(0, this.int(HEADER_BYTES - 4));
         return { bytes: out, kind: "length-below-header", inStep: false };
@@ -199,14 +275,24 @@ export class FrameFuzzer {
         view(out).setUint32(0, Math.max(HEADER_BYTES - 4, view(out).getUint32(0) + this.int(64) - 32));
         return { bytes: out, kind: "wrong-length", inStep: false };
       case 4:
-        view(out).setUint32(0, this.#pick([limit - 3, limit, 0x7fff_ffff, 0xffff_ffff, 16 * 1024 + this.int(1 << 20), limit - 4 - this.int(1 << 20)]));
+        view(out).setUint32(
+          0,
+          this.#pick([limit - 3, limit, 0x7fff_ffff, 0xffff_ffff, 16 * 1024 + this.int(1 << 20), limit - 4 - this.int(1 << 20)]),
+        );
         return { bytes: out, kind: "oversized-length", inStep: false };
       case 5:
         view(out).setUint32(9, view(out).getUint32(9) + 1 + this.int(0xffff));
         return { bytes: out, kind: "body-overruns-frame", inStep: false };
-      case 6: return { bytes: this.#bytes(1 + this.int(600)), kind: "random-bytes", inStep: false };
+      case 6:
+        return { bytes: this.#bytes(1 + this.int(600)), kind: "random-bytes", inStep: false };
       default: {
-        const text = this.#pick(["GET / HTTP/1.1\r\nHost: localhost\r\n\r\n", "SSH-2.0-OpenSSH_9.6\r\n", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", "\r\n\r\n", "\0\0\0\0"]);
+        const text = this.#pick([
+          "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+          "SSH-2.0-OpenSSH_9.6\r\n",
+          "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+          "\r\n\r\n",
+          "\0\0\0\0",
+        ]);
         return { bytes: new TextEncoder().encode(text), kind: "other-protocol", inStep: false };
       }
     }
@@ -229,7 +315,11 @@ export class FrameFuzzer {
         { v: PROTOCOL_VERSION },
         { ...auth, mac: theirs },
       ]);
-      return { bytes: frameBytes(MSG.AUTH, 0, this.random() < 0.8 ? fields : this.#pick(WEIRD_VALUES)), kind: "wrong-field-types", inStep: true };
+      return {
+        bytes: frameBytes(MSG.AUTH, 0, this.random() < 0.8 ? fields : this.#pick(WEIRD_VALUES)),
+        kind: "wrong-field-types",
+        inStep: true,
+      };
     }
     if (r < 0.45) return { bytes: this.#mutatedBody(MSG.AUTH, 0, auth), kind: "mutated-body", inStep: true };
     if (r < 0.55) {

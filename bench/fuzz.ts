@@ -19,7 +19,7 @@
  * @module
  */
 import { clusterCookie, rmprocs, type RuntimeName } from "../src/mod.ts";
-import { fuzzRuntime, startFuzzedWorker, type FuzzReport } from "./fuzz-cluster.ts";
+import { type FuzzReport, fuzzRuntime, startFuzzedWorker } from "./fuzz-cluster.ts";
 
 const argv = process.argv.slice(2);
 function option(name: string): string | undefined {
@@ -40,7 +40,13 @@ function problems(r: FuzzReport): string[] {
   if (r.escaped.length > 0) out.push(`${r.escaped.length} escaped errors, first: ${r.escaped[0]}`);
   if (r.stats.hangs > 0) out.push(`${r.stats.hangs} hangs`);
   if (r.stats.lost !== undefined) out.push(`stopped early: ${r.stats.lost}`);
-  if (r.unexplained.length > 0) out.push(`${r.unexplained.length} connections closed without a logged reason (local port: what was sent): ${r.unexplained.slice(0, 5).join("; ")}`);
+  if (r.unexplained.length > 0) {
+    out.push(
+      `${r.unexplained.length} connections closed without a logged reason (local port: what was sent): ${
+        r.unexplained.slice(0, 5).join("; ")
+      }`,
+    );
+  }
   return out;
 }
 
@@ -69,10 +75,20 @@ function print(r: FuzzReport): void {
   const crashes = r.alive && r.remoteOsPid === r.worker.ospid ? 0 : 1;
   const mib = (n: number): string => (Number.isNaN(n) ? "?" : `${Math.round(n)}`);
   console.log(`\n${r.worker.runtime} worker (OS pid ${r.worker.ospid}, ${r.worker.host}:${r.worker.port}), ${(r.ms / 1000).toFixed(1)} s`);
-  console.log(`  frames sent ${s.framesSent} (processed at least ${s.framesProcessed}), connections ${s.connections}, closed by the worker ${s.closedByWorker}, answers ${s.answers}`);
-  console.log(`  crashes ${crashes}, escaped errors ${r.escaped.length}, hangs ${s.hangs}, closed without a reason ${r.unexplained.length}, slowest sentinel ${s.maxSentinelMs} ms`);
-  console.log(`  memory: RSS ${mib(r.memory.before.rss)} -> ${mib(r.memory.after.rss)} MiB, peak ${mib(r.memory.after.peak)} MiB; after: myid() = ${String(r.answer)}, OS pid ${String(r.remoteOsPid)}`);
-  console.log(`  time: before authentication ${s.phaseMs.preAuth} ms, odd pids ${s.phaseMs.oddPids} ms, after authentication ${s.phaseMs.postAuth} ms`);
+  console.log(
+    `  frames sent ${s.framesSent} (processed at least ${s.framesProcessed}), connections ${s.connections}, closed by the worker ${s.closedByWorker}, answers ${s.answers}`,
+  );
+  console.log(
+    `  crashes ${crashes}, escaped errors ${r.escaped.length}, hangs ${s.hangs}, closed without a reason ${r.unexplained.length}, slowest sentinel ${s.maxSentinelMs} ms`,
+  );
+  console.log(
+    `  memory: RSS ${mib(r.memory.before.rss)} -> ${mib(r.memory.after.rss)} MiB, peak ${mib(r.memory.after.peak)} MiB; after: myid() = ${
+      String(r.answer)
+    }, OS pid ${String(r.remoteOsPid)}`,
+  );
+  console.log(
+    `  time: before authentication ${s.phaseMs.preAuth} ms, odd pids ${s.phaseMs.oddPids} ms, after authentication ${s.phaseMs.postAuth} ms`,
+  );
   console.log(`  frames by kind: ${[...s.kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(", ")}`);
   console.log(`  reasons logged (${r.reasons.size}):`);
   for (const [kind, n] of r.reasonCounts) console.log(`    ${String(n).padStart(6)}  ${kind}`);

@@ -10,10 +10,23 @@
  * @module
  */
 import { loadavg } from "node:os";
-import { addprocs, capture, Channel, distributed, everywhere, pmap, range, RemoteChannel, remotecall, remotecallFetch, rmprocs, workers } from "distributed";
+import {
+  addprocs,
+  capture,
+  Channel,
+  distributed,
+  everywhere,
+  pmap,
+  range,
+  remotecall,
+  remotecallFetch,
+  RemoteChannel,
+  rmprocs,
+  workers,
+} from "distributed";
 import { canPin, pin } from "./pin.ts";
-import { connectTo, echoBytes, pingPong, RawRpcClient, spawnListeners, startRawChild, type RawChild } from "./raw.ts";
-import { RESULT_PREFIX, type MasterResult, type Measurement, type MetricId } from "./results.ts";
+import { connectTo, echoBytes, pingPong, type RawChild, RawRpcClient, spawnListeners, startRawChild } from "./raw.ts";
+import { type MasterResult, type Measurement, type MetricId, RESULT_PREFIX } from "./results.ts";
 import { currentRuntime, runtimeVersion } from "./runtimes.ts";
 import { interleave, median, now } from "./stats.ts";
 
@@ -32,7 +45,14 @@ const one = (): number => 1;
 const echo = (a: Float64Array): Float64Array => a;
 
 const t0 = now();
-const result: MasterResult = { runtime: currentRuntime(), version: runtimeVersion(), metrics: {}, errors: {}, totalMs: 0, load: [loadavg()[0]!, 0] };
+const result: MasterResult = {
+  runtime: currentRuntime(),
+  version: runtimeVersion(),
+  metrics: {},
+  errors: {},
+  totalMs: 0,
+  load: [loadavg()[0]!, 0],
+};
 const cleanups: Array<() => Promise<void>> = [];
 
 async function measure(id: MetricId, run: () => Promise<Measurement>): Promise<void> {
@@ -83,7 +103,9 @@ async function echoThroughput(pid: number, echoChild: RawChild): Promise<Measure
     const start = now();
     const back = await remotecallFetch(echo, pid, arr);
     const ms = now() - start;
-    if (back.length !== arr.length || back[arr.length - 4096] !== arr[arr.length - 4096]) throw new Error("the echoed array differs from the one sent");
+    if (back.length !== arr.length || back[arr.length - 4096] !== arr[arr.length - 4096]) {
+      throw new Error("the echoed array differs from the one sent");
+    }
     return gbps(ms);
   };
   const bare = async (): Promise<number> => gbps(await echoBytes(socket, new Uint8Array(arr.buffer)));
@@ -158,21 +180,31 @@ async function roundTripPinned(pid: number, echoChild: RawChild): Promise<Measur
 async function channelRoundTrip(a: number, b: number): Promise<Measurement> {
   const rc = new RemoteChannel<number>(() => new Channel(1), b);
   const ours = (): Promise<number> =>
-    remotecallFetch(async (ch: RemoteChannel<number>, n: number) => {
-      const start = performance.now();
-      for (let i = 0; i < n; i++) {
-        await ch.put(i);
-        await ch.take();
-      }
-      return ((performance.now() - start) * 1000) / n;
-    }, a, rc, RT_CALLS);
+    remotecallFetch(
+      async (ch: RemoteChannel<number>, n: number) => {
+        const start = performance.now();
+        for (let i = 0; i < n; i++) {
+          await ch.put(i);
+          await ch.take();
+        }
+        return ((performance.now() - start) * 1000) / n;
+      },
+      a,
+      rc,
+      RT_CALLS,
+    );
   const bare = (): Promise<number> =>
-    remotecallFetch(async (to: number, n: number) => {
-      const nothing = (): number => 1;
-      const start = performance.now();
-      for (let i = 0; i < n; i++) await remotecallFetch(nothing, to);
-      return ((performance.now() - start) * 1000) / n;
-    }, a, b, RT_CALLS);
+    remotecallFetch(
+      async (to: number, n: number) => {
+        const nothing = (): number => 1;
+        const start = performance.now();
+        for (let i = 0; i < n; i++) await remotecallFetch(nothing, to);
+        return ((performance.now() - start) * 1000) / n;
+      },
+      a,
+      b,
+      RT_CALLS,
+    );
   await interleave(2, ours, bare);
   const s = await interleave(quick ? 2 : 9, ours, bare);
   rc.release();
@@ -185,7 +217,12 @@ async function channelThroughput(a: number, b: number): Promise<Measurement> {
   const rc = new RemoteChannel<number>(() => new Channel(Infinity), b);
   const ours = async (): Promise<number> => {
     const start = now();
-    const taken = remotecallFetch((ch: RemoteChannel<number>, k: number) => Promise.all(Array.from({ length: k }, () => ch.take())).then((xs) => xs.length), a, rc, n);
+    const taken = remotecallFetch(
+      (ch: RemoteChannel<number>, k: number) => Promise.all(Array.from({ length: k }, () => ch.take())).then((xs) => xs.length),
+      a,
+      rc,
+      n,
+    );
     await Promise.all(Array.from({ length: n }, (_, i) => rc.put(i)));
     if ((await taken) !== n) throw new Error("items were lost");
     return n / ((now() - start) / 1000);

@@ -41,7 +41,11 @@ const FIELDS = ["roundTripUs", "mapItemsPerSec", "mapItemsPerSecChunk10k", "echo
 export function runPythonPeers(root: string, quick: boolean): Promise<PythonPeers | null | string> {
   const script = join(root, "bench", "python", "peers.py");
   if (!existsSync(script)) return Promise.resolve(`${script} is missing`);
-  const child = spawn("python3", [script, ...(quick ? ["--quick"] : [])], { cwd: root, stdio: ["ignore", "pipe", "inherit"], detached: true });
+  const child = spawn("python3", [script, ...(quick ? ["--quick"] : [])], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    detached: true,
+  });
   const killGroup = (signal: NodeJS.Signals): void => {
     try {
       process.kill(-child.pid!, signal);
@@ -70,7 +74,9 @@ export function runPythonPeers(root: string, quick: boolean): Promise<PythonPeer
       try {
         const parsed = JSON.parse(line) as Record<string, unknown>;
         const missing = FIELDS.filter((f) => typeof parsed[f] !== "number");
-        if (missing.length > 0 || typeof parsed.python !== "string") return resolve(`result lacks ${missing.join(", ") || "python"}: ${line}`);
+        if (missing.length > 0 || typeof parsed.python !== "string") {
+          return resolve(`result lacks ${missing.join(", ") || "python"}: ${line}`);
+        }
         resolve(parsed as unknown as PythonPeers);
       } catch (err) {
         resolve(`unparsable result ${JSON.stringify(line)}: ${(err as Error).message}`);

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import net from "node:net";
 import { pack, unpack } from "msgpackr";
 import { currentRuntime, scriptCommand, sibling } from "./runtimes.ts";

@@ -8,7 +8,21 @@
  */
 
 /** The metrics, in table order. */
-export const METRIC_IDS = ["roundTrip", "roundTripPinned", "echo", "addprocs", "start2", "remotecall", "remotecallFetch", "channelRoundTrip", "channelThroughput", "pmapTiny", "pmapBatch1", "piEfficiency", "workers256"] as const;
+export const METRIC_IDS = [
+  "roundTrip",
+  "roundTripPinned",
+  "echo",
+  "addprocs",
+  "start2",
+  "remotecall",
+  "remotecallFetch",
+  "channelRoundTrip",
+  "channelThroughput",
+  "pmapTiny",
+  "pmapBatch1",
+  "piEfficiency",
+  "workers256",
+] as const;
 
 /** One metric's key. */
 export type MetricId = (typeof METRIC_IDS)[number];

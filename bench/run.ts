@@ -18,8 +18,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPythonPeers } from "./python.ts";
-import { RESULT_PREFIX, METRIC_IDS, METRICS, type MasterResult } from "./results.ts";
-import { RUNTIMES, scriptCommand, type Runtime } from "./runtimes.ts";
+import { type MasterResult, METRIC_IDS, METRICS, RESULT_PREFIX } from "./results.ts";
+import { type Runtime, RUNTIMES, scriptCommand } from "./runtimes.ts";
 import { formatPeersTable, formatTable } from "./table.ts";
 
 const MASTER_TIMEOUT_MS = 120_000;
@@ -100,7 +100,11 @@ const failures = failed.size;
 const tables = [...results.map(formatTable), ...[...failed].map(([runtime, why]) => `${runtime}: FAILED: ${why}`)];
 
 process.stdout.write(`\n${tables.join("\n\n")}\n\n${formatPeersTable(results, python)}\n\n`);
-const missed = results.flatMap((r) => METRIC_IDS.filter((id) => r.metrics[id] === undefined || !METRICS[id].met(r.metrics[id])).map((id) => `${r.runtime}: ${METRICS[id].label}`));
+const missed = results.flatMap((r) =>
+  METRIC_IDS.filter((id) => r.metrics[id] === undefined || !METRICS[id].met(r.metrics[id])).map((id) =>
+    `${r.runtime}: ${METRICS[id].label}`
+  )
+);
 if (failures > 0) process.stdout.write(`${failures} runtime(s) failed to report; their targets are not judged.\n`);
 if (missed.length > 0) process.stdout.write(`Targets missed (${missed.length}):\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);
 else if (results.length > 0) process.stdout.write(`All targets met on ${results.map((r) => r.runtime).join(", ")}.\n`);

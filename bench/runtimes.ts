@@ -49,7 +49,11 @@ export function findBinary(runtime: Runtime): string {
     if (isNativeExecutable(candidate)) return candidate;
   }
   const nodeModules = fileURLToPath(new URL("node_modules", packageRoot()));
-  const packaged = runtime === "bun" ? [join(nodeModules, "bun", "bin", "bun.exe")] : runtime === "deno" ? scoped(join(nodeModules, "@deno"), "deno") : [];
+  const packaged = runtime === "bun"
+    ? [join(nodeModules, "bun", "bin", "bun.exe")]
+    : runtime === "deno"
+    ? scoped(join(nodeModules, "@deno"), "deno")
+    : [];
   for (const candidate of packaged) if (isNativeExecutable(candidate)) return candidate;
   throw new Error(`No ${runtime} executable found on PATH or in ${nodeModules}; install it (npm i -D ${runtime}) or put it on PATH`);
 }

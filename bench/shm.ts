@@ -61,7 +61,10 @@ async function measureHere(): Promise<Row[]> {
     rounds.push([first, now() - t]);
   }
   await rmprocs([w!]);
-  rows.push(["a worker receives a 1 MiB array: first (again)", `${ms(median(rounds.map((r) => r[0])))} (${ms(median(rounds.map((r) => r[1])))})`]);
+  rows.push([
+    "a worker receives a 1 MiB array: first (again)",
+    `${ms(median(rounds.map((r) => r[0])))} (${ms(median(rounds.map((r) => r[1])))})`,
+  ]);
 
   const N = 8 << 20;
   const kernel = (a: Float64Array): number => {
@@ -83,8 +86,14 @@ async function measureHere(): Promise<Row[]> {
       if (round > 0) best[name] = Math.min(best[name] ?? Infinity, now() - t);
     }
   }
-  rows.push(["access 8 M Float64: mapping / SharedArrayBuffer / ArrayBuffer", Object.values(best).map((x) => x.toFixed(1)).join(" / ") + " ms"]);
-  const cells: Record<string, Int32Array> = { mapping: new Int32Array(createSharedMemory(8), 0, 1), SharedArrayBuffer: new Int32Array(new SharedArrayBuffer(8), 0, 1) };
+  rows.push([
+    "access 8 M Float64: mapping / SharedArrayBuffer / ArrayBuffer",
+    Object.values(best).map((x) => x.toFixed(1)).join(" / ") + " ms",
+  ]);
+  const cells: Record<string, Int32Array> = {
+    mapping: new Int32Array(createSharedMemory(8), 0, 1),
+    SharedArrayBuffer: new Int32Array(new SharedArrayBuffer(8), 0, 1),
+  };
   const adds: number[] = [];
   for (const cell of Object.values(cells)) {
     let b = Infinity;
@@ -138,7 +147,10 @@ function bunFfiAlternative(): Row[] {
   ];
 }
 interface BunFfi {
-  dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, (...args: unknown[]) => number> };
+  dlopen(
+    path: string,
+    symbols: Record<string, { args: string[]; returns: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => number> };
   toArrayBuffer(pointer: number, offset: number, length: number): ArrayBuffer;
 }
 

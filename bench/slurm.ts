@@ -34,7 +34,7 @@ import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { SlurmManager } from "../managers/mod.ts";
-import { addprocs, rmprocs, workers, type RuntimeName } from "../src/mod.ts";
+import { addprocs, rmprocs, type RuntimeName, workers } from "../src/mod.ts";
 import { findBinary } from "./runtimes.ts";
 import { median, now } from "./stats.ts";
 
@@ -77,13 +77,23 @@ function ensureCluster(): { cluster: Cluster; startedHere: boolean; note: string
     const json = join(dir, "cluster.json");
     let up = false;
     try {
-      up = existsSync(json) && /is UP/.test(execFileSync("scontrol", ["ping"], { encoding: "utf8", env: { ...process.env, SLURM_CONF: join(dir, "slurm.conf") }, timeout: 10_000 }));
+      up = existsSync(json) &&
+        /is UP/.test(
+          execFileSync("scontrol", ["ping"], {
+            encoding: "utf8",
+            env: { ...process.env, SLURM_CONF: join(dir, "slurm.conf") },
+            timeout: 10_000,
+          }),
+        );
     } catch {
       up = false;
     }
     if (up) {
       file = json;
-      const states = execFileSync("sinfo", ["-h", "-N", "-o", "%N=%T"], { encoding: "utf8", env: { ...process.env, SLURM_CONF: join(dir, "slurm.conf") } }).trim().split("\n").join(" ");
+      const states = execFileSync("sinfo", ["-h", "-N", "-o", "%N=%T"], {
+        encoding: "utf8",
+        env: { ...process.env, SLURM_CONF: join(dir, "slurm.conf") },
+      }).trim().split("\n").join(" ");
       note = `(slurm.sh status said not healthy, but slurmctld answers; using the running cluster as it is. Nodes: ${states})`;
     } else {
       file = last(execFileSync("bash", [script, "start"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
@@ -129,8 +139,12 @@ async function waitRunning(id: string, pollMs: number, timeoutMs = 60_000): Prom
   for (;;) {
     const state = await jobField(id, "JobState");
     if (state === "RUNNING") return;
-    if (!["PENDING", "CONFIGURING"].includes(state)) throw new Error(`job ${id} is ${state}, not RUNNING (reason: ${await jobField(id, "Reason")})`);
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${state} after ${timeoutMs / 1000} s (reason: ${await jobField(id, "Reason")})`);
+    if (!["PENDING", "CONFIGURING"].includes(state)) {
+      throw new Error(`job ${id} is ${state}, not RUNNING (reason: ${await jobField(id, "Reason")})`);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`job ${id} still ${state} after ${timeoutMs / 1000} s (reason: ${await jobField(id, "Reason")})`);
+    }
     await sleep(pollMs);
   }
 }
@@ -263,7 +277,14 @@ try {
     for (let i = 0; i < endToEndRounds; i++) {
       await rotate(i, [
         async () => {
-          const manager = new SlurmManager({ nodes, ntasks: n, partition: "debug", time: "00:05:00", jobName: "bench-slurm-ours", output: "/dev/null" });
+          const manager = new SlurmManager({
+            nodes,
+            ntasks: n,
+            partition: "debug",
+            time: "00:05:00",
+            jobName: "bench-slurm-ours",
+            output: "/dev/null",
+          });
           const t0 = now();
           try {
             await addprocs(manager, { runtime });
@@ -279,7 +300,17 @@ try {
         },
         async () => {
           const t0 = now();
-          const id = await submit(["-p", "debug", `--nodes=${nodes}`, `--ntasks=${n}`, "--time=00:05:00", "-J", "bench-slurm-ref", "--wrap", "sleep 300"]);
+          const id = await submit([
+            "-p",
+            "debug",
+            `--nodes=${nodes}`,
+            `--ntasks=${n}`,
+            "--time=00:05:00",
+            "-J",
+            "bench-slurm-ref",
+            "--wrap",
+            "sleep 300",
+          ]);
           await waitRunning(id, 20);
           await run("srun", [`--jobid=${id}`, "-n", String(n), "true"], { env, timeout: 120_000 });
           c.bare.push(now() - t0);
@@ -299,7 +330,11 @@ try {
       `${((now() - started) / 1000).toFixed(0)} s, load ${loadBefore} -> ${load()}`,
   );
   if (note) console.log(note);
-  console.log(`\nIn an allocation: holding job ${hold} (sbatch -p debug -N3 -n 32, on ${holdNodes}; RUNNING ${ms(holdWait)} ms after sbatch); addprocs(new SlurmManager({ jobId, ntasks })) until every worker is connected:`);
+  console.log(
+    `\nIn an allocation: holding job ${hold} (sbatch -p debug -N3 -n 32, on ${holdNodes}; RUNNING ${
+      ms(holdWait)
+    } ms after sbatch); addprocs(new SlurmManager({ jobId, ntasks })) until every worker is connected:`,
+  );
   console.log(
     layout(
       ["tasks", "ours ms", "srun true ms", "ratio", `${rt} ms`, "ratio to that", "ours min-max", "step gone max ms"],
@@ -309,8 +344,14 @@ try {
       }),
     ),
   );
-  console.log(`  (${rt}: srun --jobid -n N ${runtime} ${runtimeStart.slice(1).join(" ")}, ${runtime} being ${bin}; step gone: the untimed wait after a measurement until squeue shows no step of the job)`);
-  console.log(`\nEnd to end, median of ${endToEndRounds}: addprocs(new SlurmManager({ nodes, ntasks, partition: "debug", time })) = sbatch + queue + start, against sbatch + poll scontrol until RUNNING + srun --jobid -n N true:`);
+  console.log(
+    `  (${rt}: srun --jobid -n N ${runtime} ${
+      runtimeStart.slice(1).join(" ")
+    }, ${runtime} being ${bin}; step gone: the untimed wait after a measurement until squeue shows no step of the job)`,
+  );
+  console.log(
+    `\nEnd to end, median of ${endToEndRounds}: addprocs(new SlurmManager({ nodes, ntasks, partition: "debug", time })) = sbatch + queue + start, against sbatch + poll scontrol until RUNNING + srun --jobid -n N true:`,
+  );
   console.log(
     layout(
       ["tasks", "nodes", "ours ms", "sbatch+wait+srun true ms", "ratio", "ours min-max", "bare min-max"],

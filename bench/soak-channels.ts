@@ -25,7 +25,7 @@
  * ```
  * @module
  */
-import { capture, Channel, RemoteChannel, remotecallFetch, workers } from "../src/mod.ts";
+import { capture, Channel, remotecallFetch, RemoteChannel, workers } from "../src/mod.ts";
 import { isDeath, type Ledger } from "./soak-ledger.ts";
 
 const ITEMS_PER_ROUND = 64;
@@ -136,7 +136,15 @@ export async function channelRound(ledger: Ledger, fresh: boolean): Promise<void
 }
 
 /** The books of one generation (see the module comment). */
-function settle(ledger: Ledger, ids: number[], acked: number[], taken: number[], leftovers: number[], ownerDied: boolean, deadConsumers: number[]): void {
+function settle(
+  ledger: Ledger,
+  ids: number[],
+  acked: number[],
+  taken: number[],
+  leftovers: number[],
+  ownerDied: boolean,
+  deadConsumers: number[],
+): void {
   const seen = new Map<number, number>();
   for (const x of taken) seen.set(x, (seen.get(x) ?? 0) + 1);
   const left = new Set(leftovers);
@@ -157,7 +165,10 @@ function settle(ledger: Ledger, ids: number[], acked: number[], taken: number[],
   // Each dead consumer may have died holding one item it had not reported yet.
   const explained = Math.min(missing, deadConsumers.length);
   if (explained > 0) ledger.note("held by a consumer that died, resubmitted", explained);
-  ledger.vanished(missing - explained, `acknowledged into a live owner, not taken, not left over (${deadConsumers.length} consumer(s) died)`);
+  ledger.vanished(
+    missing - explained,
+    `acknowledged into a live owner, not taken, not left over (${deadConsumers.length} consumer(s) died)`,
+  );
 }
 
 function closedError(err: unknown): boolean {

@@ -16,7 +16,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { addprocs, rmprocs, workers, type RuntimeName } from "../src/mod.ts";
+import { addprocs, rmprocs, type RuntimeName, workers } from "../src/mod.ts";
 import { peers } from "../src/cluster/peers.ts";
 
 /** How long the master may take to see a killed worker go. */
@@ -157,7 +157,10 @@ export class SoakCluster {
       return;
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const noticed = await Promise.race([peer.gone.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), NOTICE_MS)))]);
+    const noticed = await Promise.race([
+      peer.gone.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), NOTICE_MS))),
+    ]);
     clearTimeout(timer);
     if (!noticed) {
       this.figures.unnoticed++;

@@ -85,7 +85,9 @@ export async function snapshot(): Promise<Figures> {
   const memory = process.memoryUsage();
   const own = localReferenceCounts();
   const pids = workers();
-  const theirs = await Promise.all(pids.map((p) => remotecallFetch(() => localReferenceCounts(), p).catch(() => ({ futures: 0, channels: 0 }))));
+  const theirs = await Promise.all(
+    pids.map((p) => remotecallFetch(() => localReferenceCounts(), p).catch(() => ({ futures: 0, channels: 0 }))),
+  );
   return {
     handles: currentRuntime() === "bun" ? null : info.length,
     handleTypes,
@@ -113,7 +115,9 @@ export function checkBounds(start: Figures, end: Figures): string[] {
   check("ownedRefs", start.ownedRefs, end.ownedRefs);
   check("heldRefs", start.heldRefs, end.heldRefs);
   check("workerRefs", start.workerRefs, end.workerRefs);
-  if (end.workers !== start.workers) out.push(`the run ended with ${end.workers} workers, not ${start.workers}: handle figures are not comparable`);
+  if (end.workers !== start.workers) {
+    out.push(`the run ended with ${end.workers} workers, not ${start.workers}: handle figures are not comparable`);
+  }
   return out;
 }
 

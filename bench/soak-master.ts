@@ -63,7 +63,13 @@ const status = setInterval(() => {
     const s = l.summary();
     return `${l.name} ${s.done}/${s.submitted}${l.pending.length > 0 ? ` (${l.pending.length} pending)` : ""}`;
   });
-  process.stderr.write(`soak ${runtime} +${((Date.now() - t0) / 1000).toFixed(0)}s ${phase}: ${counts.join(", ")}; kills ${cluster.figures.kills}, replacements ${cluster.figures.replacements}; rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
+  process.stderr.write(
+    `soak ${runtime} +${((Date.now() - t0) / 1000).toFixed(0)}s ${phase}: ${
+      counts.join(", ")
+    }; kills ${cluster.figures.kills}, replacements ${cluster.figures.replacements}; rss ${
+      (process.memoryUsage().rss / 2 ** 20).toFixed(0)
+    } MiB, heap ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MiB\n`,
+  );
 }, 5000);
 status.unref?.();
 await cluster.start();
@@ -87,7 +93,9 @@ async function lane(ledger: Ledger, round: Round): Promise<void> {
   while (Date.now() < deadline) await run(true);
   while (ledger.pending.length > 0 && Date.now() < drainEnd) await run(false);
 }
-const byWorkload = workloads.map(([ledger, round, lanes]) => Promise.all(Array.from({ length: lanes }, () => lane(ledger, round))).then(() => finished.add(ledger.name)));
+const byWorkload = workloads.map(([ledger, round, lanes]) =>
+  Promise.all(Array.from({ length: lanes }, () => lane(ledger, round))).then(() => finished.add(ledger.name))
+);
 await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())));
 phase = "stopping the killer";
 await killer.stop();

@@ -47,7 +47,9 @@ export interface SoakRun extends SoakResult {
 }
 
 /** Sums over the workloads. */
-export function totals(run: SoakResult): { done: number; lost: number; duplicates: number; resubmitted: number; wrong: number; unexpected: number } {
+export function totals(
+  run: SoakResult,
+): { done: number; lost: number; duplicates: number; resubmitted: number; wrong: number; unexpected: number } {
   const t = { done: 0, lost: 0, duplicates: 0, resubmitted: 0, wrong: 0, unexpected: 0 };
   for (const s of Object.values(run.streams)) {
     t.done += s.done;

@@ -20,7 +20,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { findBinary, type Runtime } from "./runtimes.ts";
-import { failures, RESULT_PREFIX, totals, type SoakResult, type SoakRun } from "./soak-result.ts";
+import { failures, RESULT_PREFIX, type SoakResult, type SoakRun, totals } from "./soak-result.ts";
 
 const CHOICES = ["node", "bun", "deno", "mixed"] as const;
 type Choice = (typeof CHOICES)[number];
@@ -47,7 +47,9 @@ function usage(message: string): never {
 const minutes = Number(arg("minutes") ?? "1");
 if (!(minutes > 0)) usage(`--minutes must be a positive number, got ${arg("minutes")}`);
 const chosen = arg("runtime");
-if (chosen !== undefined && !(CHOICES as readonly string[]).includes(chosen)) usage(`--runtime must be one of ${CHOICES.join(", ")}, got ${chosen}`);
+if (chosen !== undefined && !(CHOICES as readonly string[]).includes(chosen)) {
+  usage(`--runtime must be one of ${CHOICES.join(", ")}, got ${chosen}`);
+}
 const workers = arg("workers") ?? "4";
 const root = fileURLToPath(new URL(import.meta.url.includes("/dist/bench/") ? "../../" : "../", import.meta.url));
 // Always the compiled master, as bench/run.ts does: every runtime runs the same code.
@@ -131,7 +133,11 @@ async function runOne(choice: Choice): Promise<SoakRun | string> {
   clearTimeout(exitTimer);
   const orphansAfterExit = await orphansOf(marker);
   const line = out.split("\n").find((l) => l.startsWith(RESULT_PREFIX));
-  if (line === undefined) return `the ${choice} master ended (${status}) without a result${orphansAfterExit.length > 0 ? `; orphans ${orphansAfterExit.join(", ")}` : ""}`;
+  if (line === undefined) {
+    return `the ${choice} master ended (${status}) without a result${
+      orphansAfterExit.length > 0 ? `; orphans ${orphansAfterExit.join(", ")}` : ""
+    }`;
+  }
   const result = JSON.parse(line.slice(RESULT_PREFIX.length)) as SoakResult;
   return { ...result, orphansAfterExit, exitMs: killedAfterResult || resultAt === null ? null : exitedAt - resultAt };
 }
@@ -147,17 +153,29 @@ function formatRun(run: SoakRun): string {
   const lines = [
     `soak ${run.runtime} (${run.masterRuntime} master, ${run.workers} workers, ${run.seconds} s): ${failed.length === 0 ? "PASS" : "FAIL"}`,
     `  items done ${t.done}, lost ${t.lost}, counted twice ${t.duplicates}, resubmitted after a death ${t.resubmitted}`,
-    `  ${"workload".padEnd(18)}${pad("done", 8)}${pad("lost", 6)}${pad("dup", 5)}${pad("resub", 7)}${pad("wrong", 7)}${pad("unexp", 7)}  notes`,
+    `  ${"workload".padEnd(18)}${pad("done", 8)}${pad("lost", 6)}${pad("dup", 5)}${pad("resub", 7)}${pad("wrong", 7)}${
+      pad("unexp", 7)
+    }  notes`,
   ];
   for (const [name, s] of Object.entries(run.streams)) {
     const notes = Object.entries(s.notes).map(([k, v]) => `${k} ${v}`).join(", ");
-    lines.push(`  ${name.padEnd(18)}${pad(s.done, 8)}${pad(s.lost + s.vanished, 6)}${pad(s.duplicates, 5)}${pad(s.resubmitted, 7)}${pad(s.wrong, 7)}${pad(s.unexpected, 7)}  ${notes}`);
+    lines.push(
+      `  ${name.padEnd(18)}${pad(s.done, 8)}${pad(s.lost + s.vanished, 6)}${pad(s.duplicates, 5)}${pad(s.resubmitted, 7)}${
+        pad(s.wrong, 7)
+      }${pad(s.unexpected, 7)}  ${notes}`,
+    );
     for (const e of s.errors) lines.push(`      ${e}`);
   }
   const k = run.killer;
-  lines.push(`  kills ${k.kills} (not noticed in time ${k.unnoticed}), replacements ${k.replacements} (failed addprocs ${k.replaceFailures}), exits without a kill ${k.unexpectedExits}`);
+  lines.push(
+    `  kills ${k.kills} (not noticed in time ${k.unnoticed}), replacements ${k.replacements} (failed addprocs ${k.replaceFailures}), exits without a kill ${k.unexpectedExits}`,
+  );
   for (const e of k.errors) lines.push(`      ${e}`);
-  lines.push(`  orphans ${run.orphans.length + run.orphansAfterExit.length} (after rmprocs ${run.orphans.length}, ${ORPHAN_GRACE_MS / 1000} s after the master exited ${run.orphansAfterExit.length})`);
+  lines.push(
+    `  orphans ${run.orphans.length + run.orphansAfterExit.length} (after rmprocs ${run.orphans.length}, ${
+      ORPHAN_GRACE_MS / 1000
+    } s after the master exited ${run.orphansAfterExit.length})`,
+  );
   lines.push(`  master figures      start      end   bound (end - start <=)`);
   const row = (label: string, a: number | null, b: number | null, bound: number): void => {
     lines.push(`  ${label.padEnd(16)}${pad(a ?? "n/a", 9)}${pad(b ?? "n/a", 9)}   +${bound}`);
@@ -169,7 +187,13 @@ function formatRun(run: SoakRun): string {
   row("refs owned", run.start.ownedRefs, run.end.ownedRefs, run.bounds.ownedRefs);
   row("refs held", run.start.heldRefs, run.end.heldRefs, run.bounds.heldRefs);
   row("workers' refs", run.start.workerRefs, run.end.workerRefs, run.bounds.workerRefs);
-  lines.push(`  hung workloads: ${run.hung.length === 0 ? "none" : run.hung.join(", ")}; unhandled rejections: ${run.unhandledRejections.length}; master exited ${run.exitMs === null ? "NOT by itself" : `by itself ${(run.exitMs / 1000).toFixed(1)} s after its result`}`);
+  lines.push(
+    `  hung workloads: ${
+      run.hung.length === 0 ? "none" : run.hung.join(", ")
+    }; unhandled rejections: ${run.unhandledRejections.length}; master exited ${
+      run.exitMs === null ? "NOT by itself" : `by itself ${(run.exitMs / 1000).toFixed(1)} s after its result`
+    }`,
+  );
   for (const u of run.unhandledRejections.slice(0, 5)) lines.push(`      ${u}`);
   if (failed.length > 0) lines.push(...failed.map((f) => `  FAIL: ${f}`));
   return lines.join("\n");
@@ -191,5 +215,7 @@ for (const choice of choices) {
 }
 if (process.argv.includes("--json")) process.stdout.write(`${JSON.stringify(runs)}\n`);
 const failedRuns = runs.filter((r) => failures(r).length > 0).length + broken;
-process.stdout.write(failedRuns === 0 ? `soak: all ${choices.length} run(s) passed\n` : `soak: ${failedRuns} of ${choices.length} run(s) FAILED\n`);
+process.stdout.write(
+  failedRuns === 0 ? `soak: all ${choices.length} run(s) passed\n` : `soak: ${failedRuns} of ${choices.length} run(s) FAILED\n`,
+);
 process.exitCode = failedRuns === 0 ? 0 : 1;

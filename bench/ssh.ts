@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { addprocs, rmprocs, workers, type Machine, type RuntimeName } from "../src/mod.ts";
+import { addprocs, type Machine, rmprocs, type RuntimeName, workers } from "../src/mod.ts";
 import { median, now } from "./stats.ts";
 
 const run = promisify(execFile);
@@ -70,7 +70,12 @@ try {
   const cases: Array<{ n: number; perHost: Machine[]; perWorker: Machine[]; bare: string[] }> = [
     { n: 1, perHost: [h1], perWorker: [h1], bare: [h1] },
     { n: 4, perHost: [[h1, 2], [h2, 2]], perWorker: [h1, h1, h2, h2], bare: [h1, h2] },
-    { n: 16, perHost: [[h0, 6], [h1, 5], [h2, 5]], perWorker: [...Array(6).fill(h0), ...Array(5).fill(h1), ...Array(5).fill(h2)] as string[], bare: [h0, h1, h2] },
+    {
+      n: 16,
+      perHost: [[h0, 6], [h1, 5], [h2, 5]],
+      perWorker: [...Array(6).fill(h0), ...Array(5).fill(h1), ...Array(5).fill(h2)] as string[],
+      bare: [h0, h1, h2],
+    },
   ];
   await addAndRemove([h1], config, 10); // warm caches (module files, sshd) before measuring
   const lines: string[] = [];
@@ -84,7 +89,9 @@ try {
     }
     const [ph, pw, b, be] = [median(samples.perHost), median(samples.perWorker), median(samples.bare), median(samples.bareEach)];
     lines.push(
-      `${String(c.n).padStart(3)} workers on ${c.bare.length} host(s) | session per host ${ph.toFixed(0).padStart(5)} ms = ${(ph / b).toFixed(2)}x bare ssh to those hosts (${b.toFixed(0)} ms)` +
+      `${String(c.n).padStart(3)} workers on ${c.bare.length} host(s) | session per host ${ph.toFixed(0).padStart(5)} ms = ${
+        (ph / b).toFixed(2)
+      }x bare ssh to those hosts (${b.toFixed(0)} ms)` +
         ` | ssh per worker ${pw.toFixed(0).padStart(5)} ms = ${(pw / be).toFixed(2)}x ${c.n} bare ssh in parallel (${be.toFixed(0)} ms)`,
     );
   }

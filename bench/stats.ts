@@ -27,7 +27,11 @@ export function median(xs: readonly number[]): number {
 }
 
 /** Runs `a` and `b` alternately `rounds` times (which goes first alternates too) and collects their samples. */
-export async function interleave(rounds: number, a: () => Promise<number>, b: () => Promise<number>): Promise<{ a: number[]; b: number[] }> {
+export async function interleave(
+  rounds: number,
+  a: () => Promise<number>,
+  b: () => Promise<number>,
+): Promise<{ a: number[]; b: number[] }> {
   const out = { a: [] as number[], b: [] as number[] };
   for (let i = 0; i < rounds; i++) {
     if (i % 2 === 0) {

@@ -10,7 +10,7 @@
  * @module
  */
 import type { PythonPeers } from "./python.ts";
-import { METRIC_IDS, METRICS, type MasterResult, type Measurement } from "./results.ts";
+import { type MasterResult, type Measurement, METRIC_IDS, METRICS } from "./results.ts";
 
 const HEADER = ["metric", "ours", "raw limit", "ratio", "target", "met"];
 
@@ -33,9 +33,18 @@ export function formatTable(result: MasterResult): string {
       rows.push([def.label, "failed", "-", "-", def.target, `no (${(result.errors[id] ?? "not measured").split("\n")[0]})`]);
       continue;
     }
-    rows.push([def.label, formatValue(m.ours, def.unit), formatValue(m.raw, def.unit), def.ratioText(def.ratio(m)), def.target, def.target === "-" ? "-" : def.met(m) ? "yes" : "NO"]);
+    rows.push([
+      def.label,
+      formatValue(m.ours, def.unit),
+      formatValue(m.raw, def.unit),
+      def.ratioText(def.ratio(m)),
+      def.target,
+      def.target === "-" ? "-" : def.met(m) ? "yes" : "NO",
+    ]);
   }
-  const title = `${result.runtime} ${result.version} (master and workers on ${result.runtime}; ${(result.totalMs / 1000).toFixed(1)} s; load ${result.load.map((l) => l.toFixed(2)).join(" -> ")})`;
+  const title = `${result.runtime} ${result.version} (master and workers on ${result.runtime}; ${
+    (result.totalMs / 1000).toFixed(1)
+  } s; load ${result.load.map((l) => l.toFixed(2)).join(" -> ")})`;
   return [title, ...layout(HEADER, rows)].join("\n");
 }
 
@@ -66,16 +75,32 @@ export function formatPeersTable(results: readonly MasterResult[], python: Pytho
     return (r.errors as Record<string, string | undefined>)[id] !== undefined ? "failed" : missing;
   };
   const rows: Array<[string, string, (r: MasterResult) => string]> = [
-    ["round trip, one trivial call", py ? formatValue(py.roundTripUs, "µs") : pyMissing, (r) => ours(r, "roundTrip", (m) => formatValue(m.ours, "µs"), "not measured")],
+    [
+      "round trip, one trivial call",
+      py ? formatValue(py.roundTripUs, "µs") : pyMissing,
+      (r) => ours(r, "roundTrip", (m) => formatValue(m.ours, "µs"), "not measured"),
+    ],
     [
       "tiny-item map (1e6 items, 2 workers)",
       py ? `${perSecond(py.mapItemsPerSec)} (chunksize 10k: ${perSecond(py.mapItemsPerSecChunk10k)})` : pyMissing,
       (r) => ours(r, "pmapTiny", (m) => perSecond(m.ours), "n/a (pmap in progress)"),
     ],
-    ["128 MiB echo", py ? formatValue(py.echoGBps, "GB/s") : pyMissing, (r) => ours(r, "echo", (m) => formatValue(m.ours, "GB/s"), "not measured")],
-    ["2-worker start, until both answer", py ? `${py.start2Ms.toFixed(0)} ms (fork; spawn ${py.start2SpawnMs.toFixed(0)} ms)` : pyMissing, (r) => ours(r, "start2", (m) => formatValue(m.ours, "ms"), "not measured")],
+    [
+      "128 MiB echo",
+      py ? formatValue(py.echoGBps, "GB/s") : pyMissing,
+      (r) => ours(r, "echo", (m) => formatValue(m.ours, "GB/s"), "not measured"),
+    ],
+    [
+      "2-worker start, until both answer",
+      py ? `${py.start2Ms.toFixed(0)} ms (fork; spawn ${py.start2SpawnMs.toFixed(0)} ms)` : pyMissing,
+      (r) => ours(r, "start2", (m) => formatValue(m.ours, "ms"), "not measured"),
+    ],
   ];
-  const header = ["", py ? `Python ${py.python} multiprocessing` : "Python multiprocessing", ...results.map((r) => `ours, ${r.runtime} ${r.version}`)];
+  const header = [
+    "",
+    py ? `Python ${py.python} multiprocessing` : "Python multiprocessing",
+    ...results.map((r) => `ours, ${r.runtime} ${r.version}`),
+  ];
   const body = rows.map(([label, pyCell, cell]) => [label, pyCell, ...results.map(cell)]);
   const notes: string[] = [];
   if (python === null) notes.push("Python was not found (no python3 on PATH), so there are no Python figures.");

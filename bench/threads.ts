@@ -34,7 +34,7 @@
 import { cpus, loadavg } from "node:os";
 import { Worker } from "node:worker_threads";
 import { addprocs, capture, distributed, everywhere, range, rmprocs, SharedArray, threads, workers } from "../src/mod.ts";
-import { encodeCall, resolveCallable, type CallBody } from "../src/code/invoke.ts";
+import { type CallBody, encodeCall, resolveCallable } from "../src/code/invoke.ts";
 import { decode, encode } from "../src/protocol/codec.ts";
 import { mapBatch } from "../src/parallel/map-batch.ts";
 import { currentRuntime, runtimeVersion, sibling } from "./runtimes.ts";
@@ -193,7 +193,9 @@ interface PiscinaPool {
   run(task: unknown): Promise<unknown>;
   destroy(): Promise<void>;
 }
-type PiscinaCtor = new (options: { filename: string; minThreads: number; maxThreads: number; concurrentTasksPerWorker?: number }) => PiscinaPool;
+type PiscinaCtor = new (
+  options: { filename: string; minThreads: number; maxThreads: number; concurrentTasksPerWorker?: number },
+) => PiscinaPool;
 
 let Piscina: PiscinaCtor | string;
 let piscinaVersion = "";
@@ -285,8 +287,18 @@ try {
         ["raw: 2 bare Workers, first answer", fmt(rawOne, "ms"), "1.00x", ""],
         ["raw: 2 bare Workers, both answered", fmt(rawAll, "ms"), "1.00x", ""],
         [`piscina ${piscinaVersion}: new Piscina({ min/maxThreads: 2 }) + first run`, fmt(pStart, "ms"), ratio(pStart, rawOne), "1.00x"],
-        ["ours: first threads.map(f, [1]) (one thread answers)", fmt(med(startup, "map"), "ms"), ratio(med(startup, "map"), rawOne), ratio(med(startup, "map"), pStart)],
-        ["ours: first threads.parallelFor(range(0, 2), f) (both answer)", fmt(med(startup, "parallelFor"), "ms"), ratio(med(startup, "parallelFor"), rawAll), ratio(med(startup, "parallelFor"), pStart)],
+        [
+          "ours: first threads.map(f, [1]) (one thread answers)",
+          fmt(med(startup, "map"), "ms"),
+          ratio(med(startup, "map"), rawOne),
+          ratio(med(startup, "map"), pStart),
+        ],
+        [
+          "ours: first threads.parallelFor(range(0, 2), f) (both answer)",
+          fmt(med(startup, "parallelFor"), "ms"),
+          ratio(med(startup, "parallelFor"), rawAll),
+          ratio(med(startup, "parallelFor"), pStart),
+        ],
       ],
     ),
   );
@@ -318,7 +330,9 @@ try {
     const v = await got;
     if (v[0] !== want) throw new Error(`expected ${want}, got ${String(v[0])}`);
   };
-  if ((await threads.map(inc, [1]))[0] !== 2 || (await threads.map(lambda, [1]))[0] !== 2) throw new Error("threads.map gave a wrong answer");
+  if ((await threads.map(inc, [1]))[0] !== 2 || (await threads.map(lambda, [1]))[0] !== 2) {
+    throw new Error("threads.map gave a wrong answer");
+  }
   const smallBuffer = packBufferBytes();
 
   /** µs per call over LATENCY_CALLS sequential calls of `one`. */
@@ -358,8 +372,14 @@ try {
   const perItem = await rotate([
     ...perItemWays(TASKS, ""),
     { label: "item-pingpong", run: async () => ((await rawPingPong(raws, TASKS)) * 1000) / TASKS },
-    { label: "item-raw-shape", run: async () => ((await rawPipelined(raws, TASKS, (id) => ({ id, body: request, share: [] }))) * 1000) / TASKS },
-    { label: "item-raw-shape-copy", run: async () => ((await rawPipelined(raws, TASKS, (id) => ({ id, body: requestCopy, share: [] }))) * 1000) / TASKS },
+    {
+      label: "item-raw-shape",
+      run: async () => ((await rawPipelined(raws, TASKS, (id) => ({ id, body: request, share: [] }))) * 1000) / TASKS,
+    },
+    {
+      label: "item-raw-shape-copy",
+      run: async () => ((await rawPipelined(raws, TASKS, (id) => ({ id, body: requestCopy, share: [] }))) * 1000) / TASKS,
+    },
   ]);
   process.stderr.write(`bench: per-item done (${((now() - started) / 1000).toFixed(0)} s)\n`);
 
@@ -426,7 +446,10 @@ try {
   const AFTER = Math.max(1, Math.floor(TASKS / 10));
   const after = await rotate([
     ...perItemWays(AFTER, "-after"),
-    { label: "item-raw-shape-after", run: async () => ((await rawPipelined(raws, AFTER, (id) => ({ id, body: grownRequest, share: [] }))) * 1000) / AFTER },
+    {
+      label: "item-raw-shape-after",
+      run: async () => ((await rawPipelined(raws, AFTER, (id) => ({ id, body: grownRequest, share: [] }))) * 1000) / AFTER,
+    },
     ...latencyWays("-after").filter((w) => w.label !== "lat-for-after"),
   ]);
   process.stderr.write(`bench: after a large message done (${((now() - started) / 1000).toFixed(0)} s)\n`);
@@ -434,7 +457,10 @@ try {
   const latRows = (s: Samples, suffix: string, note: string): string[][] => {
     const raw = med(s, `lat-raw${suffix}`);
     const p = med(s, `lat-piscina${suffix}`);
-    const r = (label: string, key: string): string[] => [label + note, fmt(med(s, key + suffix), "µs"), ratio(med(s, key + suffix), raw), ratio(med(s, key + suffix), p)];
+    const r = (
+      label: string,
+      key: string,
+    ): string[] => [label + note, fmt(med(s, key + suffix), "µs"), ratio(med(s, key + suffix), raw), ratio(med(s, key + suffix), p)];
     return [
       r("raw: postMessage ping-pong, 1 thread", "lat-raw"),
       r(`piscina: await run(x)`, "lat-piscina"),
@@ -454,15 +480,18 @@ try {
   const itemRows = (s: Samples, suffix: string, n: number, note: string): string[][] => {
     const raw = med(s, `item-raw${suffix}`);
     const p = med(s, `item-piscina${suffix}`);
-    const r = (label: string, key: string): string[] => [label + note, fmt(med(s, key), "µs"), ratio(med(s, key), raw), ratio(med(s, key), p)];
+    const r = (
+      label: string,
+      key: string,
+    ): string[] => [label + note, fmt(med(s, key), "µs"), ratio(med(s, key), raw), ratio(med(s, key), p)];
     return [
       r(`raw: ${n} postMessage(x) at once, 2 threads`, `item-raw${suffix}`),
       ...(suffix === ""
         ? [
-            r("raw: postMessage(x), one in flight per thread", "item-pingpong"),
-            r(`raw: our request shape, body a ${request.byteLength} B view of a ${smallBuffer} B buffer`, "item-raw-shape"),
-            r(`raw: our request shape, body copied (${requestCopy.byteLength} B buffer)`, "item-raw-shape-copy"),
-          ]
+          r("raw: postMessage(x), one in flight per thread", "item-pingpong"),
+          r(`raw: our request shape, body a ${request.byteLength} B view of a ${smallBuffer} B buffer`, "item-raw-shape"),
+          r(`raw: our request shape, body copied (${requestCopy.byteLength} B buffer)`, "item-raw-shape-copy"),
+        ]
         : [r(`raw: our request shape, body a ${grownRequest.byteLength} B view of a ${grownBuffer} B buffer`, "item-raw-shape-after")]),
       r(`piscina: ${n} run(x) at once`, `item-piscina${suffix}`),
       r(`piscina: the same, concurrentTasksPerWorker: ${PISCINA_DEEP}`, `item-piscina-deep${suffix}`),
@@ -479,8 +508,18 @@ try {
         ...itemRows(perItem, "", TASKS, ""),
         ...itemRows(after, "-after", AFTER, " (after a large message)"),
         [`raw: 2 messages of ${TASKS >> 1} numbers (Float64Array)`, fmt(allRaw, "µs"), "1.00x", ""],
-        [`ours: one threads.map(inc, ${TASKS} items)`, fmt(med(oneCall, "all-map-inc"), "µs"), ratio(med(oneCall, "all-map-inc"), allRaw), ""],
-        [`ours: one threads.map(x => x + 1, ${TASKS} items)`, fmt(med(oneCall, "all-map-src"), "µs"), ratio(med(oneCall, "all-map-src"), allRaw), ""],
+        [
+          `ours: one threads.map(inc, ${TASKS} items)`,
+          fmt(med(oneCall, "all-map-inc"), "µs"),
+          ratio(med(oneCall, "all-map-inc"), allRaw),
+          "",
+        ],
+        [
+          `ours: one threads.map(x => x + 1, ${TASKS} items)`,
+          fmt(med(oneCall, "all-map-src"), "µs"),
+          ratio(med(oneCall, "all-map-src"), allRaw),
+          "",
+        ],
       ],
     ),
   );
@@ -489,7 +528,8 @@ try {
       `Our per-task steps, timed on this thread (median of ${rounds} x ${STEP_CALLS} calls; a 1-item threads.map call)`,
       ["", "inc (by reference)", "x => x + 1 (source)"],
       stepRows,
-    ) + `\nmsgpackr's buffer on this thread: ${smallBuffer} B at first, ${grownBuffer} B after one threads.map of 20 000 items; every request body is a view into it, and postMessage clones the whole buffer.`,
+    ) +
+      `\nmsgpackr's buffer on this thread: ${smallBuffer} B at first, ${grownBuffer} B after one threads.map of 20 000 items; every request body is a view into it, and postMessage clones the whole buffer.`,
   );
 
   raws.forEach((r) => void r.worker.terminate());
@@ -533,7 +573,15 @@ try {
   const half = Math.ceil(nChunks / 2) * CHUNK;
   const rawWay: Way = {
     label: "raw",
-    run: () => timeIt("raw", async () => ((await Promise.all([ask(raws[0]!, { pi: [0, half, CHUNK] }), ask(raws[1]!, { pi: [half, TERMS, CHUNK] })])) as number[]).reduce((a, b) => a + b, 0)),
+    run: () =>
+      timeIt(
+        "raw",
+        async () =>
+          ((await Promise.all([ask(raws[0]!, { pi: [0, half, CHUNK] }), ask(raws[1]!, { pi: [half, TERMS, CHUNK] })])) as number[]).reduce(
+            (a, b) => a + b,
+            0,
+          ),
+      ),
   };
   const out = new SharedArray(Float64Array, [nChunks]);
   const effRows: string[][] = [];
@@ -554,7 +602,11 @@ try {
         key === "processes" || !cores.has(key) ? "-" : median(cores.get(key)!).toFixed(2),
       ];
     };
-    effRows.push(row("serial", "serial, this thread"), row("raw", "raw: 2 bare Workers, half the chunks each"), ...labels.map(([key, text]) => row(key, text)));
+    effRows.push(
+      row("serial", "serial, this thread"),
+      row("raw", "raw: 2 bare Workers, half the chunks each"),
+      ...labels.map(([key, text]) => row(key, text)),
+    );
     cores.clear();
   };
 
@@ -569,13 +621,16 @@ try {
         label: "parallelFor",
         run: () =>
           timeIt("parallelFor", async () => {
-            await threads.parallelFor(range(0, nChunks), capture({ out, CHUNK }, (k: number) => void (out.data[k] = partialPi(range(k * CHUNK, (k + 1) * CHUNK)))));
+            await threads.parallelFor(
+              range(0, nChunks),
+              capture({ out, CHUNK }, (k: number) => void (out.data[k] = partialPi(range(k * CHUNK, (k + 1) * CHUNK)))),
+            );
             return out.data.reduce((a, b) => a + b, 0);
           }),
       },
     ]),
     [
-      ["reduce", "ours: threads.reduce(range(0, terms, 1e7), body, \"+\")"],
+      ["reduce", 'ours: threads.reduce(range(0, terms, 1e7), body, "+")'],
       ["parallelFor", "ours: threads.parallelFor over chunks + SharedArray"],
     ],
   );
@@ -586,9 +641,15 @@ try {
     const pids = await addprocs(NTHREADS, { manager });
     try {
       await everywhere(taskUrl);
-      addRows(await rotate([serialWay, rawWay, { label: manager, run: () => timeIt(manager, () => distributed(range(0, TERMS, CHUNK), body, "+")) }]), [
-        [manager, `ours: distributed(..., body, "+") on 2 ${manager === "threads" ? "thread" : "process"} workers`],
-      ]);
+      addRows(
+        await rotate([serialWay, rawWay, {
+          label: manager,
+          run: () => timeIt(manager, () => distributed(range(0, TERMS, CHUNK), body, "+")),
+        }]),
+        [
+          [manager, `ours: distributed(..., body, "+") on 2 ${manager === "threads" ? "thread" : "process"} workers`],
+        ],
+      );
     } finally {
       await rmprocs(pids);
     }
@@ -596,7 +657,9 @@ try {
   }
   tables.push(
     layout(
-      `Parallel efficiency: pi series, ${TERMS.toExponential(1)} terms in chunks of 1e7, 2 threads/workers (serial and raw re-measured with each group)`,
+      `Parallel efficiency: pi series, ${
+        TERMS.toExponential(1)
+      } terms in chunks of 1e7, 2 threads/workers (serial and raw re-measured with each group)`,
       ["", "time", "serial", "speedup", "efficiency", "vs raw", "CPU/wall"],
       effRows,
     ) + "\nCPU/wall: CPU time of this process over wall time, i.e. the cores its threads got (the master's only, for worker processes: -).",
@@ -611,7 +674,9 @@ try {
 
 const cpu = cpus()[0]?.model ?? "?";
 process.stdout.write(
-  `\nthreads bench: ${runtime} ${runtimeVersion()}, ${cpus().length} CPUs (${cpu}), pool of ${NTHREADS} threads, piscina ${piscinaVersion || "(not loaded)"}, ` +
+  `\nthreads bench: ${runtime} ${runtimeVersion()}, ${cpus().length} CPUs (${cpu}), pool of ${NTHREADS} threads, piscina ${
+    piscinaVersion || "(not loaded)"
+  }, ` +
     `median of ${rounds} rounds, ${((now() - started) / 1000).toFixed(0)} s, load ${load0.toFixed(2)} -> ${loadavg()[0]!.toFixed(2)}\n` +
     (typeof Piscina === "string" ? `piscina: ${Piscina}\n` : "") +
     `\n${tables.join("\n\n")}\n`,

@@ -14,7 +14,19 @@
  * ```
  * @module
  */
-import { describeExit, onExit, spawnProcess, terminate, workerCommand, workerEnv, type ChildHandle, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../src/internal.ts";
+import {
+  type ChildHandle,
+  type ClusterManager,
+  describeExit,
+  type LaunchParams,
+  type ManageOp,
+  onExit,
+  spawnProcess,
+  terminate,
+  workerCommand,
+  type WorkerConfig,
+  workerEnv,
+} from "../src/internal.ts";
 
 export { describeExit };
 
@@ -35,7 +47,6 @@ function installExitHook(): void {
     for (const child of alive) child.kill("SIGKILL");
   });
 }
-
 
 /**
  * Starts workers as local child processes.
@@ -65,7 +76,14 @@ export class LocalManager implements ClusterManager {
     installExitHook();
     const count = this.#count ?? params.count;
     const workerArgs = ["--worker", `--timeout=${params.timeout}`, ...(params.restrict ? [] : ["--bind=0.0.0.0"])];
-    const command = workerCommand({ runtime: params.runtime, exeflags: params.exeflags, entry: params.entry, args: workerArgs, dir: params.dir, ...(params.exename !== undefined ? { exename: params.exename } : {}) });
+    const command = workerCommand({
+      runtime: params.runtime,
+      exeflags: params.exeflags,
+      entry: params.entry,
+      args: workerArgs,
+      dir: params.dir,
+      ...(params.exename !== undefined ? { exename: params.exename } : {}),
+    });
     for (let i = 0; i < count; i++) {
       const child = spawnProcess(command.file, command.args, { cwd: params.dir, env: workerEnv(params.env) });
       child.unref();

@@ -8,12 +8,12 @@
  * ```
  * @module
  */
-export { LocalManager, describeExit, type LocalManagerOptions } from "./local.ts";
+export { describeExit, LocalManager, type LocalManagerOptions } from "./local.ts";
 export { SSHManager, type SSHManagerOptions } from "./ssh.ts";
-export { parseMachine, parseMachines, parseMachineFile, describeMachine, type MachineEntry, type MachineSpec } from "./ssh/machines.ts";
+export { describeMachine, type MachineEntry, type MachineSpec, parseMachine, parseMachineFile, parseMachines } from "./ssh/machines.ts";
 export { SlurmManager, type SlurmManagerOptions } from "./slurm.ts";
 export { ThreadManager, type ThreadManagerOptions } from "./threads.ts";
-export { renderJobScript, sbatchLines, sbatchWord, type JobRequest, type ScriptParts } from "./slurm/script.ts";
-export { submitJob, JobNotRunningError, SlurmCommandError } from "./slurm/job.ts";
+export { type JobRequest, renderJobScript, sbatchLines, sbatchWord, type ScriptParts } from "./slurm/script.ts";
+export { JobNotRunningError, SlurmCommandError, submitJob } from "./slurm/job.ts";
 export { expandHostlist } from "./slurm/hostlist.ts";
 export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig } from "../src/internal.ts";

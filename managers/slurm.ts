@@ -37,23 +37,23 @@
  * @module
  */
 import {
+  type ClusterManager,
   DistributedError,
-  WorkerStartError,
   envAll,
-  loadConfig,
   fromFileUrl,
+  type LaunchParams,
+  loadConfig,
+  type ManageOp,
   onExit,
   readTextFile,
   workerCommand,
-  workerEnv,
-  type ClusterManager,
-  type LaunchParams,
-  type ManageOp,
   type WorkerConfig,
+  workerEnv,
+  WorkerStartError,
 } from "../src/internal.ts";
 import { cancelJob, cancelJobSync, JobNotRunningError, markWorkersStarted, submitJob, waitUntilRunning } from "./slurm/job.ts";
 import { sbatchEnv, withJobDefaults } from "./slurm/sbatch-env.ts";
-import { renderJobScript, sbatchLines, type JobRequest } from "./slurm/script.ts";
+import { type JobRequest, renderJobScript, sbatchLines } from "./slurm/script.ts";
 import { srunArgv, tasksOfAllocation } from "./slurm/srun.ts";
 import { SrunStep, type StepTask } from "./slurm/step.ts";
 
@@ -78,7 +78,25 @@ export interface SlurmManagerOptions extends JobRequest {
 }
 
 /** Options that only mean something for a job being submitted. */
-const SUBMIT_ONLY = ["time", "partition", "account", "qos", "mem", "memPerCpu", "constraint", "gres", "exclusive", "jobName", "output", "sbatchFlags", "template", "prologue", "epilogue", "queueTimeout", "attachTimeout"] as const;
+const SUBMIT_ONLY = [
+  "time",
+  "partition",
+  "account",
+  "qos",
+  "mem",
+  "memPerCpu",
+  "constraint",
+  "gres",
+  "exclusive",
+  "jobName",
+  "output",
+  "sbatchFlags",
+  "template",
+  "prologue",
+  "epilogue",
+  "queueTimeout",
+  "attachTimeout",
+] as const;
 
 interface Job {
   id: string;
@@ -129,9 +147,13 @@ export class SlurmManager implements ClusterManager {
     if (typeof options !== "object" || options === null) throw new TypeError("SlurmManager(options): options must be an object");
     sbatchLines(options); // validates the request now, not after a queue wait
     const { jobId, queueTimeout, attachTimeout, srunFlags, template, prologue, epilogue } = options;
-    if (jobId !== undefined && !/^\d+$/.test(String(jobId))) throw new TypeError(`SlurmManager: option jobId must be a Slurm job id (digits), got ${JSON.stringify(jobId)}`);
+    if (jobId !== undefined && !/^\d+$/.test(String(jobId))) {
+      throw new TypeError(`SlurmManager: option jobId must be a Slurm job id (digits), got ${JSON.stringify(jobId)}`);
+    }
     for (const [name, v] of [["queueTimeout", queueTimeout], ["attachTimeout", attachTimeout]] as const) {
-      if (v !== undefined && !(typeof v === "number" && v > 0)) throw new RangeError(`SlurmManager: option ${name} must be a positive number of seconds, got ${String(v)}`);
+      if (v !== undefined && !(typeof v === "number" && v > 0)) {
+        throw new RangeError(`SlurmManager: option ${name} must be a positive number of seconds, got ${String(v)}`);
+      }
     }
     if (srunFlags !== undefined && !(Array.isArray(srunFlags) && srunFlags.every((f) => typeof f === "string" && f.startsWith("-")))) {
       throw new TypeError('SlurmManager: option srunFlags must be an array of srun options, e.g. ["--cpu-bind=cores"]');
@@ -162,7 +184,9 @@ export class SlurmManager implements ClusterManager {
       const stray = SUBMIT_ONLY.filter((k) => o[k] !== undefined);
       if (stray.length > 0) {
         throw new TypeError(
-          `SlurmManager: running inside Slurm job ${env.SLURM_JOB_ID}, whose allocation is used as it is; ${stray.join(", ")} only apply to a job being submitted. ` +
+          `SlurmManager: running inside Slurm job ${env.SLURM_JOB_ID}, whose allocation is used as it is; ${
+            stray.join(", ")
+          } only apply to a job being submitted. ` +
             "Drop them, or pass submit: true to submit a new job from here.",
         );
       }
@@ -175,12 +199,27 @@ export class SlurmManager implements ClusterManager {
   /** Starts one worker per task in one srun step. */
   launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
     const job = this.#job;
-    if (job === undefined) throw new DistributedError("ERR_MANAGER_NOT_PREPARED", "SlurmManager.launch before prepare: use addprocs(new SlurmManager(...))");
+    if (job === undefined) {
+      throw new DistributedError("ERR_MANAGER_NOT_PREPARED", "SlurmManager.launch before prepare: use addprocs(new SlurmManager(...))");
+    }
     const o = this.#options;
-    const ntasks = o.ntasks ?? (o.nodes !== undefined && o.ntasksPerNode !== undefined ? Number(o.nodes) * o.ntasksPerNode : undefined) ?? job.tasks;
-    if (ntasks === undefined || !(ntasks > 0)) throw new WorkerStartError(`Cannot tell how many tasks Slurm job ${job.id} has; pass ntasks`, { command: "(srun)", host: `slurm job ${job.id}` });
+    const ntasks = o.ntasks ?? (o.nodes !== undefined && o.ntasksPerNode !== undefined ? Number(o.nodes) * o.ntasksPerNode : undefined) ??
+      job.tasks;
+    if (ntasks === undefined || !(ntasks > 0)) {
+      throw new WorkerStartError(`Cannot tell how many tasks Slurm job ${job.id} has; pass ntasks`, {
+        command: "(srun)",
+        host: `slurm job ${job.id}`,
+      });
+    }
     const workerArgs = ["--worker", "--lifeline", "--control=SLURM_PROCID", `--timeout=${params.timeout}`, "--bind=0.0.0.0"];
-    const command = workerCommand({ runtime: params.runtime, exeflags: params.exeflags, entry: params.entry, args: workerArgs, dir: params.dir, ...(params.exename !== undefined ? { exename: params.exename } : {}) });
+    const command = workerCommand({
+      runtime: params.runtime,
+      exeflags: params.exeflags,
+      entry: params.entry,
+      args: workerArgs,
+      dir: params.dir,
+      ...(params.exename !== undefined ? { exename: params.exename } : {}),
+    });
     const argv = srunArgv({
       jobId: job.id,
       ntasks,
@@ -208,7 +247,7 @@ export class SlurmManager implements ClusterManager {
       void step.started.then(() =>
         markWorkersStarted(job.id, job.comment, { env: workerEnv() }).catch(() => {
           // Without the mark the script still ends the job when it sees the step end.
-        }),
+        })
       );
     }
     for (let index = 0; index < ntasks; index++) {
@@ -276,7 +315,8 @@ export class SlurmManager implements ClusterManager {
       },
       o.template ?? "slurm/templates/job.sbatch",
     );
-    const fail = (message: string, cause: unknown): WorkerStartError => new WorkerStartError(`SlurmManager: ${message}`, { command: "sbatch", host: "slurm", cause });
+    const fail = (message: string, cause: unknown): WorkerStartError =>
+      new WorkerStartError(`SlurmManager: ${message}`, { command: "sbatch", host: "slurm", cause });
     let id: string;
     try {
       id = await submitJob(script, { env: sbatchEnv(request, env), dir: params.dir });
@@ -292,7 +332,12 @@ export class SlurmManager implements ClusterManager {
     } catch (err) {
       await this.#release(job);
       const why = (err as Error).message;
-      throw fail(err instanceof JobNotRunningError && o.queueTimeout !== undefined && /did not start/.test(why) ? `${why}; it was cancelled (option queueTimeout: ${o.queueTimeout} s)` : why, err);
+      throw fail(
+        err instanceof JobNotRunningError && o.queueTimeout !== undefined && /did not start/.test(why)
+          ? `${why}; it was cancelled (option queueTimeout: ${o.queueTimeout} s)`
+          : why,
+        err,
+      );
     }
     this.#job = job;
   }
@@ -300,10 +345,17 @@ export class SlurmManager implements ClusterManager {
   /** The task count of an allocation we were given; waits (up to queueTimeout) while it is pending. */
   async #tasksOf(jobId: string): Promise<number | undefined> {
     try {
-      const record = await waitUntilRunning(jobId, { env: workerEnv(), timeoutMs: (this.#options.queueTimeout ?? Number.MAX_SAFE_INTEGER / 1e6) * 1000 });
+      const record = await waitUntilRunning(jobId, {
+        env: workerEnv(),
+        timeoutMs: (this.#options.queueTimeout ?? Number.MAX_SAFE_INTEGER / 1e6) * 1000,
+      });
       return record.numTasks;
     } catch (err) {
-      throw new WorkerStartError(`SlurmManager: cannot use job ${jobId}: ${(err as Error).message}`, { command: "scontrol", host: "slurm", cause: err });
+      throw new WorkerStartError(`SlurmManager: cannot use job ${jobId}: ${(err as Error).message}`, {
+        command: "scontrol",
+        host: "slurm",
+        cause: err,
+      });
     }
   }
 
@@ -318,13 +370,15 @@ export class SlurmManager implements ClusterManager {
 const stopping = new WeakMap<object, Set<number>>();
 function stoppingTasks(step: object): Set<number> {
   let set = stopping.get(step);
-  if (set === undefined) stopping.set(step, (set = new Set()));
+  if (set === undefined) stopping.set(step, set = new Set());
   return set;
 }
 
 function settles(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([promise.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([promise.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]).finally(() =>
+    clearTimeout(timer)
+  );
 }
 
 /** slurm/templates/job.sbatch of this package, from the sources or from dist/. */

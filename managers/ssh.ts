@@ -37,22 +37,22 @@
  * @module
  */
 import {
-  WorkerStartError,
-  freePort,
-  makeTempDir,
-  onExit,
-  removeDir,
-  workerEnv,
   type ClusterManager,
   type ExitStatus,
+  freePort,
   type LaunchParams,
+  makeTempDir,
   type ManageOp,
+  onExit,
+  removeDir,
   type SshOptions,
   type WorkerConfig,
+  workerEnv,
+  WorkerStartError,
 } from "../src/internal.ts";
 import { remoteCommand, sshArgv } from "./ssh/command.ts";
 import { explainFailure } from "./ssh/failures.ts";
-import { describeMachine, destination, parseMachines, type MachineEntry, type MachineSpec } from "./ssh/machines.ts";
+import { describeMachine, destination, type MachineEntry, type MachineSpec, parseMachines } from "./ssh/machines.ts";
 import { HostSession, type RemoteWorker } from "./ssh/session.ts";
 import { quotePosix, type RemoteShell } from "./ssh/shell-quote.ts";
 
@@ -99,15 +99,25 @@ export class SSHManager implements ClusterManager {
   readonly #entry: string | undefined;
 
   constructor(machines: ReadonlyArray<MachineEntry | MachineSpec>, options: SSHManagerOptions = {}) {
-    this.#machines = machines.every(isSpec) && machines.length > 0 ? [...(machines as MachineSpec[])] : parseMachines(machines as MachineEntry[]);
+    this.#machines = machines.every(isSpec) && machines.length > 0
+      ? [...(machines as MachineSpec[])]
+      : parseMachines(machines as MachineEntry[]);
     const { ssh = "ssh", sshflags = [], shell = "posix", tunnel = false, multiplex = false, maxParallel = 10, entry } = options;
-    if (typeof ssh !== "string" || ssh === "") throw new TypeError(`Option ssh must be the ssh executable's name or path, got ${JSON.stringify(ssh)}`);
-    if (!Array.isArray(sshflags) || !sshflags.every((f) => typeof f === "string")) throw new TypeError('Option sshflags must be an array of strings, e.g. ["-i", "~/.ssh/cluster_key"]');
+    if (typeof ssh !== "string" || ssh === "") {
+      throw new TypeError(`Option ssh must be the ssh executable's name or path, got ${JSON.stringify(ssh)}`);
+    }
+    if (!Array.isArray(sshflags) || !sshflags.every((f) => typeof f === "string")) {
+      throw new TypeError('Option sshflags must be an array of strings, e.g. ["-i", "~/.ssh/cluster_key"]');
+    }
     if (shell !== "posix" && shell !== "csh") throw new TypeError(`Option shell must be "posix" or "csh", got ${JSON.stringify(shell)}`);
     if (typeof tunnel !== "boolean") throw new TypeError(`Option tunnel must be a boolean, got ${JSON.stringify(tunnel)}`);
     if (typeof multiplex !== "boolean") throw new TypeError(`Option multiplex must be a boolean, got ${JSON.stringify(multiplex)}`);
-    if (!Number.isInteger(maxParallel) || maxParallel < 1) throw new RangeError(`Option maxParallel must be a positive integer, got ${String(maxParallel)}`);
-    if (entry !== undefined && (typeof entry !== "string" || entry === "")) throw new TypeError(`Option entry must be a file path, got ${JSON.stringify(entry)}`);
+    if (!Number.isInteger(maxParallel) || maxParallel < 1) {
+      throw new RangeError(`Option maxParallel must be a positive integer, got ${String(maxParallel)}`);
+    }
+    if (entry !== undefined && (typeof entry !== "string" || entry === "")) {
+      throw new TypeError(`Option entry must be a file path, got ${JSON.stringify(entry)}`);
+    }
     this.#ssh = ssh;
     this.#sshflags = [...sshflags];
     this.#shell = shell;
@@ -140,7 +150,13 @@ export class SSHManager implements ClusterManager {
         const { spec, i } = item;
         const myTurn = i === 0 ? Promise.resolve() : turns[i - 1]!.promise;
         try {
-          if (Date.now() >= deadline) throw this.#error(spec, `not started: the timeout of ${params.timeout} s ran out while waiting for a free slot (maxParallel ${this.#maxParallel})`, "(not started)");
+          if (Date.now() >= deadline) {
+            throw this.#error(
+              spec,
+              `not started: the timeout of ${params.timeout} s ran out while waiting for a free slot (maxParallel ${this.#maxParallel})`,
+              "(not started)",
+            );
+          }
           const report = await this.#startHost(spec, params, deadline);
           await myTurn;
           report(launched);
@@ -167,7 +183,10 @@ export class SSHManager implements ClusterManager {
     if (worker.done) return;
     worker.session.control({ op: "stop", index: worker.index });
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const stopped = await Promise.race([worker.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000)))]);
+    const stopped = await Promise.race([
+      worker.exited.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 5000))),
+    ]);
     clearTimeout(timer);
     if (!stopped) {
       worker.session.child.kill("SIGKILL");
@@ -215,12 +234,22 @@ export class SSHManager implements ClusterManager {
       new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), Math.max(1, deadline - Date.now())))),
     ])
       .catch((status: ExitStatus) => {
-        throw this.#error(spec, explainFailure(status, session.tail(), { host: spec.host, runtime: params.exename ?? params.runtime, entry, ssh: this.#ssh }), display, session.tail());
+        throw this.#error(
+          spec,
+          explainFailure(status, session.tail(), { host: spec.host, runtime: params.exename ?? params.runtime, entry, ssh: this.#ssh }),
+          display,
+          session.tail(),
+        );
       })
       .finally(() => clearTimeout(timer));
     if (header === "timeout") {
       session.child.kill("SIGKILL");
-      throw this.#error(spec, `no answer within the timeout of ${params.timeout} s (option timeout, env DISTRIBUTED_WORKER_TIMEOUT)`, display, session.tail());
+      throw this.#error(
+        spec,
+        `no answer within the timeout of ${params.timeout} s (option timeout, env DISTRIBUTED_WORKER_TIMEOUT)`,
+        display,
+        session.tail(),
+      );
     }
     const label = describeMachine(spec);
     return (launched) => {
@@ -241,7 +270,11 @@ export class SSHManager implements ClusterManager {
   }
 
   #error(spec: MachineSpec, why: string, command: string, stderrTail?: string): WorkerStartError {
-    return new WorkerStartError(`Cannot start workers on ${describeMachine(spec)}: ${why}`, { command, host: describeMachine(spec), ...(stderrTail !== undefined ? { stderrTail } : {}) });
+    return new WorkerStartError(`Cannot start workers on ${describeMachine(spec)}: ${why}`, {
+      command,
+      host: describeMachine(spec),
+      ...(stderrTail !== undefined ? { stderrTail } : {}),
+    });
   }
 }
 

@@ -18,17 +18,17 @@
  * @module
  */
 import {
+  type ClusterManager,
   currentRuntime,
   interruptOverConnection,
+  type LaunchParams,
+  type ManageOp,
   newChannel,
   PortStream,
   registerSharedBuffers,
   startThread,
-  threadWorkerEntry,
-  type ClusterManager,
-  type LaunchParams,
-  type ManageOp,
   type ThreadHandle,
+  threadWorkerEntry,
   type WorkerConfig,
 } from "../src/internal.ts";
 
@@ -71,7 +71,9 @@ export class ThreadManager implements ClusterManager {
     const count = this.#count ?? params.count;
     for (let i = 0; i < count; i++) {
       const { port1, port2 } = newChannel();
-      const thread = startThread(threadWorkerEntry(), { cookie: params.cookie, port: port2, timeout: params.timeout, env: params.env }, [port2]);
+      const thread = startThread(threadWorkerEntry(), { cookie: params.cookie, port: port2, timeout: params.timeout, env: params.env }, [
+        port2,
+      ]);
       thread.unref();
       // The thread's first message says where it listens; the stream is everything else.
       let stream!: PortStream;

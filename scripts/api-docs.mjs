@@ -8,7 +8,7 @@
 //   node scripts/api-docs.mjs --check   exits 1 if docs/api.md is not what it would write
 //   node scripts/api-docs.mjs --report  also lists exports without a doc comment or an @example
 // scripts/check.mjs imports checkApiDocs() so `npm test` fails on a stale reference.
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import ts from "typescript";
@@ -20,12 +20,14 @@ const ENTRIES = [
   {
     name: "distributed",
     file: "src/mod.ts",
-    intro: "The package entry: everything a script imports. Every process's Main scope starts with these names, so shipped code can use them without importing.",
+    intro:
+      "The package entry: everything a script imports. Every process's Main scope starts with these names, so shipped code can use them without importing.",
   },
   {
     name: "distributed/managers",
     file: "managers/mod.ts",
-    intro: "Cluster managers and the helpers behind them. `addprocs(n)` and `addprocs(machines)` pick a manager by themselves; import from here to pass one explicitly.",
+    intro:
+      "Cluster managers and the helpers behind them. `addprocs(n)` and `addprocs(machines)` pick a manager by themselves; import from here to pass one explicitly.",
   },
 ];
 
@@ -78,8 +80,9 @@ function parseDoc(lines) {
     const fence = /^\s*```\s*([\w-]*)/.exec(line);
     if (fence !== null) {
       fenced = !fenced;
-      if (fenced) block = { lang: fence[1], code: [], file: lines.file, line: lines.line + i + 1, inDescription: current === doc.description };
-      else doc.blocks.push(block);
+      if (fenced) {
+        block = { lang: fence[1], code: [], file: lines.file, line: lines.line + i + 1, inDescription: current === doc.description };
+      } else doc.blocks.push(block);
     } else if (fenced) block.code.push(line);
     const tag = fenced ? null : /^@(\w+)\s?(.*)$/.exec(line);
     if (tag !== null) {
@@ -97,7 +100,9 @@ function parseDoc(lines) {
   // An example without a fence renders as TypeScript: all of it is code.
   for (const e of examples) {
     const first = e.lines.findIndex((l) => l.trim() !== "");
-    if (first >= 0 && !/^\s*```/.test(e.lines[first])) doc.blocks.push({ lang: "ts", code: trimBlank(e.lines), file: lines.file, line: e.line + first, inDescription: false });
+    if (first >= 0 && !/^\s*```/.test(e.lines[first])) {
+      doc.blocks.push({ lang: "ts", code: trimBlank(e.lines), file: lines.file, line: e.line + first, inDescription: false });
+    }
   }
   doc.blocks.sort((a, b) => a.line - b.line);
   doc.description = trimBlank(doc.description);
@@ -137,7 +142,10 @@ function textBetweenText(source, start, end) {
   const column = start - source.lastIndexOf("\n", start - 1) - 1;
   const text = source.slice(start, end).trimEnd();
   const lines = text.split("\n").map((line, i) => (i === 0 ? line : line.slice(Math.min(column, line.length - line.trimStart().length))));
-  return lines.join("\n").replace(/^(export\s+)?(default\s+)?(declare\s+)?(async\s+)?/, "").replace(/^(static\s+)async\s+/, "$1").replace(/\s*=>\s*$/, "");
+  return lines.join("\n").replace(/^(export\s+)?(default\s+)?(declare\s+)?(async\s+)?/, "").replace(/^(static\s+)async\s+/, "$1").replace(
+    /\s*=>\s*$/,
+    "",
+  );
 }
 
 function signatureText(sf, node) {
@@ -191,7 +199,7 @@ function signatureParts(n) {
   if (ts.isHeritageClause(n) || ts.isTypeParameterDeclaration(n) || ts.isTypeNode(n)) return [n];
   if (ts.isTypeAliasDeclaration(n)) return [...(n.typeParameters ?? []), n.type];
   const parts = [...(n.typeParameters ?? [])];
-  if (n.parameters !== undefined) for (const p of n.parameters) if (p.type !== undefined) parts.push(p.type);
+  if (n.parameters !== undefined) { for (const p of n.parameters) if (p.type !== undefined) parts.push(p.type); }
   if (n.type !== undefined) parts.push(n.type);
   return parts;
 }
@@ -280,7 +288,10 @@ function firstSentence(doc) {
     else if (c === "`") {
       const close = text.indexOf("`", i + 1);
       if (close > i) i = close;
-    } else if (c === "." && depth === 0 && (i + 1 === text.length || text[i + 1] === " ") && text[i - 1] !== "." && !/\b(e\.g|i\.e|etc)$/.test(text.slice(0, i))) {
+    } else if (
+      c === "." && depth === 0 && (i + 1 === text.length || text[i + 1] === " ") && text[i - 1] !== "." &&
+      !/\b(e\.g|i\.e|etc)$/.test(text.slice(0, i))
+    ) {
       end = i;
       break;
     }
@@ -290,7 +301,7 @@ function firstSentence(doc) {
 
 /** Renders a doc comment; `examples` (when given) receives its code blocks, as `{ owner, block }`, `owner` naming whose doc it is. */
 function renderDoc(doc, out, level = "", examples = null, owner = "") {
-  if (examples !== null) for (const block of doc.blocks) examples.push({ owner, block });
+  if (examples !== null) { for (const block of doc.blocks) examples.push({ owner, block }); }
   if (doc.description.length > 0) out.push(level + prose(doc.description).split("\n").join("\n" + level), "");
   const deprecated = doc.tags.get("deprecated");
   if (deprecated !== undefined) out.push(`${level}**Deprecated.** ${prose(deprecated)}`, "");
@@ -343,7 +354,8 @@ function resolveAlias(checker, symbol) {
 function renderConst(sym, decl, sf, ctx, out, sigNodes) {
   const init = decl.initializer;
   const type = decl.type !== undefined ? decl.type.getText(sf) : ctx.checker.typeToString(ctx.checker.getTypeAtLocation(decl));
-  const objectOfFunctions = init !== undefined && ts.isObjectLiteralExpression(init) && init.properties.every((p) => ts.isShorthandPropertyAssignment(p));
+  const objectOfFunctions = init !== undefined && ts.isObjectLiteralExpression(init) &&
+    init.properties.every((p) => ts.isShorthandPropertyAssignment(p));
   if (!objectOfFunctions) {
     out.push(code(`const ${sym.name}: ${type}`), "");
     renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
@@ -366,7 +378,9 @@ function renderConst(sym, decl, sf, ctx, out, sigNodes) {
 }
 
 function renderMembers(sym, decl, sf, kind, ctx, out, sigNodes) {
-  const header = decl.members.pos > decl.getStart(sf) ? textBetween(sf, decl, sf.text.lastIndexOf("{", decl.members.pos)) : `${kind} ${sym.name}`;
+  const header = decl.members.pos > decl.getStart(sf)
+    ? textBetween(sf, decl, sf.text.lastIndexOf("{", decl.members.pos))
+    : `${kind} ${sym.name}`;
   out.push(code(header), "");
   sigNodes.push(...(decl.heritageClauses ?? []), ...(decl.typeParameters ?? []));
   renderDoc(parseDoc(rawDoc(decl, sf)), out, "", ctx.examples, sym.name);
@@ -380,7 +394,13 @@ function renderMembers(sym, decl, sf, kind, ctx, out, sigNodes) {
     const isProperty = ts.isPropertyDeclaration(member) || ts.isPropertySignature(member);
     const text = isProperty ? propertyText(sf, member) : signatureText(sf, member);
     const name = memberName(member);
-    const title = ts.isConstructorDeclaration(member) ? `new ${sym.name}(...)` : ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static ? `${sym.name}.${name}` : name.startsWith("[") ? name : `.${name}`;
+    const title = ts.isConstructorDeclaration(member)
+      ? `new ${sym.name}(...)`
+      : ts.getCombinedModifierFlags(member) & ts.ModifierFlags.Static
+      ? `${sym.name}.${name}`
+      : name.startsWith("[")
+      ? name
+      : `.${name}`;
     out.push(`- **\`${title}\`**`, "", "  " + code(text).split("\n").join("\n  "), "");
     sigNodes.push(member);
     renderDoc(parseDoc(rawDoc(member, sf)), out, "  ", ctx.examples, `${sym.name}.${name}`);
@@ -437,7 +457,9 @@ export function renderApiDocs() {
   // not resolving them keeps `npm run check` fast.
   const host = ts.createCompilerHost(options);
   host.resolveModuleNameLiterals = (literals, containingFile, _redirect, opts) =>
-    literals.map((literal) => (literal.text.startsWith(".") ? ts.resolveModuleName(literal.text, containingFile, opts, host) : { resolvedModule: undefined }));
+    literals.map((
+      literal,
+    ) => (literal.text.startsWith(".") ? ts.resolveModuleName(literal.text, containingFile, opts, host) : { resolvedModule: undefined }));
   const program = ts.createProgram(
     ENTRIES.map((e) => path.join(root, e.file)),
     options,
@@ -481,7 +503,9 @@ export function renderApiDocs() {
   ];
   for (const { m, files } of layout) {
     out.push(`- [\`${m.entry.name}\`](#${slugs.get(m)})`);
-    for (const f of files) out.push(`  - [${f.file}](#${slugs.get(f)}): ${f.symbols.map((s) => `[\`${s.name}\`](#${slugs.get(s)})`).join(", ")}`);
+    for (const f of files) {
+      out.push(`  - [${f.file}](#${slugs.get(f)}): ${f.symbols.map((s) => `[\`${s.name}\`](#${slugs.get(s)})`).join(", ")}`);
+    }
   }
   out.push("");
   const seenElsewhere = new Map();
@@ -600,7 +624,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
     const { text, modules } = renderApiDocs();
     mkdirSync(path.dirname(OUT), { recursive: true });
     writeFileSync(OUT, text);
-    console.log(`api-docs: wrote ${path.relative(root, OUT)} (${modules.map((m) => `${m.symbols.length} exports of ${m.entry.name}`).join(", ")})`);
-    if (process.argv.includes("--report")) for (const line of report(modules)) console.log(`  ${line}`);
+    console.log(
+      `api-docs: wrote ${path.relative(root, OUT)} (${modules.map((m) => `${m.symbols.length} exports of ${m.entry.name}`).join(", ")})`,
+    );
+    if (process.argv.includes("--report")) { for (const line of report(modules)) console.log(`  ${line}`); }
   }
 }

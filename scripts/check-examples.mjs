@@ -30,10 +30,16 @@ const EXAMPLES_PENDING = new Map();
 /** The project's compiler options (tsconfig.json), made to check in memory and to resolve the package's own name to its source. */
 function compilerOptions() {
   const config = ts.readConfigFile(path.join(root, "tsconfig.json"), ts.sys.readFile);
-  if (config.error !== undefined) throw new Error(`check-examples: tsconfig.json: ${ts.flattenDiagnosticMessageText(config.error.messageText, "\n")}`);
+  if (config.error !== undefined) {
+    throw new Error(`check-examples: tsconfig.json: ${ts.flattenDiagnosticMessageText(config.error.messageText, "\n")}`);
+  }
   const { options, errors } = ts.convertCompilerOptionsFromJson(config.config.compilerOptions, root, "tsconfig.json");
-  if (errors.length > 0) throw new Error(`check-examples: tsconfig.json: ${errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, "\n")).join("; ")}`);
-  for (const key of ["outDir", "rootDir", "declaration", "sourceMap", "declarationMap", "composite", "incremental", "tsBuildInfoFile"]) delete options[key];
+  if (errors.length > 0) {
+    throw new Error(`check-examples: tsconfig.json: ${errors.map((e) => ts.flattenDiagnosticMessageText(e.messageText, "\n")).join("; ")}`);
+  }
+  for (const key of ["outDir", "rootDir", "declaration", "sourceMap", "declarationMap", "composite", "incremental", "tsBuildInfoFile"]) {
+    delete options[key];
+  }
   return {
     ...options,
     noEmit: true,
@@ -46,7 +52,7 @@ function compilerOptions() {
 /** An owner's directory; `range` and `Range` get two (file names that differ only in case are one file on some systems). */
 function dirOf(owner, taken) {
   const base = owner.replace(/\.ts$/, "").replace(/[^\w.$-]+/g, "-");
-  for (let n = 1; ; n++) {
+  for (let n = 1;; n++) {
     const name = n === 1 ? base : `${base}-${n}`;
     const taker = taken.get(name.toLowerCase());
     if (taker === undefined) taken.set(name.toLowerCase(), owner);
@@ -79,20 +85,34 @@ export function checkExamples(rendered = renderApiDocs(), { write = null } = {})
   const pending = new Set(EXAMPLES_PENDING.keys());
   for (const { name, file, line } of withoutOwnExample(rendered.modules)) {
     if (pending.delete(name)) continue;
-    problems.push(`${name} (${file}:${line}) has no @example of its own: add one to its doc comment (a module comment's example does not count)`);
+    problems.push(
+      `${name} (${file}:${line}) has no @example of its own: add one to its doc comment (a module comment's example does not count)`,
+    );
   }
-  for (const name of pending) problems.push(`${name} has its own @example now, or is no longer public: remove it from EXAMPLES_PENDING in scripts/check-examples.mjs`);
+  for (const name of pending) {
+    problems.push(
+      `${name} has its own @example now, or is no longer public: remove it from EXAMPLES_PENDING in scripts/check-examples.mjs`,
+    );
+  }
 
   const examples = new Map();
   const used = { dirs: new Map(), blocks: new Map() };
   for (const { owner, block } of rendered.examples) {
     if (!TYPESCRIPT.has(block.lang) && block.lang !== "") continue;
     if (block.lang === "") {
-      problems.push(`the example of ${owner} (${block.file}:${block.line - 1}) has a fence without a language: use \`\`\`ts for TypeScript (it is type-checked), or \`\`\`sh, \`\`\`text, ... for anything else`);
+      problems.push(
+        `the example of ${owner} (${block.file}:${
+          block.line - 1
+        }) has a fence without a language: use \`\`\`ts for TypeScript (it is type-checked), or \`\`\`sh, \`\`\`text, ... for anything else`,
+      );
       continue;
     }
     const file = fileNameOf(owner, block.code, used);
-    if (examples.has(file)) problems.push(`the example of ${owner} (${block.file}:${block.line}) names ${path.basename(file)}, as another block of the same doc does`);
+    if (examples.has(file)) {
+      problems.push(
+        `the example of ${owner} (${block.file}:${block.line}) names ${path.basename(file)}, as another block of the same doc does`,
+      );
+    }
     examples.set(file, { owner, block, text: block.code.join("\n") + "\n" });
   }
   if (write !== null) {
@@ -130,7 +150,9 @@ export function checkExamples(rendered = renderApiDocs(), { write = null } = {})
         continue;
       }
       const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-      const where = d.file.fileName === file ? `${e.block.file}:${e.block.line + line}:${character + 1}` : `${path.relative(root, d.file.fileName)}:${line + 1}`;
+      const where = d.file.fileName === file
+        ? `${e.block.file}:${e.block.line + line}:${character + 1}`
+        : `${path.relative(root, d.file.fileName)}:${line + 1}`;
       const code = d.file.fileName === file ? `\n    | ${e.block.code[line]?.trim()}` : "";
       problems.push(`the example of ${e.owner} (${where}): TS${d.code} ${message}${code}`);
     }

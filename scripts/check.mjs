@@ -10,7 +10,7 @@
 //     reference type-checks against the source (scripts/check-examples.mjs)
 //   - a file in src/, managers/ or bin/ over 200 lines says why it is one file: a paragraph starting
 //     "Why one file:" in its module comment (scripts/file-size.mjs)
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import ts from "typescript";
 import { checkApiDocs, renderApiDocs } from "./api-docs.mjs";
@@ -30,7 +30,9 @@ if (pkgKeys !== denoKeys) problems.push(`export maps differ: package.json [${pkg
 for (const key of Object.keys(deno.exports)) {
   const src = deno.exports[key].replace(/^\.\//, "").replace(/\.ts$/, "");
   const built = pkg.exports[key]?.default?.replace(/^\.\/dist\//, "").replace(/\.js$/, "");
-  if (src !== built) problems.push(`export "${key}": deno.json points at ${deno.exports[key]}, package.json at ${pkg.exports[key]?.default}`);
+  if (src !== built) {
+    problems.push(`export "${key}": deno.json points at ${deno.exports[key]}, package.json at ${pkg.exports[key]?.default}`);
+  }
 }
 if (pkg.version !== deno.version) problems.push(`versions differ: package.json ${pkg.version}, deno.json ${deno.version}`);
 const versionTs = readFileSync(path.join(root, "src/version.ts"), "utf8");
@@ -55,15 +57,27 @@ for (const file of sources) {
   if (tooLong !== null) problems.push(tooLong);
   const inRuntime = r.startsWith("src/runtime/");
   for (const spec of imports) {
-    if (spec.startsWith("node:") && !inRuntime && !r.startsWith("bin/")) problems.push(`${r} imports ${spec}: only src/runtime/ may use host APIs`);
+    if (spec.startsWith("node:") && !inRuntime && !r.startsWith("bin/")) {
+      problems.push(`${r} imports ${spec}: only src/runtime/ may use host APIs`);
+    }
     if (/(^|\/)(test|bench|scripts)\//.test(spec)) problems.push(`${r} imports ${spec}: nothing may import test/, bench/ or scripts/`);
-    if (r.startsWith("managers/") && spec.startsWith("../src/") && spec !== "../src/internal.ts") problems.push(`${r} imports ${spec}: managers reach the core through src/internal.ts only`);
-    if (r.startsWith("src/protocol/") && spec.startsWith("../") && !spec.startsWith("../errors.ts")) problems.push(`${r} imports ${spec}: src/protocol/ stays pure`);
+    if (r.startsWith("managers/") && spec.startsWith("../src/") && spec !== "../src/internal.ts") {
+      problems.push(`${r} imports ${spec}: managers reach the core through src/internal.ts only`);
+    }
+    if (r.startsWith("src/protocol/") && spec.startsWith("../") && !spec.startsWith("../errors.ts")) {
+      problems.push(`${r} imports ${spec}: src/protocol/ stays pure`);
+    }
   }
-  if (!inRuntime && /\b(Bun|Deno)\.[a-z]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) problems.push(`${r} uses Bun.* or Deno.* outside src/runtime/`);
+  if (!inRuntime && /\b(Bun|Deno)\.[a-z]/.test(text.replace(/\/\/.*|\/\*[\s\S]*?\*\//g, ""))) {
+    problems.push(`${r} uses Bun.* or Deno.* outside src/runtime/`);
+  }
   if (!inRuntime && !r.startsWith("bin/")) {
     const lines = processGlobalLines(file, text);
-    if (lines.length > 0) problems.push(`${r}:${lines.join(",")} uses the process global outside src/runtime/: add a helper there (e.g. in src/runtime/host.ts)`);
+    if (lines.length > 0) {
+      problems.push(
+        `${r}:${lines.join(",")} uses the process global outside src/runtime/: add a helper there (e.g. in src/runtime/host.ts)`,
+      );
+    }
   }
   graph.set(file, imports.filter((s) => s.startsWith(".")).map((s) => path.resolve(path.dirname(file), s)));
 }
@@ -78,9 +92,9 @@ function processGlobalLines(file, text) {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
   const lines = new Set();
   const visit = (node) => {
-    const isGlobalThisProperty = ts.isPropertyAccessExpression(node) && node.name.text === "process" && ts.isIdentifier(node.expression) && node.expression.text === "globalThis";
-    const isReference =
-      ts.isIdentifier(node) &&
+    const isGlobalThisProperty = ts.isPropertyAccessExpression(node) && node.name.text === "process" && ts.isIdentifier(node.expression) &&
+      node.expression.text === "globalThis";
+    const isReference = ts.isIdentifier(node) &&
       node.text === "process" &&
       (node.parent.name !== node || ts.isShorthandPropertyAssignment(node.parent)) &&
       !(ts.isQualifiedName(node.parent) && node.parent.right === node);

@@ -27,7 +27,8 @@ export const EXCEPTIONS = new Map([
     "src/worker/entries.ts",
     {
       floor: "src/runtime/",
-      why: "it only names where the entry files are, by URLs relative to itself, so it sits beside them; it imports nothing above src/runtime/, so addprocs and the thread pool may ask it",
+      why:
+        "it only names where the entry files are, by URLs relative to itself, so it sits beside them; it imports nothing above src/runtime/, so addprocs and the thread pool may ask it",
     },
   ],
 ]);
@@ -59,14 +60,18 @@ export function checkLayers(graph, root) {
     const from = rel(file);
     const mine = floorOf(from);
     if (mine < 0) {
-      problems.push(`${from} is on no floor of scripts/layers.mjs: put it in a layered folder, or add its folder to FLOORS (and to src/README.md)`);
+      problems.push(
+        `${from} is on no floor of scripts/layers.mjs: put it in a layered folder, or add its folder to FLOORS (and to src/README.md)`,
+      );
       continue;
     }
     for (const dep of deps) {
       const to = rel(dep);
       const theirs = floorOf(to);
       if (theirs > mine) {
-        problems.push(`${from} imports ${to}, which stands on a higher floor (${theirs} > ${mine}): move the code it needs down, or have the higher floor register itself with the lower (see src/README.md)`);
+        problems.push(
+          `${from} imports ${to}, which stands on a higher floor (${theirs} > ${mine}): move the code it needs down, or have the higher floor register itself with the lower (see src/README.md)`,
+        );
       }
     }
   }

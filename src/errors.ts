@@ -21,13 +21,13 @@
  */
 export { ERROR_CODES, type ErrorCode } from "./errors/codes.ts";
 export { DistributedError, isDistributedError, type WireError } from "./errors/base.ts";
-export { RemoteError, ProcessExitedError, InterruptError, TopologyError, setLocalLabel, toWireError } from "./errors/remote.ts";
-export { WorkerStartError, RuntimeNotFoundError, ClusterOptionsError } from "./errors/start.ts";
-export { ConnectError, ConnectionLostError, ProtocolError, AuthenticationError } from "./errors/connection.ts";
-export { UndefinedNameError, SerializationError } from "./errors/values.ts";
+export { InterruptError, ProcessExitedError, RemoteError, setLocalLabel, TopologyError, toWireError } from "./errors/remote.ts";
+export { ClusterOptionsError, RuntimeNotFoundError, WorkerStartError } from "./errors/start.ts";
+export { AuthenticationError, ConnectError, ConnectionLostError, ProtocolError } from "./errors/connection.ts";
+export { SerializationError, UndefinedNameError } from "./errors/values.ts";
 export { ChannelClosedError, ReleasedHandleError } from "./errors/handles.ts";
 export { ConfigError, EnvVarError } from "./errors/settings.ts";
 export { ThreadError } from "./errors/threads.ts";
-export { SharedMemoryError, type SharedMemoryCode } from "./errors/shared-memory.ts";
-export { LockError, type LockCode } from "./errors/lock.ts";
-export { UsageError, ScriptNotFoundError } from "./errors/cli.ts";
+export { type SharedMemoryCode, SharedMemoryError } from "./errors/shared-memory.ts";
+export { type LockCode, LockError } from "./errors/lock.ts";
+export { ScriptNotFoundError, UsageError } from "./errors/cli.ts";

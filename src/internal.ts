@@ -9,23 +9,23 @@
  * @module
  */
 export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig } from "./cluster/manager.ts";
-export { describeExit, spawnProcess, terminate, type ChildHandle, type ExitStatus } from "./runtime/spawn.ts";
-export { workerCommand, workerEnv, type Command } from "./runtime/command.ts";
+export { type ChildHandle, describeExit, type ExitStatus, spawnProcess, terminate } from "./runtime/spawn.ts";
+export { type Command, workerCommand, workerEnv } from "./runtime/command.ts";
 export { onExit } from "./runtime/host.ts";
 export { makeTempDir, removeDir } from "./runtime/files.ts";
 export type { RuntimeName } from "./runtime/detect.ts";
 export { ConnectionLostError, DistributedError, WorkerStartError } from "./errors.ts";
-export { formatControl, parseLauncherLine, type LauncherControl, type LauncherHeader } from "./protocol/launcher-lines.ts";
+export { formatControl, type LauncherControl, type LauncherHeader, parseLauncherLine } from "./protocol/launcher-lines.ts";
 export { runCommand, runCommandSync, type RunOptions, type RunResult } from "./runtime/run.ts";
-export { env, envAll, hostname, flushAndExit, writeStderr } from "./runtime/host.ts";
-export { readTextFile, readOrCreatePrivateFile, homeDir, joinPath, fromFileUrl } from "./runtime/files.ts";
+export { env, envAll, flushAndExit, hostname, writeStderr } from "./runtime/host.ts";
+export { fromFileUrl, homeDir, joinPath, readOrCreatePrivateFile, readTextFile } from "./runtime/files.ts";
 export { connect, freePort, listen, type Socket } from "./runtime/net.ts";
 export { hmacSha256, newCookie } from "./runtime/crypto.ts";
 export { serve, type ServeOptions } from "./worker/serve.ts";
 export { addprocs } from "./cluster/addprocs.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
 export { interruptOverConnection } from "./cluster/lifecycle.ts";
-export { startThread, newChannel, PortStream, type ThreadHandle } from "./runtime/threads.ts";
+export { newChannel, PortStream, startThread, type ThreadHandle } from "./runtime/threads.ts";
 export { registerSharedBuffers } from "./protocol/shared-memory-ids.ts";
 export { threadWorkerEntry } from "./worker/entries.ts";
 export { currentRuntime } from "./runtime/detect.ts";

@@ -20,17 +20,17 @@ import * as self from "./mod.ts";
 
 export { addprocs } from "./cluster/addprocs.ts";
 export type { AddprocsOptions, Machine } from "./cluster/addprocs-options.ts";
-export { rmprocs, interrupt, type RmprocsOptions } from "./cluster/lifecycle.ts";
-export { myid, procs, workers, nprocs, nworkers } from "./cluster/queries.ts";
+export { interrupt, rmprocs, type RmprocsOptions } from "./cluster/lifecycle.ts";
+export { myid, nprocs, nworkers, procs, workers } from "./cluster/queries.ts";
 export { clusterCookie } from "./cluster/cookie.ts";
-export type { ClusterManager, LaunchParams, ManageOp, WorkerConfig, LineSource } from "./cluster/manager.ts";
+export type { ClusterManager, LaunchParams, LineSource, ManageOp, WorkerConfig } from "./cluster/manager.ts";
 export { remotecall, remotecallFetch, remotecallWait, remoteDo } from "./remote/calls.ts";
-export { spawnat, fetchfrom, remote } from "./remote/spawn.ts";
-export { range, Range } from "./parallel/range.ts";
+export { fetchfrom, remote, spawnat } from "./remote/spawn.ts";
+export { Range, range } from "./parallel/range.ts";
 export { distributed, type DistributedOptions } from "./parallel/distributed.ts";
 export type { Reducer } from "./parallel/reduce-chunk.ts";
 export { pmap, type PmapOptions, type PmapProgress } from "./parallel/pmap.ts";
-export { WorkerPool, defaultWorkerPool, type PoolStatus } from "./remote/worker-pool.ts";
+export { defaultWorkerPool, type PoolStatus, WorkerPool } from "./remote/worker-pool.ts";
 export { CachingPool } from "./remote/caching-pool.ts";
 export { Future } from "./remote/future.ts";
 export { RemoteChannel } from "./remote/remote-channel.ts";
@@ -40,7 +40,7 @@ export { localReferenceCounts } from "./remote/diagnostics.ts";
 export { clear } from "./remote/clear.ts";
 export { everywhere, type EverywhereOptions } from "./remote/everywhere.ts";
 export { capture } from "./code/capture.ts";
-export { registerClass, type ClassCodec } from "./protocol/class-registry.ts";
+export { type ClassCodec, registerClass } from "./protocol/class-registry.ts";
 export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
@@ -48,35 +48,35 @@ export { threads } from "./threads/threads.ts";
 export type { DistributedConfig } from "./config/schema.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { Atomic, type AtomicKind, type AtomicValue } from "./threads/atomic.ts";
-export { ReentrantLock, SpinLock, type LockOptions, type LockHolder } from "./threads/lock.ts";
-export { SharedArray, localindices, indexpids, sdata, type SharedKind, type SharedArrayOptions } from "./threads/shared-array.ts";
+export { type LockHolder, type LockOptions, ReentrantLock, SpinLock } from "./threads/lock.ts";
+export { indexpids, localindices, sdata, SharedArray, type SharedArrayOptions, type SharedKind } from "./threads/shared-array.ts";
 export {
-  DistributedError,
-  isDistributedError,
-  type ErrorCode,
-  RemoteError,
-  ProcessExitedError,
-  WorkerStartError,
-  ProtocolError,
   AuthenticationError,
+  ChannelClosedError,
+  ClusterOptionsError,
+  ConfigError,
   ConnectError,
   ConnectionLostError,
-  UndefinedNameError,
-  SerializationError,
-  InterruptError,
-  RuntimeNotFoundError,
-  ChannelClosedError,
-  ReleasedHandleError,
-  ClusterOptionsError,
-  TopologyError,
-  ThreadError,
-  ConfigError,
+  DistributedError,
   EnvVarError,
-  SharedMemoryError,
-  type SharedMemoryCode,
-  LockError,
+  type ErrorCode,
+  InterruptError,
+  isDistributedError,
   type LockCode,
+  LockError,
+  ProcessExitedError,
+  ProtocolError,
+  ReleasedHandleError,
+  RemoteError,
+  RuntimeNotFoundError,
+  SerializationError,
+  type SharedMemoryCode,
+  SharedMemoryError,
+  ThreadError,
+  TopologyError,
+  UndefinedNameError,
   type WireError,
+  WorkerStartError,
 } from "./errors.ts";
 export { PACKAGE_VERSION } from "./version.ts";
 

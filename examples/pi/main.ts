@@ -37,7 +37,8 @@ await everywhere(new URL(`./series.${import.meta.url.endsWith(".ts") ? "ts" : "j
 // @distributed (+) for offset in 0:CHUNK:terms-1 ... end
 t = performance.now();
 // CHUNK is a local constant: capture() ships it with the body (the workers have no CHUNK).
-const viaDistributed = (await distributed(range(0, terms, CHUNK), capture({ CHUNK }, (offset: number) => partialPi(range(offset, offset + CHUNK))), "+"))!;
+const viaDistributed =
+  (await distributed(range(0, terms, CHUNK), capture({ CHUNK }, (offset: number) => partialPi(range(offset, offset + CHUNK))), "+"))!;
 const distributedSeconds = (performance.now() - t) / 1000;
 
 // pmap(partial_pi, ranges)
@@ -48,8 +49,12 @@ const pmapSeconds = (performance.now() - t) / 1000;
 
 const line = (name: string, value: number, seconds: number): string =>
   `  ${name.padEnd(12)} pi = ${value}  error ${(value - Math.PI).toExponential(2)}  ${seconds.toFixed(2)} s` +
-  (name === "serial" ? "" : `  speedup ${(serialSeconds / seconds).toFixed(2)}x (efficiency ${(serialSeconds / seconds / pids.length).toFixed(2)})`);
-console.log(`pi series, ${terms.toExponential(1)} terms, ${currentRuntime()}, ${nworkers()} workers (started in ${startSeconds.toFixed(2)} s)`);
+  (name === "serial"
+    ? ""
+    : `  speedup ${(serialSeconds / seconds).toFixed(2)}x (efficiency ${(serialSeconds / seconds / pids.length).toFixed(2)})`);
+console.log(
+  `pi series, ${terms.toExponential(1)} terms, ${currentRuntime()}, ${nworkers()} workers (started in ${startSeconds.toFixed(2)} s)`,
+);
 console.log(line("serial", serial, serialSeconds));
 console.log(line("distributed", viaDistributed, distributedSeconds));
 console.log(line("pmap", viaPmap, pmapSeconds));

@@ -32,12 +32,19 @@ const pids = await addprocs(2);
 
 // @spawn 3+3: a Future at once; the value stays on the worker until fetched.
 const result = spawnat("any", () => 3 + 3);
-console.log(`result = spawnat("any", () => 3 + 3): ${result instanceof Future ? "Future" : typeof result}(where=${result.where}, whence=${result.whence}, id=${result.id})`);
+console.log(
+  `result = spawnat("any", () => 3 + 3): ${
+    result instanceof Future ? "Future" : typeof result
+  }(where=${result.where}, whence=${result.whence}, id=${result.id})`,
+);
 console.log(`await result.fetch() = ${await result.fetch()}`);
 
 // @fetch 3+3 and @fetch rand(3,3)
 console.log(`@fetch 3+3 = ${await spawnat("any", () => 3 + 3).fetch()}`);
-const [who, m] = await spawnat("any", () => [myid(), Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => Math.random()))] as const).fetch();
+const [who, m] = await spawnat(
+  "any",
+  () => [myid(), Array.from({ length: 3 }, () => Array.from({ length: 3 }, () => Math.random()))] as const,
+).fetch();
 console.log(`@fetch rand(3,3): a 3×3 matrix made on worker ${who}, every entry in [0, 1): ${m.flat().every((x) => x >= 0 && x < 1)}`);
 
 // Which worker did the work? @fetch begin println(myid()); 3+3 end

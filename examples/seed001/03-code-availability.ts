@@ -52,7 +52,9 @@ try {
   await spawnat("any", complicatedCalculation).fetch();
   console.log("no error?");
 } catch (err) {
-  console.log(`@fetch complicated_calculation() throws at the call site: ${err instanceof UndefinedNameError ? "UndefinedNameError" : String(err)}`);
+  console.log(
+    `@fetch complicated_calculation() throws at the call site: ${err instanceof UndefinedNameError ? "UndefinedNameError" : String(err)}`,
+  );
   console.log(`  names: ${(err as UndefinedNameError).names.join(", ")}`);
   console.log(`  message: ${(err as Error).message}`);
 }
@@ -66,7 +68,11 @@ await everywhere({ complicatedCalculation });
 
 // @fetch complicated_calculation()
 const values = await spawnat("any", complicatedCalculation).fetch();
-console.log(`after everywhere: @fetch complicated_calculation() = ${values.length} numbers from a worker, all positive: ${values.every((x) => x > 0)}`);
+console.log(
+  `after everywhere: @fetch complicated_calculation() = ${values.length} numbers from a worker, all positive: ${
+    values.every((x) => x > 0)
+  }`,
+);
 for (const p of workers()) {
   const [n, where] = await spawnat(p, async () => [(await complicatedCalculation()).length, myid()]).fetch();
   console.log(`  on worker ${where}: ${n} numbers`);
@@ -77,7 +83,9 @@ globalThis.seedValue = 42;
 try {
   await spawnat(pids[0]!, () => seedValue! + 1).fetch();
 } catch (err) {
-  console.log(`a master-only global: ${err instanceof RemoteError ? "RemoteError" : String(err)}: ${JSON.stringify((err as Error).message)}`);
+  console.log(
+    `a master-only global: ${err instanceof RemoteError ? "RemoteError" : String(err)}: ${JSON.stringify((err as Error).message)}`,
+  );
 }
 
 await rmprocs(pids);

@@ -35,7 +35,7 @@
  * @module
  */
 import { addprocs, capture, everywhere, rmprocs, spawnat } from "distributed";
-import { mul, rand, square, type Matrix } from "./linalg.ts";
+import { type Matrix, mul, rand, square } from "./linalg.ts";
 
 const runs = Number(process.argv[2] ?? 10);
 if (!Number.isInteger(runs) || runs < 1) {

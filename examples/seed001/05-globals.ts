@@ -42,17 +42,25 @@ await whohas("myglobal");
 try {
   await fetchfrom(w, () => myglobal + 2);
 } catch (err) {
-  console.log(`fetchfrom(${w}, () => myglobal + 2) is refused: ${err instanceof UndefinedNameError ? `UndefinedNameError naming ${err.names.join(", ")}` : String(err)}`);
+  console.log(
+    `fetchfrom(${w}, () => myglobal + 2) is refused: ${
+      err instanceof UndefinedNameError ? `UndefinedNameError naming ${err.names.join(", ")}` : String(err)
+    }`,
+  );
 }
 
 // The value for one call: an argument, or capture.
 console.log(`fetchfrom(${w}, (x) => x + 2, myglobal) = ${await fetchfrom(w, (x: number) => x + 2, myglobal)}`);
-console.log(`fetchfrom(${w}, capture({ myglobal }, () => myglobal + 2)) = ${await fetchfrom(w, capture({ myglobal }, () => myglobal + 2))}`);
+console.log(
+  `fetchfrom(${w}, capture({ myglobal }, () => myglobal + 2)) = ${await fetchfrom(w, capture({ myglobal }, () => myglobal + 2))}`,
+);
 await whohas("myglobal");
 
 // Julia's behaviour, asked for: a global on worker w that stays after the call.
 await everywhere({ myglobal }, { procs: [w] });
-console.log(`after everywhere({ myglobal }, { procs: [${w}] }): fetchfrom(${w}, () => myglobal + 2) = ${await fetchfrom(w, () => myglobal + 2)}`);
+console.log(
+  `after everywhere({ myglobal }, { procs: [${w}] }): fetchfrom(${w}, () => myglobal + 2) = ${await fetchfrom(w, () => myglobal + 2)}`,
+);
 await whohas("myglobal");
 
 // clear!(:myglobal, [w])

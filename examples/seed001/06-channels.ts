@@ -18,7 +18,7 @@
  * ```
  * @module
  */
-import { addprocs, Channel, ChannelClosedError, fetchfrom, myid, RemoteChannel, remotecall, rmprocs, spawnat, workers } from "distributed";
+import { addprocs, Channel, ChannelClosedError, fetchfrom, myid, remotecall, RemoteChannel, rmprocs, spawnat, workers } from "distributed";
 
 /** `p`'s value, or "still waiting" if it has none after `ms`. */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | "still waiting"> {
@@ -58,7 +58,11 @@ ch.close();
 try {
   await ch.put(70);
 } catch (err) {
-  console.log(`put! on a closed channel: ${err instanceof ChannelClosedError ? "ChannelClosedError" : String(err)}; the ${ch.length} items in it can still be taken: ${await ch.take()}, ...`);
+  console.log(
+    `put! on a closed channel: ${
+      err instanceof ChannelClosedError ? "ChannelClosedError" : String(err)
+    }; the ${ch.length} items in it can still be taken: ${await ch.take()}, ...`,
+  );
 }
 
 const pids = await addprocs(2);
@@ -112,6 +116,10 @@ for (let k = 0; k < n; k++) got.push(await results.take());
 await jobs.close(); // the workers' `for await` loops end
 const counts = await Promise.all(consumers.map((f) => f.fetch()));
 for (const [job, value, by] of got.sort((a, b) => a[0] - b[0])) console.log(`job ${job}: ${value} (worker ${by})`);
-console.log(`jobs taken per worker add up to ${counts.reduce((a, b) => a + b, 0)}; workers that took some: ${counts.filter((c) => c > 0).length} of ${counts.length}`);
+console.log(
+  `jobs taken per worker add up to ${counts.reduce((a, b) => a + b, 0)}; workers that took some: ${
+    counts.filter((c) => c > 0).length
+  } of ${counts.length}`,
+);
 
 await rmprocs(pids);

@@ -76,7 +76,9 @@ const [distHeads, distMs] = await timed(() => countHeadsDistributedLoop(N));
 console.log(`count heads in ${N.toExponential(1)} tosses:`);
 console.log(`  countHeadsLoop              ${loopMs.toFixed(1)} ms`);
 console.log(`  countHeadsReduce            ${reduceMs.toFixed(1)} ms`);
-console.log(`  countHeadsDistributedLoop   ${distMs.toFixed(1)} ms on ${pids.length} workers: ${(loopMs / distMs).toFixed(2)}x the loop's speed`);
+console.log(
+  `  countHeadsDistributedLoop   ${distMs.toFixed(1)} ms on ${pids.length} workers: ${(loopMs / distMs).toFixed(2)}x the loop's speed`,
+);
 console.log(`  about half heads each time: ${[loopHeads, reduceHeads, distHeads].every((h) => fair(h, N))}`);
 
 // count_heads_distributed_verbose(8): every toss printed by the worker that made it.
@@ -104,11 +106,17 @@ async function g(n: number): Promise<number> {
   try {
     await distributed(range(0, n), () => (a += 1), "+");
   } catch (err) {
-    console.log(`g(${n}): the body uses a variable of g: ${err instanceof UndefinedNameError ? `UndefinedNameError naming ${err.names.join(", ")}` : String(err)}`);
+    console.log(
+      `g(${n}): the body uses a variable of g: ${
+        err instanceof UndefinedNameError ? `UndefinedNameError naming ${err.names.join(", ")}` : String(err)
+      }`,
+    );
   }
   // Captured, each worker gets a copy of a (0) and adds to it: the copies go 1..5.
   const sum = await distributed(range(0, n), capture({ a }, () => (a += 1)), "+");
-  console.log(`g(${n}) with capture({ a }): the workers' copies go 1..${n / pids.length}, their values sum to ${sum}; a here is still ${a}`);
+  console.log(
+    `g(${n}) with capture({ a }): the workers' copies go 1..${n / pids.length}, their values sum to ${sum}; a here is still ${a}`,
+  );
   return a;
 }
 console.log(`a = g(10) = ${await g(10)}`);

@@ -47,7 +47,11 @@ console.log(`svdvals([3 0; 4 5]) = ${list(svdvals(matrix([[3, 0], [4, 5]])).map(
 const M = Array.from({ length: 10 }, () => rand(n, n));
 const viaMap = M.map(svdvals);
 const viaPmap = await pmap(svdvals, M);
-console.log(`map(svdvals, M) and pmap(svdvals, M): ${viaPmap.length} vectors of ${viaPmap[0]!.length} singular values, identical: ${JSON.stringify(viaMap) === JSON.stringify(viaPmap)}`);
+console.log(
+  `map(svdvals, M) and pmap(svdvals, M): ${viaPmap.length} vectors of ${viaPmap[0]!.length} singular values, identical: ${
+    JSON.stringify(viaMap) === JSON.stringify(viaPmap)
+  }`,
+);
 // The largest singular value of an n×n matrix of uniform [0, 1) entries is close to n/2.
 console.log(`largest singular values near n/2 = ${n / 2}: ${viaPmap.every((s) => Math.abs(s[0]! - n / 2) < 0.1 * n)}`);
 
@@ -60,7 +64,9 @@ const done = await pmap((m: (typeof M)[number]) => {
   return [myid(), svdvals(m).length];
 }, M);
 await workerOutput();
-console.log(`pmap with println(myid()): ${done.length} matrices, on workers ${list([...new Set(done.map(([p]) => p!))].sort((a, b) => a - b))}`);
+console.log(
+  `pmap with println(myid()): ${done.length} matrices, on workers ${list([...new Set(done.map(([p]) => p!))].sort((a, b) => a - b))}`,
+);
 
 // @btime map($svdvals, $M); @btime pmap($svdvals, $M)
 const mapMs = await best(() => M.map(svdvals));

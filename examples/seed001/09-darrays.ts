@@ -26,8 +26,8 @@
  * ```
  * @module
  */
-import { addprocs, everywhere, fetchfrom, pmap, range, rmprocs, workers, type Range } from "distributed";
-import { rand, svdvals, type Matrix } from "./linalg.ts";
+import { addprocs, everywhere, fetchfrom, pmap, type Range, range, rmprocs, workers } from "distributed";
+import { type Matrix, rand, svdvals } from "./linalg.ts";
 import { best } from "./timing.ts";
 
 const n = Number(process.argv[2] ?? 80);
@@ -59,13 +59,27 @@ let nextId = 0;
 /** `distribute(xs)`: one contiguous chunk per worker, sent there and kept in its Main. */
 async function distribute<T>(xs: readonly T[]): Promise<DHandle> {
   const D: DHandle = { id: `d${++nextId}`, pids: workers(), indices: range(0, xs.length).split(workers().length), length: xs.length };
-  await Promise.all(D.pids.map((p, k) => fetchfrom(p, (id: string, part: T[]) => void chunks.set(id, part), D.id, xs.slice(D.indices[k]!.start, D.indices[k]!.stop))));
+  await Promise.all(
+    D.pids.map((p, k) =>
+      fetchfrom(p, (id: string, part: T[]) => void chunks.set(id, part), D.id, xs.slice(D.indices[k]!.start, D.indices[k]!.stop))
+    ),
+  );
   return D;
 }
 /** Like `drand`: each worker makes its own chunk, so the data never passes through the master. */
 async function distributeNew(count: number, size: number): Promise<DHandle> {
   const D: DHandle = { id: `d${++nextId}`, pids: workers(), indices: range(0, count).split(workers().length), length: count };
-  await Promise.all(D.pids.map((p, k) => fetchfrom(p, (id: string, m: number, s: number) => void chunks.set(id, Array.from({ length: m }, () => rand(s, s))), D.id, D.indices[k]!.length, size)));
+  await Promise.all(
+    D.pids.map((p, k) =>
+      fetchfrom(
+        p,
+        (id: string, m: number, s: number) => void chunks.set(id, Array.from({ length: m }, () => rand(s, s))),
+        D.id,
+        D.indices[k]!.length,
+        size,
+      )
+    ),
+  );
   return D;
 }
 /** `map(f, D)`: every worker maps over its local part; the results come back in order. */
@@ -83,7 +97,11 @@ console.log(`localpart(D) on the master: ${JSON.stringify(localpart(D))}  # the 
 for (const p of D.pids) {
   const [count, first] = await fetchfrom(p, (D: DHandle) => [localpart<Matrix>(D).length, localpart<Matrix>(D)[0]!.data[0]], D);
   const k = D.pids.indexOf(p);
-  console.log(`worker ${p}: localindices ${D.indices[k]} (${count} matrices), its first element is M[${D.indices[k]!.start}]: ${first === M[D.indices[k]!.start]!.data[0]}`);
+  console.log(
+    `worker ${p}: localindices ${D.indices[k]} (${count} matrices), its first element is M[${D.indices[k]!.start}]: ${
+      first === M[D.indices[k]!.start]!.data[0]
+    }`,
+  );
 }
 
 const viaMap = M.map(svdvals);

@@ -29,18 +29,34 @@
 import { realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { addprocs, currentRuntime, everywhere, gethostname, PACKAGE_VERSION, remotecallFetch, rmprocs, workers } from "distributed";
-import { describeMachine, LocalManager, parseMachineFile, parseMachines, sbatchLines, SlurmManager, type MachineSpec } from "distributed/managers";
+import {
+  describeMachine,
+  LocalManager,
+  type MachineSpec,
+  parseMachineFile,
+  parseMachines,
+  sbatchLines,
+  SlurmManager,
+} from "distributed/managers";
 
-const workersText = (spec: MachineSpec): string => (spec.count === "auto" ? "one worker per CPU" : `${spec.count} worker${spec.count === 1 ? "" : "s"}`);
+const workersText = (
+  spec: MachineSpec,
+): string => (spec.count === "auto" ? "one worker per CPU" : `${spec.count} worker${spec.count === 1 ? "" : "s"}`);
 
 // LocalManager: addprocs(2) is addprocs(new LocalManager({ count: 2 })); dir and exename.
 const dir = realpathSync(tmpdir());
 const local = await addprocs(new LocalManager({ count: 2 }), { dir, exename: process.execPath });
-const reports = await Promise.all(local.map((p) => remotecallFetch(() => [gethostname(), process.cwd(), currentRuntime(), PACKAGE_VERSION], p)));
+const reports = await Promise.all(
+  local.map((p) => remotecallFetch(() => [gethostname(), process.cwd(), currentRuntime(), PACKAGE_VERSION], p)),
+);
 console.log(`LocalManager: workers ${local.join(", ")}`);
 console.log(`  on this host: ${reports.every(([host]) => host === gethostname())}`);
 console.log(`  in dir (${dir === "/tmp" ? "/tmp" : "the temporary directory"}): ${reports.every(([, cwd]) => cwd === dir)}`);
-console.log(`  same runtime and package as the master (${currentRuntime()}, distributed ${PACKAGE_VERSION}): ${reports.every(([, , rt, v]) => rt === currentRuntime() && v === PACKAGE_VERSION)}`);
+console.log(
+  `  same runtime and package as the master (${currentRuntime()}, distributed ${PACKAGE_VERSION}): ${
+    reports.every(([, , rt, v]) => rt === currentRuntime() && v === PACKAGE_VERSION)
+  }`,
+);
 await rmprocs(local);
 
 // SSHManager: addprocs(["l93", "l94"]) and addprocs([("node123", 2), ("node456", 3)]).
@@ -62,7 +78,13 @@ if (hosts.length > 0) {
   }
   const file = "# hosts.txt: [count*][user@]host[:port] [bind_addr[:port]]\n2*alice@node1:2222\nauto*node2 10.0.0.2\n";
   const specs = parseMachineFile(file, "hosts.txt");
-  console.log(`  addprocs(new SSHManager(parseMachineFile(text, "hosts.txt"))): ${specs.map((s) => `${describeMachine(s)} (${workersText(s)}${s.bindAddr !== undefined ? `, listening on ${s.bindAddr}` : ""})`).join(", ")}`);
+  console.log(
+    `  addprocs(new SSHManager(parseMachineFile(text, "hosts.txt"))): ${
+      specs.map((s) => `${describeMachine(s)} (${workersText(s)}${s.bindAddr !== undefined ? `, listening on ${s.bindAddr}` : ""})`).join(
+        ", ",
+      )
+    }`,
+  );
 }
 
 // SlurmManager
@@ -73,7 +95,9 @@ if (process.env.SLURM_JOB_ID !== undefined) {
   await rmprocs(pids);
 } else {
   const request = { nodes: 2, ntasksPerNode: 4, time: "00:30:00", partition: "debug" };
-  console.log(`SlurmManager: not inside a Slurm job, so nothing is submitted. new SlurmManager(${JSON.stringify(request)}) would submit a job with:`);
+  console.log(
+    `SlurmManager: not inside a Slurm job, so nothing is submitted. new SlurmManager(${JSON.stringify(request)}) would submit a job with:`,
+  );
   for (const line of sbatchLines(request)) console.log(`  ${line}`);
   console.log("  (see examples/slurm/ and slurm/examples/ for running ones)");
 }

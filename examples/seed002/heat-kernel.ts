@@ -27,7 +27,7 @@
  * ```
  * @module
  */
-import { indexpids, range, type Range, type SharedArray } from "distributed";
+import { indexpids, type Range, range, type SharedArray } from "distributed";
 
 /** Diffusion constant (HeatEquation.jl's `a`). */
 export const DIFFUSION = 0.5;

@@ -43,7 +43,11 @@ async function show(name: string, f: () => Promise<number> | number, tolerance =
   const t = performance.now();
   const pi = await f();
   const ms = performance.now() - t;
-  console.log(`  ${name.padEnd(46)} pi ≈ ${pi.toFixed(Math.min(6, Math.round(-Math.log10(tolerance)) + 1))}  close to π: ${Math.abs(pi - Math.PI) < tolerance}  ${ms.toFixed(1)} ms`);
+  console.log(
+    `  ${name.padEnd(46)} pi ≈ ${pi.toFixed(Math.min(6, Math.round(-Math.log10(tolerance)) + 1))}  close to π: ${
+      Math.abs(pi - Math.PI) < tolerance
+    }  ${ms.toFixed(1)} ms`,
+  );
 }
 
 console.log(`compute_pi(N), N = ${N.toExponential(0)}, and estimate_pi with darts:`);
@@ -54,25 +58,38 @@ const pids = await addprocs(2);
 await everywhere(moduleUrl);
 await show(`distributed(range, term, "+"), ${pids.length} workers`, async () => (await distributed(range(0, N + 1), term, "+"))!);
 const CHUNKS = 16;
-await show(`pmap(partialPi, ${CHUNKS} chunks), ${pids.length} workers`, async () => (await pmap(partialPi, range(0, N + 1).split(CHUNKS))).reduce((a, b) => a + b, 0));
+await show(
+  `pmap(partialPi, ${CHUNKS} chunks), ${pids.length} workers`,
+  async () => (await pmap(partialPi, range(0, N + 1).split(CHUNKS))).reduce((a, b) => a + b, 0),
+);
 // estimate_pi(N, loops) = 4 * sum(pmap((x)->throw_darts(N), 1:loops)) / (loops * N)
 const darts = 1e6;
 const loops = 8;
-await show(`estimate_pi: pmap of ${loops} throw_darts(${darts.toExponential(0)})`, async () => (4 * (await pmap(capture({ darts }, () => throwDarts(darts)), range(0, loops))).reduce((a, b) => a + b, 0)) / (loops * darts), 0.01);
+await show(
+  `estimate_pi: pmap of ${loops} throw_darts(${darts.toExponential(0)})`,
+  async () => (4 * (await pmap(capture({ darts }, () => throwDarts(darts)), range(0, loops))).reduce((a, b) => a + b, 0)) / (loops * darts),
+  0.01,
+);
 await rmprocs(pids);
 
 // 3: threads of this process.
 await threads.setNthreads(2);
-await show(`threads.reduce(range, term, "+"), ${threads.nthreads()} threads`, async () => (await threads.reduce(range(0, N + 1), term, "+"))!);
+await show(
+  `threads.reduce(range, term, "+"), ${threads.nthreads()} threads`,
+  async () => (await threads.reduce(range(0, N + 1), term, "+"))!,
+);
 
 // 4: a SharedArray filled by thread workers.
 const threadWorkers = await addprocs(2, { manager: "threads" });
 await everywhere(moduleUrl);
 await show(`SharedArray slots, ${threadWorkers.length} thread workers`, async () => {
   const slots = new SharedArray(Float64Array, [CHUNKS]);
-  await distributed(range(0, CHUNKS), capture({ slots, N, CHUNKS }, (k: number) => {
-    slots.data[k] = partialPi(range(0, N + 1).split(CHUNKS)[k]!);
-  }));
+  await distributed(
+    range(0, CHUNKS),
+    capture({ slots, N, CHUNKS }, (k: number) => {
+      slots.data[k] = partialPi(range(0, N + 1).split(CHUNKS)[k]!);
+    }),
+  );
   return slots.data.reduce((a, b) => a + b, 0);
 });
 await rmprocs(threadWorkers);

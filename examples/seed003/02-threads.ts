@@ -55,20 +55,23 @@ const x = new SharedArray(Int32Array, [3 * OUTER]);
 // the calling thread's own column.
 const scratch = new SharedArray(Uint16Array, [3, threads.nthreads() + 1]); // column k: thread k's
 function f(shared: boolean): Promise<void> {
-  return threads.parallelFor(range(0, x.length), capture({ s, x, scratch, shared }, (i: number) => {
-    const str = s[i % 3]!;
-    const col = shared ? 0 : threads.threadid(); // rx, or rx[threadid()]
-    const base = col * 3;
-    for (let k = 0; k < 3; k++) Atomics.store(scratch.data, base + k, str.charCodeAt(k));
-    let at = 0;
-    for (let k = 0; k < 3; k++) {
-      if (Atomics.load(scratch.data, base + k) === 49) {
-        at = k + 1; // 1-based, as Julia's .start
-        break;
+  return threads.parallelFor(
+    range(0, x.length),
+    capture({ s, x, scratch, shared }, (i: number) => {
+      const str = s[i % 3]!;
+      const col = shared ? 0 : threads.threadid(); // rx, or rx[threadid()]
+      const base = col * 3;
+      for (let k = 0; k < 3; k++) Atomics.store(scratch.data, base + k, str.charCodeAt(k));
+      let at = 0;
+      for (let k = 0; k < 3; k++) {
+        if (Atomics.load(scratch.data, base + k) === 49) {
+          at = k + 1; // 1-based, as Julia's .start
+          break;
+        }
       }
-    }
-    x.data[i] = at;
-  }));
+      x.data[i] = at;
+    }),
+  );
 }
 const ones = (): number => x.data.reduce((n, v) => n + (v === 1 ? 1 : 0), 0);
 await f(true);
@@ -79,9 +82,12 @@ console.log(`f_fix() = ${ones()}`);
 
 // 3. g(): a = zeros(1000); @threads for i in 1:1000 a[i] = rand() end; length(unique(a))
 const a = new SharedArray(Float64Array, [1000]);
-await threads.parallelFor(range(0, a.length), capture({ a }, (i: number) => {
-  a.data[i] = Math.random();
-}));
+await threads.parallelFor(
+  range(0, a.length),
+  capture({ a }, (i: number) => {
+    a.data[i] = Math.random();
+  }),
+);
 console.log(`g() = ${new Set(a.data).size} unique of ${a.length} (each thread has its own Math.random)`);
 
 // g_fix: values that a run can repeat. A counter-based generator (splitmix32 of seed + i) has
@@ -95,9 +101,12 @@ function splitmix(seed: number, i: number): number {
 await everywhere({ splitmix }); // @everywhere: defined in Main here and on the pool's threads
 async function gFix(seed: number): Promise<Float64Array> {
   const b = new SharedArray(Float64Array, [1000]);
-  await threads.parallelFor(range(0, b.length), capture({ b, seed }, (i: number) => {
-    b.data[i] = splitmix(seed, i);
-  }));
+  await threads.parallelFor(
+    range(0, b.length),
+    capture({ b, seed }, (i: number) => {
+      b.data[i] = splitmix(seed, i);
+    }),
+  );
   return b.data.slice();
 }
 const serial = Float64Array.from({ length: 1000 }, (_, i) => splitmix(1, i));
@@ -105,6 +114,10 @@ const withN = await gFix(1);
 await threads.setNthreads(1);
 const withOne = await gFix(1);
 const same = (p: Float64Array, q: Float64Array): boolean => p.every((v, k) => v === q[k]);
-console.log(`g_fix(1) = ${new Set(withN).size} unique of 1000; the same on ${count} threads, on 1 thread and serially: ${same(withN, withOne) && same(withN, serial)}`);
+console.log(
+  `g_fix(1) = ${new Set(withN).size} unique of 1000; the same on ${count} threads, on 1 thread and serially: ${
+    same(withN, withOne) && same(withN, serial)
+  }`,
+);
 console.log(`first three: ${Array.from(withN.slice(0, 3), (v) => v.toFixed(6)).join(", ")}`);
 await threads.close();

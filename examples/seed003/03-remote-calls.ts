@@ -27,7 +27,19 @@
  * ```
  * @module
  */
-import { addprocs, Future, myid, RemoteError, remoteDo, remotecall, remotecallFetch, remotecallWait, rmprocs, spawnat, workers } from "distributed";
+import {
+  addprocs,
+  Future,
+  myid,
+  remotecall,
+  remotecallFetch,
+  remotecallWait,
+  remoteDo,
+  RemoteError,
+  rmprocs,
+  spawnat,
+  workers,
+} from "distributed";
 
 const show = (m: Float64Array): string => `[${Array.from(m, (v) => v.toFixed(5)).join(", ")}]`;
 
@@ -47,14 +59,22 @@ console.log(`fetch(s) = ${show(sv)}`);
 console.log(`fetch(s) is 2×2 with entries in [1, 2): ${sv.length === 4 && sv.every((v) => v >= 1 && v < 2)}`);
 
 // 2. remotecall_fetch(getindex, 2, r, 1, 1): r[1,1], read on worker 2 (only a number travels).
-const r11 = await remotecallFetch(async (r: Future<Float64Array>, i: number, j: number) => (await r.fetch())[(j - 1) * 2 + (i - 1)], w2, r, 1, 1);
+const r11 = await remotecallFetch(
+  async (r: Future<Float64Array>, i: number, j: number) => (await r.fetch())[(j - 1) * 2 + (i - 1)],
+  w2,
+  r,
+  1,
+  1,
+);
 console.log(`remotecall_fetch(getindex, ${w2}, r, 1, 1) = ${r11.toFixed(5)}; fetch(s)[1,1] - r[1,1] = ${(sv[0]! - r11).toFixed(5)}`);
 
 // 3. r = @spawn rand(2,2); s = @spawn 1 .+ fetch(r)
 const r2 = spawnat("any", rand, 2, 2);
 const s2 = spawnat("any", async (r: Future<Float64Array>) => [myid(), (await r.fetch()).map((x) => 1 + x)] as const, r2);
 const [fetchedOn, s2v] = await s2.fetch();
-console.log(`@spawn rand(2,2) ran on worker ${r2.where}; @spawn 1 .+ fetch(r) ran on worker ${s2.where} (myid() there: ${fetchedOn}) and fetched r from worker ${r2.where}`);
+console.log(
+  `@spawn rand(2,2) ran on worker ${r2.where}; @spawn 1 .+ fetch(r) ran on worker ${s2.where} (myid() there: ${fetchedOn}) and fetched r from worker ${r2.where}`,
+);
 console.log(`fetch(s) = ${show(s2v)}`);
 
 // 4. Once fetched, a Future caches its value locally.
@@ -96,7 +116,11 @@ const work = async (k: number): Promise<[number, number]> => {
 };
 const fed = await feederPmap(work, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 console.log(`feeder tasks: squares = [${fed.map(([sq]) => sq).join(", ")}]`);
-console.log(`every item computed on a worker: ${fed.every(([, p]) => pids.includes(p))}; both workers took items: ${new Set(fed.map(([, p]) => p)).size === 2}`);
+console.log(
+  `every item computed on a worker: ${fed.every(([, p]) => pids.includes(p))}; both workers took items: ${
+    new Set(fed.map(([, p]) => p)).size === 2
+  }`,
+);
 
 await rmprocs(pids);
 console.log(`rmprocs: workers() = [${workers().join(", ")}]`);

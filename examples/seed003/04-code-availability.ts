@@ -29,7 +29,21 @@
  * ```
  * @module
  */
-import { addprocs, Channel, everywhere, fetchfrom, myid, nprocs, nworkers, procs, RemoteChannel, remotecallFetch, rmprocs, spawnat, workers } from "distributed";
+import {
+  addprocs,
+  Channel,
+  everywhere,
+  fetchfrom,
+  myid,
+  nprocs,
+  nworkers,
+  procs,
+  remotecallFetch,
+  RemoteChannel,
+  rmprocs,
+  spawnat,
+  workers,
+} from "distributed";
 import type { MyType as MyTypeClass } from "./dummy-module.ts";
 
 // A name that everywhere() defines in Main at run time, declared for the type checker.
@@ -37,7 +51,11 @@ declare function rand2(rows: number, cols: number): number[];
 
 // 2. addprocs(2)
 const pids = await addprocs(2);
-console.log(`addprocs(2) = [${pids.join(", ")}]; procs() = [${procs().join(", ")}], workers() = [${workers().join(", ")}], nprocs() = ${nprocs()}, nworkers() = ${nworkers()}`);
+console.log(
+  `addprocs(2) = [${pids.join(", ")}]; procs() = [${procs().join(", ")}], workers() = [${
+    workers().join(", ")
+  }], nprocs() = ${nprocs()}, nworkers() = ${nworkers()}`,
+);
 const [w2, w3] = pids as [number, number];
 
 // 1. function rand2(dims...) return 2*rand(dims...) end
@@ -56,7 +74,11 @@ console.log(`@spawn with the function itself: ${shipped.length} numbers in [0, 2
 // Fix 2: @everywhere function rand2(dims...) ... end
 await everywhere({ rand2: localRand2 });
 const defined = await spawnat("any", () => rand2(2, 2)).fetch();
-console.log(`after everywhere({ rand2 }): fetch(@spawn rand2(2,2)) gives ${defined.length} numbers in [0, 2): ${defined.every((x) => x >= 0 && x < 2)}`);
+console.log(
+  `after everywhere({ rand2 }): fetch(@spawn rand2(2,2)) gives ${defined.length} numbers in [0, 2): ${
+    defined.every((x) => x >= 0 && x < 2)
+  }`,
+);
 
 // 3. @everywhere include("DummyModule.jl")
 console.log('@everywhere include("DummyModule.jl"): everywhere(dummy-module)');
@@ -75,13 +97,21 @@ console.log(`fetch(@spawnat ${w2} MyType(7)): ${remote}, a MyType here too: ${re
 console.log(`remotecall_fetch(f, ${w3}, 3) = ${await remotecallFetch(f, w3, 3)} (f travels as a reference to the module's export)`);
 const onTwo = new RemoteChannel<MyTypeClass>(() => new Channel(1), w2);
 await onTwo.put(new MyType(7));
-console.log(`put!(RemoteChannel(${w2}), MyType(7)); a worker reads it there: ${await remotecallFetch(async (ch: RemoteChannel<MyTypeClass>) => String(await ch.fetch()), w2, onTwo)}`);
+console.log(
+  `put!(RemoteChannel(${w2}), MyType(7)); a worker reads it there: ${await remotecallFetch(
+    async (ch: RemoteChannel<MyTypeClass>) => String(await ch.fetch()),
+    w2,
+    onTwo,
+  )}`,
+);
 
 // 4. @everywhere [2] expr: only on the processes named.
 await everywhere(() => {
   (globalThis as { onlyHere?: number }).onlyHere = myid();
 }, { procs: [w3] });
 const seen = await Promise.all(procs().map((p) => remotecallFetch(() => (globalThis as { onlyHere?: number }).onlyHere ?? null, p)));
-console.log(`everywhere(fn, { procs: [${w3}] }): set on [${procs().filter((_, k) => seen[k] !== null).join(", ")}] of [${procs().join(", ")}]`);
+console.log(
+  `everywhere(fn, { procs: [${w3}] }): set on [${procs().filter((_, k) => seen[k] !== null).join(", ")}] of [${procs().join(", ")}]`,
+);
 
 await rmprocs(pids);

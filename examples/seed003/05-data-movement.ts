@@ -22,7 +22,7 @@
  * ```
  * @module
  */
-import { addprocs, everywhere, Future, remotecallFetch, rmprocs, spawnat, capture } from "distributed";
+import { addprocs, capture, everywhere, Future, remotecallFetch, rmprocs, spawnat } from "distributed";
 
 const n = Number(process.argv[2] ?? 300);
 if (!Number.isInteger(n) || n < 1) {

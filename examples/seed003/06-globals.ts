@@ -42,7 +42,12 @@ try {
 
 // 2. let B = B; remotecall_fetch(() -> sum(B), 2) end: B travels with the call only.
 const B = Float64Array.from({ length: 100 }, (_, i) => 2 * (i + 1));
-console.log(`capture({ B }): remotecall_fetch(() -> sum(B), ${w2}) = ${await remotecallFetch(capture({ B }, () => B.reduce((s, x) => s + x, 0)), w2)}`);
+console.log(
+  `capture({ B }): remotecall_fetch(() -> sum(B), ${w2}) = ${await remotecallFetch(
+    capture({ B }, () => B.reduce((s, x) => s + x, 0)),
+    w2,
+  )}`,
+);
 
 // 3. A = rand(10,10); remotecall_fetch(() -> sum(A), 2); A = rand(10,10); remotecall_fetch(() -> sum(A), 3); A = nothing
 await everywhere({ A }, { procs: [w2] }); // Main.A on worker 2
@@ -51,7 +56,12 @@ await everywhere({ A }, { procs: [w3] }); // a different Main.A on worker 3
 A = null;
 // The same closure as in 1.: shipped, its `A` is Main.A of the process that runs it.
 const sumA = (): number => A!.reduce((s, x) => s + x, 0);
-console.log(`Main.A on worker ${w2}: sum = ${await remotecallFetch(sumA, w2)}; on worker ${w3}: sum = ${await remotecallFetch(sumA, w3)}; A here = ${A}`);
+console.log(
+  `Main.A on worker ${w2}: sum = ${await remotecallFetch(sumA, w2)}; on worker ${w3}: sum = ${await remotecallFetch(
+    sumA,
+    w3,
+  )}; A here = ${A}`,
+);
 
 // 4. @fetchfrom 2 varinfo(): which of A and B are bound on worker 2
 const bound = (): string[] => ["A", "B"].filter((name) => name in globalThis);
@@ -59,7 +69,11 @@ console.log(`@fetchfrom ${w2} varinfo(): [${(await fetchfrom(w2, bound)).join(",
 
 // 5. clear!([:A], workers())
 await clear(["A"]);
-console.log(`clear(["A"]): @fetchfrom ${w2} varinfo() = [${(await fetchfrom(w2, bound)).join(", ")}], on worker ${w3}: [${(await fetchfrom(w3, bound)).join(", ")}]`);
+console.log(
+  `clear(["A"]): @fetchfrom ${w2} varinfo() = [${(await fetchfrom(w2, bound)).join(", ")}], on worker ${w3}: [${
+    (await fetchfrom(w3, bound)).join(", ")
+  }]`,
+);
 const err = await remotecallFetch(sumA, w3).catch((e: unknown) => e);
 console.log(`using A on worker ${w3} now: ${(err as Error).message.split("\n").join(" / ")}`);
 

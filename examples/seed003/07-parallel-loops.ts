@@ -56,9 +56,12 @@ console.log(`@distributed (+) over ${2 * n} flips = ${nheads}: within 0.2% of ${
 // 3. a = randn(1000); @distributed (+) for i = 1:100000 f(a[rand(1:end)]) end, with f(x) = x^2
 const randn = (): number => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
 const samples = Float64Array.from({ length: 1000 }, randn);
-const total = (await distributed(range(0, 100_000), capture({ samples }, () => samples[Math.floor(Math.random() * samples.length)]! ** 2), "+"))!;
+const total =
+  (await distributed(range(0, 100_000), capture({ samples }, () => samples[Math.floor(Math.random() * samples.length)]! ** 2), "+"))!;
 const meanSquare = samples.reduce((s, x) => s + x * x, 0) / samples.length;
-console.log(`@distributed (+) f(a[rand(1:end)]) / 100000 is within 5% of mean(f.(a)): ${Math.abs(total / 100_000 - meanSquare) < 0.05 * meanSquare}`);
+console.log(
+  `@distributed (+) f(a[rand(1:end)]) / 100000 is within 5% of mean(f.(a)): ${Math.abs(total / 100_000 - meanSquare) < 0.05 * meanSquare}`,
+);
 
 // 4. @sync @distributed for i = 1:8 ... end: which worker ran which iteration.
 const log = new RemoteChannel<[number, number]>(() => new Channel(Infinity)); // on this process

@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import { addprocs, Channel, everywhere, myid, RemoteChannel, remoteDo, remotecallFetch, rmprocs, workers } from "distributed";
+import { addprocs, Channel, everywhere, myid, remotecallFetch, RemoteChannel, remoteDo, rmprocs, workers } from "distributed";
 
 declare function doWork(jobs: RemoteChannel<number>, results: RemoteChannel<[number, number, number]>): Promise<void>;
 
@@ -79,11 +79,17 @@ console.log(`the workers ran jobs at the same time (elapsed < half the sum): ${e
 // 2. RemoteChannel(()->Channel{Int}(10), pid)
 const [w2, w3] = pids as [number, number];
 const onW2 = new RemoteChannel<number>(() => new Channel(10), w2);
-const put = await remotecallFetch(async (ch: RemoteChannel<number>) => {
-  await ch.put(10 * myid());
-  return myid();
-}, w3, onW2);
-console.log(`RemoteChannel(() -> Channel{Int}(10), ${w2}): where = ${onW2.where}; worker ${put} put, this process took ${await onW2.take()}`);
+const put = await remotecallFetch(
+  async (ch: RemoteChannel<number>) => {
+    await ch.put(10 * myid());
+    return myid();
+  },
+  w3,
+  onW2,
+);
+console.log(
+  `RemoteChannel(() -> Channel{Int}(10), ${w2}): where = ${onW2.where}; worker ${put} put, this process took ${await onW2.take()}`,
+);
 const refused = await remotecallFetch((ch: Channel<number>) => ch.size, w2, new Channel<number>(10)).catch((e: unknown) => e);
 console.log(`a plain Channel sent to worker ${w2}: ${(refused as Error).name}`);
 

@@ -24,7 +24,7 @@
  * ```
  * @module
  */
-import { addprocs, Channel, Future, localReferenceCounts, RemoteChannel, remotecall, remotecallFetch, rmprocs } from "distributed";
+import { addprocs, Channel, Future, localReferenceCounts, remotecall, remotecallFetch, RemoteChannel, rmprocs } from "distributed";
 
 const pids = await addprocs(2);
 const [w2, w3] = pids as [number, number];
@@ -59,9 +59,13 @@ console.log(`after the block: worker ${w2} keeps ${await kept(w2)}`);
 // 3. A Future sent to worker 3 is held there too.
 const shared = remotecall(big, w2);
 await shared.wait();
-await remotecallFetch((fut: Future<Float64Array>) => {
-  (globalThis as { held?: Future<Float64Array> }).held = fut; // worker 3 keeps the handle
-}, w3, shared);
+await remotecallFetch(
+  (fut: Future<Float64Array>) => {
+    (globalThis as { held?: Future<Float64Array> }).held = fut; // worker 3 keeps the handle
+  },
+  w3,
+  shared,
+);
 shared.release();
 console.log(`sent to worker ${w3}, then released here: worker ${w2} keeps ${await kept(w2)} (worker ${w3} still holds it)`);
 const length = await remotecallFetch(async () => {

@@ -42,12 +42,18 @@ const fill = (S: SharedArray<Int32ArrayConstructor>, v: number): void => {
   for (let k = 0; k < S.length; k++) S.data[k] = v;
 };
 await Promise.all(S.pids.map((p) => remotecallWait(fill, p, S, p)));
-console.log(`after every participant ran fill!(S, myid()): each element is one of [${S.pids.join(", ")}]: ${S.data.every((v) => S.pids.includes(v))}`);
+console.log(
+  `after every participant ran fill!(S, myid()): each element is one of [${S.pids.join(", ")}]: ${S.data.every((v) => S.pids.includes(v))}`,
+);
 
 // sdata(S): the ordinary array underneath, shared: writing through it is writing to S.
 const plain = sdata(S);
 plain.fill(0);
 plain[S.length - 1] = 42;
-console.log(`sdata(S) is an ${plain.constructor.name} of ${plain.length}; after writing through it, S[3,4] = ${S.get(2, 3)}, sum(S) = ${plain.reduce((s, v) => s + v, 0)}`);
+console.log(
+  `sdata(S) is an ${plain.constructor.name} of ${plain.length}; after writing through it, S[3,4] = ${S.get(2, 3)}, sum(S) = ${
+    plain.reduce((s, v) => s + v, 0)
+  }`,
+);
 
 await rmprocs(pids);

@@ -32,24 +32,24 @@
  * ```
  * @module
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import {
   addprocs,
+  type ClusterManager,
   currentRuntime,
   interrupt,
-  myid,
-  RemoteError,
-  remoteDo,
-  remotecallFetch,
-  rmprocs,
-  workers,
-  type ClusterManager,
   type LaunchParams,
   type LineSource,
   type ManageOp,
+  myid,
+  remotecallFetch,
+  remoteDo,
+  RemoteError,
+  rmprocs,
   type WorkerConfig,
+  workers,
 } from "distributed";
 
 /** The lines of a stream, kept until someone listens (the cluster starts listening soon after launched()). */
@@ -81,13 +81,21 @@ class SubprocessManager implements ClusterManager {
     this.events.push(`launch(${this.#count} workers, ${params.runtime})`);
     // The runtime's executable: this process's own when it is the same runtime.
     const exe = params.exename ?? (params.runtime === currentRuntime() ? process.execPath : params.runtime);
-    const args = [...(params.runtime === "deno" ? ["run", "-A"] : []), ...params.exeflags, params.entry, "--worker", `--timeout=${params.timeout}`];
+    const args = [
+      ...(params.runtime === "deno" ? ["run", "-A"] : []),
+      ...params.exeflags,
+      params.entry,
+      "--worker",
+      `--timeout=${params.timeout}`,
+    ];
     for (let i = 0; i < this.#count; i++) {
       const child = spawn(exe, args, { cwd: params.dir, env: { ...process.env, ...params.env }, stdio: ["pipe", "pipe", "pipe"] });
       // The cookie on stdin. stdin stays open: a worker whose stdin closes before the master
       // has connected takes it as the master having gone, and exits.
       child.stdin!.write(`${params.cookie}\n`);
-      const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(signal !== null ? `signal ${signal}` : `exit code ${code}`)));
+      const exited = new Promise<string>((resolve) =>
+        child.once("exit", (code, signal) => resolve(signal !== null ? `signal ${signal}` : `exit code ${code}`))
+      );
       let stderrTail = "";
       const stderr = lines(child.stderr!);
       launched({
@@ -136,7 +144,13 @@ for (const p of pids) {
   const [id, startedBy] = await remotecallFetch(() => [myid(), process.env.STARTED_BY] as const, p);
   console.log(`worker ${p}: myid() = ${id}, STARTED_BY = ${startedBy}`);
 }
-console.log(`worker to worker: ${await remotecallFetch((to: number) => remotecallFetch(() => `hello from ${myid()}`, to), pids[0]!, pids[1]!)} (asked by worker ${pids[0]})`);
+console.log(
+  `worker to worker: ${await remotecallFetch(
+    (to: number) => remotecallFetch(() => `hello from ${myid()}`, to),
+    pids[0]!,
+    pids[1]!,
+  )} (asked by worker ${pids[0]})`,
+);
 
 // interrupt(pid) goes through manage(..., :interrupt): SIGINT to that worker.
 const [w2, w3] = pids as [number, number];
@@ -144,7 +158,11 @@ const waiting = remotecallFetch(() => new Promise(() => {}), w2).catch((e: unkno
 await remotecallFetch(() => null, w2); // the call above has reached the worker
 interrupt(w2);
 const stopped = (await waiting) as RemoteError;
-console.log(`interrupt(${w2}): the call waiting there failed with ${stopped.name} (${stopped.remote.name} on worker ${stopped.pid}); worker ${w2} still answers: ${(await remotecallFetch(() => myid(), w2)) === w2}`);
+console.log(
+  `interrupt(${w2}): the call waiting there failed with ${stopped.name} (${stopped.remote.name} on worker ${stopped.pid}); worker ${w2} still answers: ${
+    (await remotecallFetch(() => myid(), w2)) === w2
+  }`,
+);
 
 // rmprocs asks a worker to exit and calls kill() only if it has not gone within `waitfor`
 // seconds: here worker 3 is stuck in a synchronous loop and never reads the request.

@@ -33,16 +33,16 @@ import {
   addprocs,
   Channel,
   clusterCookie,
-  myid,
-  RemoteChannel,
-  RemoteError,
-  remotecallFetch,
-  rmprocs,
-  workers,
   type ClusterManager,
   type LaunchParams,
   type ManageOp,
+  myid,
+  remotecallFetch,
+  RemoteChannel,
+  RemoteError,
+  rmprocs,
   type WorkerConfig,
+  workers,
 } from "distributed";
 import { LocalManager } from "distributed/managers";
 
@@ -73,7 +73,9 @@ const onA = new RemoteChannel<number>(() => new Channel(1), a);
 await onA.put(7);
 console.log(`this process uses a channel on worker ${a}: took ${await onA.take()}`);
 console.log(`worker ${b} uses it: ${await remotecallFetch((ch: RemoteChannel<number>) => ch.put(1), b, onA).then(String, why)}`);
-console.log(`addprocs(1, topology: all_to_all) now: ${await addprocs(1, { topology: "all_to_all" }).then(String, (e: Error) => e.message)}`);
+console.log(
+  `addprocs(1, topology: all_to_all) now: ${await addprocs(1, { topology: "all_to_all" }).then(String, (e: Error) => e.message)}`,
+);
 onA.release();
 await rmprocs(pids);
 
@@ -83,7 +85,13 @@ for (const lazy of [true, false]) {
   const [x, y] = pids as [number, number];
   const onX = new RemoteChannel<string>(() => new Channel(1), x);
   await remotecallFetch((ch: RemoteChannel<string>) => ch.put(`put by worker ${myid()}`), y, onX);
-  console.log(`all_to_all (lazy: ${lazy}) [${pids.join(", ")}]: worker ${x} to worker ${y}: myid() = ${await remotecallFetch(askOther, x, y)}; a channel on worker ${x}: ${await onX.take()}`);
+  console.log(
+    `all_to_all (lazy: ${lazy}) [${pids.join(", ")}]: worker ${x} to worker ${y}: myid() = ${await remotecallFetch(
+      askOther,
+      x,
+      y,
+    )}; a channel on worker ${x}: ${await onX.take()}`,
+  );
   onX.release();
   await rmprocs(pids);
 }

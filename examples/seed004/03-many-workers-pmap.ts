@@ -57,7 +57,11 @@ const pids = await pmap(slowtask, A);
 const elapsed = (performance.now() - t) / 1000;
 const ideal = Math.ceil(tasks / count) * seconds;
 console.log(`pmap(slowtask, A) over ${tasks} tasks of ${seconds} s: ${pids.length} results from ${new Set(pids).size} worker processes`);
-console.log(`elapsed ${elapsed.toFixed(2)} s; one call per worker at a time: ${ideal.toFixed(2)} s (${Math.ceil(tasks / count)} rounds of ${seconds} s); serial: ${(tasks * seconds).toFixed(2)} s`);
+console.log(
+  `elapsed ${elapsed.toFixed(2)} s; one call per worker at a time: ${ideal.toFixed(2)} s (${
+    Math.ceil(tasks / count)
+  } rounds of ${seconds} s); serial: ${(tasks * seconds).toFixed(2)} s`,
+);
 console.log(`at most about tasks / workers × duration, far below the serial sum: ${elapsed >= seconds * 0.99 && elapsed < 1.5 * ideal}`);
 
 // rmprocs(workers())

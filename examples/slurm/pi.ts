@@ -31,9 +31,12 @@ if (!Number.isInteger(terms) || terms < CHUNK || terms % CHUNK !== 0) {
 
 const insideJob = process.env.SLURM_JOB_ID !== undefined;
 const partition = option("partition");
-const manager = insideJob
-  ? new SlurmManager()
-  : new SlurmManager({ nodes: Number(option("nodes") ?? 2), ntasksPerNode: Number(option("tasks-per-node") ?? 2), time: "00:15:00", ...(partition !== undefined ? { partition } : {}) });
+const manager = insideJob ? new SlurmManager() : new SlurmManager({
+  nodes: Number(option("nodes") ?? 2),
+  ntasksPerNode: Number(option("tasks-per-node") ?? 2),
+  time: "00:15:00",
+  ...(partition !== undefined ? { partition } : {}),
+});
 
 let t = performance.now();
 const pids = await addprocs(manager);
@@ -50,8 +53,16 @@ t = performance.now();
 const serial = partialPi(range(0, terms));
 const serialSeconds = (performance.now() - t) / 1000;
 
-console.log(`pi series, ${terms.toExponential(1)} terms, ${currentRuntime()}, Slurm job ${manager.jobId} (${insideJob ? "this job's allocation" : "submitted for the workers"})`);
+console.log(
+  `pi series, ${terms.toExponential(1)} terms, ${currentRuntime()}, Slurm job ${manager.jobId} (${
+    insideJob ? "this job's allocation" : "submitted for the workers"
+  })`,
+);
 console.log(`  ${nworkers()} workers on ${[...new Set(where)].sort().join(", ")}, started in ${startSeconds.toFixed(2)} s`);
-console.log(`  pmap    pi = ${pi}  error ${(pi - Math.PI).toExponential(2)}  ${parallelSeconds.toFixed(2)} s  speedup ${(serialSeconds / parallelSeconds).toFixed(2)}x`);
+console.log(
+  `  pmap    pi = ${pi}  error ${(pi - Math.PI).toExponential(2)}  ${parallelSeconds.toFixed(2)} s  speedup ${
+    (serialSeconds / parallelSeconds).toFixed(2)
+  }x`,
+);
 console.log(`  serial  pi = ${serial}  ${serialSeconds.toFixed(2)} s`);
 await rmprocs(pids);

@@ -20,6 +20,13 @@ const CHUNK = 10_000_000;
 const where = await Promise.all(workers().map((p) => remotecallFetch(() => gethostname(), p)));
 await everywhere(new URL(`../pi/series.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url));
 const t = performance.now();
-const pi = (await pmap(partialPi, Array.from({ length: terms / CHUNK }, (_, k) => range(k * CHUNK, (k + 1) * CHUNK)))).reduce((a, b) => a + b, 0);
-console.log(`pi series, ${terms.toExponential(1)} terms, SPMD over ${size} tasks (master on ${gethostname()}, workers on ${[...new Set(where)].sort().join(", ")})`);
+const pi = (await pmap(partialPi, Array.from({ length: terms / CHUNK }, (_, k) => range(k * CHUNK, (k + 1) * CHUNK)))).reduce(
+  (a, b) => a + b,
+  0,
+);
+console.log(
+  `pi series, ${terms.toExponential(1)} terms, SPMD over ${size} tasks (master on ${gethostname()}, workers on ${
+    [...new Set(where)].sort().join(", ")
+  })`,
+);
 console.log(`  pi = ${pi}  error ${(pi - Math.PI).toExponential(2)}  ${((performance.now() - t) / 1000).toFixed(2)} s`);

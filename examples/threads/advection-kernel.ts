@@ -13,7 +13,7 @@
  * ```
  * @module
  */
-import { indexpids, myid, range, type Range, type SharedArray } from "distributed";
+import { indexpids, myid, type Range, range, type SharedArray } from "distributed";
 
 /**
  * The `(irange, jrange)` this process is assigned: all rows, and its share of the columns

@@ -36,7 +36,20 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { addprocs, capture, currentRuntime, distributed, everywhere, localindices, myid, range, remotecallFetch, rmprocs, SharedArray, threads } from "distributed";
+import {
+  addprocs,
+  capture,
+  currentRuntime,
+  distributed,
+  everywhere,
+  localindices,
+  myid,
+  range,
+  remotecallFetch,
+  rmprocs,
+  SharedArray,
+  threads,
+} from "distributed";
 import { advectionChunk, advectionSharedChunk, type ChunkReport } from "./advection-kernel.ts";
 
 const n = Number(process.argv[2] ?? 300);
@@ -44,7 +57,9 @@ const nt = Number(process.argv[3] ?? 100);
 const count = Number(process.argv[4] ?? Math.max(1, availableParallelism() - 1));
 const kind = process.argv[5] ?? "threads";
 if (![n, nt, count].every((x) => Number.isInteger(x) && x >= 1) || nt < 2 || !["threads", "processes"].includes(kind)) {
-  console.error("usage: advection [n: size of the first two dimensions] [nt: time steps, at least 2] [workers] [threads|processes, default threads]");
+  console.error(
+    "usage: advection [n: size of the first two dimensions] [nt: time steps, at least 2] [workers] [threads|processes, default threads]",
+  );
   process.exit(2);
 }
 
@@ -74,7 +89,10 @@ function advectionSerial(q: SharedArray, u: SharedArray): void {
 async function advectionParallel(q: SharedArray, u: SharedArray): Promise<void> {
   const [n1, n2, steps] = q.shape as [number, number, number];
   for (let t = 0; t < steps - 1; t++) {
-    await distributed(range(0, n2), capture({ q, u, n1, t }, (j: number) => advectionChunk(q, u, range(0, n1), range(j, j + 1), range(t, t + 1))));
+    await distributed(
+      range(0, n2),
+      capture({ q, u, n1, t }, (j: number) => advectionChunk(q, u, range(0, n1), range(j, j + 1), range(t, t + 1))),
+    );
   }
 }
 
@@ -94,7 +112,10 @@ async function advectionShared(q: SharedArray, u: SharedArray): Promise<void> {
 async function advectionThreads(q: SharedArray, u: SharedArray): Promise<void> {
   const [n1, n2, steps] = q.shape as [number, number, number];
   const blocks = range(0, n2).split(threads.nthreads());
-  await threads.parallelFor(range(0, blocks.length), capture({ q, u, n1, steps, blocks }, (b: number) => advectionChunk(q, u, range(0, n1), blocks[b]!, range(0, steps - 1))));
+  await threads.parallelFor(
+    range(0, blocks.length),
+    capture({ q, u, n1, steps, blocks }, (b: number) => advectionChunk(q, u, range(0, n1), blocks[b]!, range(0, steps - 1))),
+  );
 }
 
 /**
@@ -125,11 +146,19 @@ let checksum = 0;
 for (let k = (nt - 1) * plane; k < nt * plane; k++) checksum += expected[k]!;
 
 const plural = (k: number, what: string): string => `${k} ${what}${k === 1 ? "" : "s"}`;
-console.log(`advection, q and u of ${n}×${n}×${nt}, ${currentRuntime()}: participants ${q.pids.join(", ")} (this process and ${plural(pids.length, kind === "threads" ? "thread worker" : "worker process")}), ${threads.nthreads()} pool threads`);
+console.log(
+  `advection, q and u of ${n}×${n}×${nt}, ${currentRuntime()}: participants ${q.pids.join(", ")} (this process and ${
+    plural(pids.length, kind === "threads" ? "thread worker" : "worker process")
+  }), ${threads.nthreads()} pool threads`,
+);
 const shown = (r: [number, number]): string => `${r[0]}:${r[1] - 1}`;
 const t0 = Math.min(...reports.map((r) => r.started));
 for (const r of reports) {
-  console.log(`  advection_shared on pid ${r.pid}: (irange, jrange, trange) = (${shown(r.irange)}, ${shown(r.jrange)}, ${shown(r.trange)})  ran ${r.started - t0}..${r.ended - t0} ms`);
+  console.log(
+    `  advection_shared on pid ${r.pid}: (irange, jrange, trange) = (${shown(r.irange)}, ${shown(r.jrange)}, ${shown(r.trange)})  ran ${
+      r.started - t0
+    }..${r.ended - t0} ms`,
+  );
 }
 const label: Record<string, string> = {
   serial: "advection_serial",

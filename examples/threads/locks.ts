@@ -29,28 +29,52 @@ console.log(`Atomic{UInt8}(250): atomic_add!(x, 10) returned ${before}; x[] = ${
 // best = Threads.Atomic{Int}(-1); @threads for i in 0:999 atomic_max!(best, (i * 7919) % 1000) end
 const best = new Atomic(Int32Array, -1);
 const least = new Atomic(Float64Array, Infinity);
-await threads.parallelFor(range(0, 1000), capture({ best, least }, (i: number) => {
-  best.max((i * 7919) % 1000);
-  least.min(Math.sin(i));
-}));
+await threads.parallelFor(
+  range(0, 1000),
+  capture({ best, least }, (i: number) => {
+    best.max((i * 7919) % 1000);
+    least.min(Math.sin(i));
+  }),
+);
 console.log(`atomic_max! = ${best.load()}; atomic_min! of sin(i) on an Atomic{Float64} = ${least.load().toFixed(6)}`);
 
 // flags = Threads.Atomic{UInt32}(0); @threads for b in 0:31 atomic_or!(flags, UInt32(1) << b) end
 const flags = new Atomic(Uint32Array);
 await threads.parallelFor(range(0, 32), capture({ flags }, (b: number) => flags.or(2 ** b)));
-console.log(`atomic_or! of every bit: ${flags.load().toString(16)}; atomic_xor! with ffff0000 gives ${(flags.xor(0xffff0000), flags.load()).toString(16)}`);
+console.log(
+  `atomic_or! of every bit: ${flags.load().toString(16)}; atomic_xor! with ffff0000 gives ${
+    (flags.xor(0xffff0000), flags.load()).toString(16)
+  }`,
+);
 
 // l = ReentrantLock(); @threads for i in 1:N lock(l) do total[1] += 1 end end (and on the workers)
 const l = new ReentrantLock();
 const total = new SharedArray(Float64Array, [1]);
 const N = 400;
 await Promise.all([
-  threads.parallelFor(range(0, N), capture({ l, total }, async () => {
-    await l.run(() => { total.data[0] = total.data[0]! + 1; });   // a plain read-modify-write, made exclusive
-  })),
-  ...pids.map((p) => remotecallFetch(async (l: ReentrantLock, total: SharedArray<Float64ArrayConstructor>, n: number) => {
-    for (let i = 0; i < n; i++) await l.run(() => { total.data[0] = total.data[0]! + 1; });
-  }, p, l, total, N)),
+  threads.parallelFor(
+    range(0, N),
+    capture({ l, total }, async () => {
+      await l.run(() => {
+        total.data[0] = total.data[0]! + 1;
+      }); // a plain read-modify-write, made exclusive
+    }),
+  ),
+  ...pids.map((p) =>
+    remotecallFetch(
+      async (l: ReentrantLock, total: SharedArray<Float64ArrayConstructor>, n: number) => {
+        for (let i = 0; i < n; i++) {
+          await l.run(() => {
+            total.data[0] = total.data[0]! + 1;
+          });
+        }
+      },
+      p,
+      l,
+      total,
+      N,
+    )
+  ),
 ]);
 console.log(`lock(l) do total[1] += 1 end, ${N * (1 + pids.length)} times: total = ${total.data[0]}`);
 
@@ -66,10 +90,16 @@ s.unlock();
 // tasks = [Threads.@spawn (lock(l) do sum[1] += k end; k * k) for k in 1:8]; fetch.(tasks)
 const sum = new SharedArray(Float64Array, [1]);
 const tasks = [1, 2, 3, 4, 5, 6, 7, 8].map((k) =>
-  threads.spawn(capture({ l, sum }, async (k: number) => {
-    await l.run(() => { sum.data[0] = sum.data[0]! + k; });
-    return k * k;
-  }), k));
+  threads.spawn(
+    capture({ l, sum }, async (k: number) => {
+      await l.run(() => {
+        sum.data[0] = sum.data[0]! + k;
+      });
+      return k * k;
+    }),
+    k,
+  )
+);
 console.log(`fetch.(Threads.@spawn ...) = [${(await Promise.all(tasks)).join(", ")}]; sum under the lock = ${sum.data[0]}`);
 
 if (pids.length > 0) await rmprocs(pids);

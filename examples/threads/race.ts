@@ -45,15 +45,21 @@ console.log(`threadid() here = ${threads.threadid()} (the process's own thread; 
 
 // a = zeros(Threads.nthreads()*2); Threads.@threads for i = 1:length(a) a[i] = Threads.threadid() end
 const a = new SharedArray(Float64Array, [n * 2]);
-await threads.parallelFor(range(0, a.length), capture({ a }, (i: number) => {
-  a.data[i] = threads.threadid();
-}));
+await threads.parallelFor(
+  range(0, a.length),
+  capture({ a }, (i: number) => {
+    a.data[i] = threads.threadid();
+  }),
+);
 console.log(`a = threadid() per element, ${a.length} elements: ${list(a.data)}`);
 // seed 003: a = zeros(10); Threads.@threads for i = 1:10 a[i] = Threads.threadid() end
 const a10 = new SharedArray(Float64Array, [10]);
-await threads.parallelFor(range(0, 10), capture({ a10 }, (i: number) => {
-  a10.data[i] = threads.threadid();
-}));
+await threads.parallelFor(
+  range(0, 10),
+  capture({ a10 }, (i: number) => {
+    a10.data[i] = threads.threadid();
+  }),
+);
 console.log(`a = threadid() per element, 10 elements: ${list(a10.data)}`);
 
 // The race: total = 0; @threads for i in 1:N  total += 1  end
@@ -72,29 +78,37 @@ for (let round = 1; round <= ROUNDS && plainTotal === expected; round++) {
   const plain = new SharedArray(Int32Array, [1]); // a plain shared counter: no atomic add
   const gate = new SharedArray(Int32Array, [1]);
   const t = performance.now();
-  await threads.parallelFor(range(0, n), capture({ plain, gate, n, iterations }, () => {
-    const g = gate.data;
-    if (Atomics.add(g, 0, 1) + 1 === n) Atomics.notify(g, 0); // the last to arrive wakes the others
-    else for (let v = Atomics.load(g, 0); v < n; v = Atomics.load(g, 0)) Atomics.wait(g, 0, v);
-    const cell = plain.data;
-    for (let k = 0; k < iterations; k++) Atomics.store(cell, 0, Atomics.load(cell, 0) + 1); // read, add, write
-  }));
+  await threads.parallelFor(
+    range(0, n),
+    capture({ plain, gate, n, iterations }, () => {
+      const g = gate.data;
+      if (Atomics.add(g, 0, 1) + 1 === n) Atomics.notify(g, 0); // the last to arrive wakes the others
+      else for (let v = Atomics.load(g, 0); v < n; v = Atomics.load(g, 0)) Atomics.wait(g, 0, v);
+      const cell = plain.data;
+      for (let k = 0; k < iterations; k++) Atomics.store(cell, 0, Atomics.load(cell, 0) + 1); // read, add, write
+    }),
+  );
   const seconds = (performance.now() - t) / 1000;
   plainTotal = plain.data[0]!;
   const note = plainTotal === expected ? "; the threads did not overlap this time" : "";
-  console.log(`plain counter:  total = ${plainTotal} of ${expected} (${expected - plainTotal} updates lost${note})  ${seconds.toFixed(3)} s`);
+  console.log(
+    `plain counter:  total = ${plainTotal} of ${expected} (${expected - plainTotal} updates lost${note})  ${seconds.toFixed(3)} s`,
+  );
 }
 
 // total = Threads.Atomic{Int}(0); @threads for i in 1:N  Threads.atomic_add!(total, 1)  end
 const total = new Atomic(Int32Array);
 const gate = new SharedArray(Int32Array, [1]);
 const t = performance.now();
-await threads.parallelFor(range(0, n), capture({ total, gate, n, iterations }, () => {
-  const g = gate.data;
-  if (Atomics.add(g, 0, 1) + 1 === n) Atomics.notify(g, 0);
-  else for (let v = Atomics.load(g, 0); v < n; v = Atomics.load(g, 0)) Atomics.wait(g, 0, v);
-  for (let k = 0; k < iterations; k++) total.add(1);
-}));
+await threads.parallelFor(
+  range(0, n),
+  capture({ total, gate, n, iterations }, () => {
+    const g = gate.data;
+    if (Atomics.add(g, 0, 1) + 1 === n) Atomics.notify(g, 0);
+    else for (let v = Atomics.load(g, 0); v < n; v = Atomics.load(g, 0)) Atomics.wait(g, 0, v);
+    for (let k = 0; k < iterations; k++) total.add(1);
+  }),
+);
 const atomicSeconds = (performance.now() - t) / 1000;
 console.log(`atomic counter: total = ${total.load()} of ${expected}  ${atomicSeconds.toFixed(3)} s`);
 console.log(`race lost updates: ${plainTotal < expected}; atomic exact: ${total.load() === expected}`);
@@ -103,11 +117,14 @@ console.log(`race lost updates: ${plainTotal < expected}; atomic exact: ${total.
 const i = new Atomic(Int32Array);
 const ids = new SharedArray(Float64Array, [4]);
 const oldIs = new SharedArray(Float64Array, [4]);
-await threads.parallelFor(range(0, 4), capture({ i, ids, oldIs }, (k: number) => {
-  const id = k + 1;
-  oldIs.data[k] = i.add(id);
-  ids.data[k] = id;
-}));
+await threads.parallelFor(
+  range(0, 4),
+  capture({ i, ids, oldIs }, (k: number) => {
+    const id = k + 1;
+    oldIs.data[k] = i.add(id);
+    ids.data[k] = id;
+  }),
+);
 console.log(`atomic_add!: ids = ${list(ids.data)}, old_is = ${list(oldIs.data)} (the order the threads came in), i = ${i.load()}`);
 
 // Atomic{Float64}: a compare-and-swap loop on the number's bits, as in Julia.
@@ -130,15 +147,18 @@ console.log(`cas claim: ${claims.filter(Boolean).length} of ${n} threads won (th
 // A compare-and-swap loop: the maximum of f(k) over 0..N-1, every thread updating one Atomic.
 const count = 200_000;
 const max = new Atomic(Int32Array, -1);
-await threads.parallelFor(range(0, count), capture({ max }, (k: number) => {
-  const v = (k * 7919) % 100_003;
-  let seen = max.load();
-  while (v > seen) {
-    const before = max.cas(seen, v);
-    if (before === seen) break; // swapped
-    seen = before; // another thread got there first: try again against its value
-  }
-}));
+await threads.parallelFor(
+  range(0, count),
+  capture({ max }, (k: number) => {
+    const v = (k * 7919) % 100_003;
+    let seen = max.load();
+    while (v > seen) {
+      const before = max.cas(seen, v);
+      if (before === seen) break; // swapped
+      seen = before; // another thread got there first: try again against its value
+    }
+  }),
+);
 let serialMax = -1;
 for (let k = 0; k < count; k++) serialMax = Math.max(serialMax, (k * 7919) % 100_003);
 console.log(`cas loop: max = ${max.load()} (serial: ${serialMax})`);

@@ -27,13 +27,28 @@
  * ```
  * @module
  */
-import { addprocs, capture, currentRuntime, distributed, indexpids, localindices, myid, procs, range, rmprocs, SharedArray, workers } from "distributed";
+import {
+  addprocs,
+  capture,
+  currentRuntime,
+  distributed,
+  indexpids,
+  localindices,
+  myid,
+  procs,
+  range,
+  rmprocs,
+  SharedArray,
+  workers,
+} from "distributed";
 
 const count = Number(process.argv[2] ?? 2);
 const size = Number(process.argv[3] ?? 10);
 const kind = process.argv[4] ?? "threads";
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(size) || size < 1 || !["threads", "processes"].includes(kind)) {
-  console.error("usage: shared-loop [workers: a positive integer, default 2] [square size: a positive integer, default 10] [threads|processes, default threads]");
+  console.error(
+    "usage: shared-loop [workers: a positive integer, default 2] [square size: a positive integer, default 10] [threads|processes, default threads]",
+  );
   process.exit(2);
 }
 const list = (xs: ArrayLike<number>): string => `[${Array.from(xs).join(", ")}]`;
@@ -56,18 +71,24 @@ console.log(`runtime: ${currentRuntime()}; ${workerKind} ${list(pids)}; procs() 
 // a = SharedArray{Float64}(10); @distributed for i = 1:10 a[i] = i end
 const a = new SharedArray(Float64Array, [10]);
 const by = new SharedArray(Int32Array, [10]);
-await distributed(range(0, 10), capture({ a, by }, (i: number) => {
-  a.data[i] = i + 1;
-  by.data[i] = myid();
-}));
+await distributed(
+  range(0, 10),
+  capture({ a, by }, (i: number) => {
+    a.data[i] = i + 1;
+    by.data[i] = myid();
+  }),
+);
 console.log(`a = ${list(a.data)}`);
 console.log(`written by workers ${list(by.data)}`);
 
 // square_broken(): a plain array is copied to each worker, which squares its own copy.
 const A = Array.from({ length: 10 }, (_, i) => i + 1);
-await distributed(range(0, A.length), capture({ A }, (i: number) => {
-  A[i] = A[i]! ** 2;
-}));
+await distributed(
+  range(0, A.length),
+  capture({ A }, (i: number) => {
+    A[i] = A[i]! ** 2;
+  }),
+);
 console.log(`square_broken: A = ${list(A)} (each worker squared its own copy)`);
 
 // square!(X) on one process against square_distributed!(S) on the workers, with the same data
@@ -83,10 +104,13 @@ async function square(X: Float64Array): Promise<void> {
   }
 }
 function squareDistributed(S: SharedArray): Promise<unknown> {
-  return distributed(range(0, S.length), capture({ S }, async (i: number) => {
-    await new Promise((resolve) => setTimeout(resolve, 1)); // mimicking some computational cost
-    S.data[i] = S.data[i]! ** 2;
-  }));
+  return distributed(
+    range(0, S.length),
+    capture({ S }, async (i: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 1)); // mimicking some computational cost
+      S.data[i] = S.data[i]! ** 2;
+    }),
+  );
 }
 
 let t = performance.now();
@@ -97,7 +121,11 @@ await squareDistributed(S);
 const distributedSeconds = (performance.now() - t) / 1000;
 const squares = S.data.every((v, k) => v === original[k]! ** 2) && X.every((v, k) => v === original[k]! ** 2);
 console.log(`square!(A), ${size}×${size}, one process:          ${(serialSeconds * 1000).toFixed(1)} ms`);
-console.log(`square_distributed!(S), ${workers().length} ${workerKind}:  ${(distributedSeconds * 1000).toFixed(1)} ms  (${(serialSeconds / distributedSeconds).toFixed(2)}x)`);
+console.log(
+  `square_distributed!(S), ${workers().length} ${workerKind}:  ${(distributedSeconds * 1000).toFixed(1)} ms  (${
+    (serialSeconds / distributedSeconds).toFixed(2)
+  }x)`,
+);
 console.log(`squares correct: ${squares}`);
 
 // S = SharedArray{Int,2}((3,4), init = S -> S[localindices(S)] = myid())

@@ -52,7 +52,9 @@ export async function submitJob(script: string, options: SlurmCommandOptions & {
   const r = await runCommand("sbatch", ["--parsable", `--chdir=${options.dir}`], { env: options.env, input: script, timeoutMs: 60_000 });
   if (r.status.code !== 0) throw new SlurmCommandError("sbatch", `sbatch refused the job: ${commandMessage(r, "sbatch")}`, r);
   const jobId = /^(\d+)(?:;\S+)?\s*$/m.exec(r.stdout)?.[1];
-  if (jobId === undefined) throw new SlurmCommandError("sbatch", `sbatch did not print a job id (output: ${JSON.stringify(r.stdout.trim())})`);
+  if (jobId === undefined) {
+    throw new SlurmCommandError("sbatch", `sbatch did not print a job id (output: ${JSON.stringify(r.stdout.trim())})`);
+  }
   return jobId;
 }
 
@@ -83,7 +85,9 @@ export function parseJobRecord(line: string): JobRecord {
 /** The job's current record; rejects with scontrol's message when Slurm does not know it. */
 export async function jobRecord(jobId: string, options: SlurmCommandOptions): Promise<JobRecord> {
   const r = await runCommand("scontrol", ["show", "job", "-o", jobId], { env: options.env, timeoutMs: 30_000 });
-  if (r.status.code !== 0) throw new SlurmCommandError("scontrol", `scontrol show job ${jobId} failed: ${commandMessage(r, "scontrol")}`, r);
+  if (r.status.code !== 0) {
+    throw new SlurmCommandError("scontrol", `scontrol show job ${jobId} failed: ${commandMessage(r, "scontrol")}`, r);
+  }
   const line = r.stdout.split("\n").find((l) => l.startsWith(`JobId=${jobId} `));
   if (line === undefined) throw new SlurmCommandError("scontrol", `scontrol show job ${jobId} printed no record for it`);
   return parseJobRecord(line);
@@ -95,15 +99,30 @@ const WAITING = new Set(["PENDING", "CONFIGURING", "REQUEUED", "RESIZING", "SUSP
  * Polls the job until it runs. Rejects when it ends without running (with its state and
  * reason) or when `timeoutMs` passes (the job is left as it is: the caller decides).
  */
-export async function waitUntilRunning(jobId: string, options: SlurmCommandOptions & { timeoutMs: number; pollMs?: number }): Promise<JobRecord> {
+export async function waitUntilRunning(
+  jobId: string,
+  options: SlurmCommandOptions & { timeoutMs: number; pollMs?: number },
+): Promise<JobRecord> {
   const deadline = Date.now() + options.timeoutMs;
   // Often at first (an idle scheduler starts a job within a second), then less, up to 1 s.
   let pollMs = Math.min(options.pollMs ?? 50, 1000);
   for (;;) {
     const job = await jobRecord(jobId, options);
     if (job.state === "RUNNING") return job;
-    if (!WAITING.has(job.state)) throw new JobNotRunningError(job, `job ${jobId} ended before it ran: ${job.state}${job.reason !== "None" ? ` (reason: ${job.reason})` : ""}`);
-    if (Date.now() >= deadline) throw new JobNotRunningError(job, `job ${jobId} did not start within ${Math.round(options.timeoutMs / 1000)} s: still ${job.state}${job.reason !== "None" ? ` (reason: ${job.reason})` : ""}`);
+    if (!WAITING.has(job.state)) {
+      throw new JobNotRunningError(
+        job,
+        `job ${jobId} ended before it ran: ${job.state}${job.reason !== "None" ? ` (reason: ${job.reason})` : ""}`,
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw new JobNotRunningError(
+        job,
+        `job ${jobId} did not start within ${Math.round(options.timeoutMs / 1000)} s: still ${job.state}${
+          job.reason !== "None" ? ` (reason: ${job.reason})` : ""
+        }`,
+      );
+    }
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
     pollMs = Math.min(pollMs * 1.25, 1000);
   }
@@ -181,7 +200,9 @@ export const WORKERS_STARTED_MARK = "distributed:workers-started";
 export async function markWorkersStarted(jobId: string, comment: string, options: SlurmCommandOptions): Promise<void> {
   const marked = comment === "" || comment === "(null)" ? WORKERS_STARTED_MARK : `${comment} ${WORKERS_STARTED_MARK}`;
   const r = await runCommand("scontrol", ["update", `JobId=${jobId}`, `Comment=${marked}`], { env: options.env, timeoutMs: 30_000 });
-  if (r.status.code !== 0) throw new SlurmCommandError("scontrol", `scontrol update JobId=${jobId} Comment=... failed: ${commandMessage(r, "scontrol")}`, r);
+  if (r.status.code !== 0) {
+    throw new SlurmCommandError("scontrol", `scontrol update JobId=${jobId} Comment=... failed: ${commandMessage(r, "scontrol")}`, r);
+  }
 }
 
 /** Cancels a job; a job that has already ended is not an error. */
@@ -200,7 +221,9 @@ export function cancelJobSync(jobId: string, options: SlurmCommandOptions): void
 /** A command's own explanation of a failure: its stderr (else stdout), or how it ended. */
 export function commandMessage(r: RunResult, name: string): string {
   if (r.status.error !== undefined) {
-    return (r.status.error as NodeJS.ErrnoException).code === "ENOENT" ? `${name} was not found on PATH; is this a Slurm cluster's login node (or is Slurm's bin directory missing from PATH)?` : r.status.error.message;
+    return (r.status.error as NodeJS.ErrnoException).code === "ENOENT"
+      ? `${name} was not found on PATH; is this a Slurm cluster's login node (or is Slurm's bin directory missing from PATH)?`
+      : r.status.error.message;
   }
   if (r.timedOut) return `${name} did not finish in time (slurmctld not answering?)`;
   const text = (r.stderr.trim() || r.stdout.trim()).split("\n").filter((l) => l.trim() !== "").join("; ");

@@ -33,17 +33,24 @@ export const SBATCH_VARIABLES: Partial<Record<keyof JobRequest, string>> = {
 
 /** The same variables by sbatch option, long and short, for the options in `sbatchFlags`. */
 const VARIABLE_OF_FLAG: Record<string, string> = {
-  "--partition": "SBATCH_PARTITION", "-p": "SBATCH_PARTITION",
-  "--time": "SBATCH_TIMELIMIT", "-t": "SBATCH_TIMELIMIT",
-  "--account": "SBATCH_ACCOUNT", "-A": "SBATCH_ACCOUNT",
-  "--qos": "SBATCH_QOS", "-q": "SBATCH_QOS",
+  "--partition": "SBATCH_PARTITION",
+  "-p": "SBATCH_PARTITION",
+  "--time": "SBATCH_TIMELIMIT",
+  "-t": "SBATCH_TIMELIMIT",
+  "--account": "SBATCH_ACCOUNT",
+  "-A": "SBATCH_ACCOUNT",
+  "--qos": "SBATCH_QOS",
+  "-q": "SBATCH_QOS",
   "--mem": "SBATCH_MEM_PER_NODE",
   "--mem-per-cpu": "SBATCH_MEM_PER_CPU",
-  "--constraint": "SBATCH_CONSTRAINT", "-C": "SBATCH_CONSTRAINT",
+  "--constraint": "SBATCH_CONSTRAINT",
+  "-C": "SBATCH_CONSTRAINT",
   "--gres": "SBATCH_GRES",
   "--exclusive": "SBATCH_EXCLUSIVE",
-  "--job-name": "SBATCH_JOB_NAME", "-J": "SBATCH_JOB_NAME",
-  "--output": "SBATCH_OUTPUT", "-o": "SBATCH_OUTPUT",
+  "--job-name": "SBATCH_JOB_NAME",
+  "-J": "SBATCH_JOB_NAME",
+  "--output": "SBATCH_OUTPUT",
+  "-o": "SBATCH_OUTPUT",
 };
 
 /** Our defaults for a job, where neither the request nor sbatch's variable sets them. */
@@ -62,7 +69,9 @@ export function withJobDefaults(request: JobRequest, env: Readonly<Record<string
 /** sbatch's environment for a script with the request's #SBATCH lines: without the variables they outrank. */
 export function sbatchEnv(request: JobRequest, env: Readonly<Record<string, string>>): Record<string, string> {
   const outranked = new Set<string>();
-  for (const [key, variable] of Object.entries(SBATCH_VARIABLES)) if (request[key as keyof JobRequest] !== undefined) outranked.add(variable!);
+  for (const [key, variable] of Object.entries(SBATCH_VARIABLES)) {
+    if (request[key as keyof JobRequest] !== undefined) outranked.add(variable!);
+  }
   for (const flag of request.sbatchFlags ?? []) {
     const variable = VARIABLE_OF_FLAG[/^(--[a-z-]+|-[A-Za-z])/.exec(flag)?.[1] ?? ""];
     if (variable !== undefined) outranked.add(variable);

@@ -103,7 +103,9 @@ export function sbatchLines(request: JobRequest): string[] {
     const value = request[key];
     if (value === undefined) continue;
     if (POSITIVE.has(key) && !(Number.isInteger(value) && (value as number) > 0)) {
-      throw new TypeError(`SlurmManager: option ${key} must be a positive integer, got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
+      throw new TypeError(
+        `SlurmManager: option ${key} must be a positive integer, got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`,
+      );
     }
     if (key === "nodes") {
       const m = /^([1-9]\d*)(?:-([1-9]\d*))?$/.exec(String(value));
@@ -114,10 +116,14 @@ export function sbatchLines(request: JobRequest): string[] {
       throw new TypeError(`SlurmManager: option ${key} must be a string, got ${typeof value}`);
     }
     const text = String(value);
-    if (text === "" || /[\r\n]/.test(text)) throw new TypeError(`SlurmManager: option ${key} must be a non-empty single line, got ${JSON.stringify(value)}`);
+    if (text === "" || /[\r\n]/.test(text)) {
+      throw new TypeError(`SlurmManager: option ${key} must be a non-empty single line, got ${JSON.stringify(value)}`);
+    }
     lines.push(`#SBATCH ${sbatchWord(`${flag}=${text}`)}`);
   }
-  if (request.exclusive !== undefined && typeof request.exclusive !== "boolean") throw new TypeError(`SlurmManager: option exclusive must be a boolean, got ${JSON.stringify(request.exclusive)}`);
+  if (request.exclusive !== undefined && typeof request.exclusive !== "boolean") {
+    throw new TypeError(`SlurmManager: option exclusive must be a boolean, got ${JSON.stringify(request.exclusive)}`);
+  }
   if (request.exclusive === true) lines.push("#SBATCH --exclusive");
   const extra = request.sbatchFlags ?? [];
   if (!Array.isArray(extra) || !extra.every((f) => typeof f === "string" && f.startsWith("-") && !/[\r\n]/.test(f))) {
@@ -174,13 +180,15 @@ export function renderJobScript(template: string, parts: ScriptParts, templateNa
   }
   return lines
     .map((line) =>
-      isComment(line)
-        ? line
-        : line.replace(PLACEHOLDER, (whole, name: string) => {
-            const value = values[name];
-            if (value === undefined) throw new TypeError(`${templateName} has an unknown placeholder ${whole}; known: ${Object.keys(values).map((k) => `{{${k}}}`).join(", ")}`);
-            return value;
-          }),
+      isComment(line) ? line : line.replace(PLACEHOLDER, (whole, name: string) => {
+        const value = values[name];
+        if (value === undefined) {
+          throw new TypeError(
+            `${templateName} has an unknown placeholder ${whole}; known: ${Object.keys(values).map((k) => `{{${k}}}`).join(", ")}`,
+          );
+        }
+        return value;
+      })
     )
     .join("\n");
 }

@@ -37,19 +37,28 @@ export function spmdPlan(env: Record<string, string | undefined>): SpmdPlan | un
   const size = Number(env.SLURM_STEP_NUM_TASKS ?? env.SLURM_NTASKS);
   if (env.SLURM_PROCID === undefined || env.SLURM_STEP_ID === undefined || !(size > 1)) return undefined;
   const rank = Number(env.SLURM_PROCID);
-  if (!/^\d+$/.test(env.SLURM_PROCID) || rank >= size) throw new DistributedError("ERR_SLURM_ENV", `SLURM_PROCID=${env.SLURM_PROCID} is not a task of a ${size}-task step`);
+  if (!/^\d+$/.test(env.SLURM_PROCID) || rank >= size) {
+    throw new DistributedError("ERR_SLURM_ENV", `SLURM_PROCID=${env.SLURM_PROCID} is not a task of a ${size}-task step`);
+  }
   const jobId = env.SLURM_JOB_ID ?? "";
   const stepId = env.SLURM_STEP_ID;
   if (!/^\d+$/.test(stepId)) throw new DistributedError("ERR_SLURM_ENV", `SLURM_STEP_ID=${stepId} is not a step id`);
   const nodelist = env.SLURM_STEP_NODELIST ?? env.SLURM_JOB_NODELIST;
-  if (!/^\d+$/.test(jobId) || nodelist === undefined) throw new DistributedError("ERR_SLURM_ENV", "SLURM_JOB_ID or SLURM_STEP_NODELIST is missing: start the script with srun inside a Slurm allocation");
+  if (!/^\d+$/.test(jobId) || nodelist === undefined) {
+    throw new DistributedError(
+      "ERR_SLURM_ENV",
+      "SLURM_JOB_ID or SLURM_STEP_NODELIST is missing: start the script with srun inside a Slurm allocation",
+    );
+  }
   const rootNode = expandHostlist(nodelist)[0];
   if (rootNode === undefined) throw new DistributedError("ERR_SLURM_ENV", `SLURM_STEP_NODELIST=${nodelist} names no node`);
   const reserved = /^(\d+)/.exec(env.SLURM_STEP_RESV_PORTS ?? "")?.[1];
   if (reserved !== undefined) return { rank, size, jobId, stepId, rootNode, port: Number(reserved), portFrom: "slurm" };
   if (env.DISTRIBUTED_SPMD_PORT !== undefined) {
     const port = Number(env.DISTRIBUTED_SPMD_PORT);
-    if (!/^\d+$/.test(env.DISTRIBUTED_SPMD_PORT) || !(port > 0 && port < 65536)) throw new RangeError(`DISTRIBUTED_SPMD_PORT must be a port number, got ${JSON.stringify(env.DISTRIBUTED_SPMD_PORT)}`);
+    if (!/^\d+$/.test(env.DISTRIBUTED_SPMD_PORT) || !(port > 0 && port < 65536)) {
+      throw new RangeError(`DISTRIBUTED_SPMD_PORT must be a port number, got ${JSON.stringify(env.DISTRIBUTED_SPMD_PORT)}`);
+    }
     return { rank, size, jobId, stepId, rootNode, port, portFrom: "env" };
   }
   // Every task computes the same port without talking to the others: a different one per job

@@ -32,6 +32,7 @@
 import {
   addprocs,
   clusterCookie,
+  type ClusterManager,
   connect,
   ConnectionLostError,
   DistributedError,
@@ -41,21 +42,20 @@ import {
   homeDir,
   interruptOverConnection,
   joinPath,
+  type LaunchParams,
   listen,
   loadConfig,
+  type ManageOp,
   newCookie,
-  resolveSetting,
   readOrCreatePrivateFile,
+  resolveSetting,
   runCommand,
   serve,
-  writeStderr,
-  type ClusterManager,
-  type LaunchParams,
-  type ManageOp,
   type Socket,
   type WorkerConfig,
+  writeStderr,
 } from "../../src/internal.ts";
-import { formatRegistration, parseRegistration, spmdPlan, type Registration, type SpmdPlan } from "./spmd-plan.ts";
+import { formatRegistration, parseRegistration, type Registration, type SpmdPlan, spmdPlan } from "./spmd-plan.ts";
 
 /** Options of init(). */
 export interface InitOptions {
@@ -98,7 +98,9 @@ export async function init(options: InitOptions = {}): Promise<InitResult> {
   if (!(timeout > 0)) throw new RangeError(`init: timeout must be a positive number of seconds, got ${String(timeout)}`);
   if (plan === undefined) {
     const local = options.local ?? 0;
-    if (!(Number.isInteger(local) && local >= 0)) throw new RangeError(`init: local must be a worker count (an integer >= 0), got ${String(local)}`);
+    if (!(Number.isInteger(local) && local >= 0)) {
+      throw new RangeError(`init: local must be a worker count (an integer >= 0), got ${String(local)}`);
+    }
     return { rank: 0, size: 1, workers: local > 0 ? await addprocs(local, { timeout }) : [] };
   }
   const cookie = spmdCookie(env);
@@ -136,7 +138,9 @@ async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Pr
       const r = parseRegistration(buffered.slice(0, nl));
       if (r === null || r.rank < 1 || r.rank >= plan.size) return void socket.destroy();
       if (r.fingerprint !== mine) {
-        problems.push(`task ${r.rank} (${r.host}) holds a different cookie: set the same DISTRIBUTED_COOKIE for every task (export it before srun), or share ~/.distributed/cookie between the nodes`);
+        problems.push(
+          `task ${r.rank} (${r.host}) holds a different cookie: set the same DISTRIBUTED_COOKIE for every task (export it before srun), or share ~/.distributed/cookie between the nodes`,
+        );
         socket.end("error different cookie\n");
         return;
       }
@@ -148,13 +152,22 @@ async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Pr
   const listener = await listen("0.0.0.0", plan.port, onSocket).catch((err: Error) => {
     throw new DistributedError(
       "ERR_SPMD_LISTEN",
-      `init: task 0 cannot listen on port ${plan.port} (${plan.portFrom === "derived" ? "derived from the job and step ids" : plan.portFrom === "env" ? "DISTRIBUTED_SPMD_PORT" : "SLURM_STEP_RESV_PORTS"}): ${err.message}. ` +
+      `init: task 0 cannot listen on port ${plan.port} (${
+        plan.portFrom === "derived"
+          ? "derived from the job and step ids"
+          : plan.portFrom === "env"
+          ? "DISTRIBUTED_SPMD_PORT"
+          : "SLURM_STEP_RESV_PORTS"
+      }): ${err.message}. ` +
         "Choose another with DISTRIBUTED_SPMD_PORT=<port> (exported before srun), or run srun with --resv-ports where the cluster reserves ports.",
       { cause: err },
     );
   });
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const inTime = await Promise.race([everyone.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeout * 1000)))]);
+  const inTime = await Promise.race([
+    everyone.then(() => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeout * 1000))),
+  ]);
   clearTimeout(timer);
   listener.close();
   if (!inTime) {
@@ -162,7 +175,9 @@ async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Pr
     throw new DistributedError(
       "ERR_SPMD_TIMEOUT",
       `init: ${missing.length} of ${plan.size - 1} tasks did not register within ${timeout} s (tasks ${summarize(missing)})` +
-        (problems.length > 0 ? `: ${problems[0]}` : "; did they all call init() (a task that failed first shows its error in the job's output)?"),
+        (problems.length > 0
+          ? `: ${problems[0]}`
+          : "; did they all call init() (a task that failed first shows its error in the job's output)?"),
     );
   }
   const workers = await addprocs(new SpmdManager(plan, [...registered.values()].sort((a, b) => a.rank - b.rank)), { timeout });
@@ -200,7 +215,12 @@ async function register(host: string, port: number, line: string, timeoutMs: num
     socket.setEncoding("utf8");
     socket.on("data", (chunk: string) => (answer += chunk));
     socket.on("error", reject);
-    socket.on("close", () => (answer.includes("\n") ? resolve(answer.trim()) : reject(new ConnectionLostError("task 0 closed the connection without an answer", { peer: `task 0 (${host}:${port})` }))));
+    socket.on(
+      "close",
+      () => (answer.includes("\n")
+        ? resolve(answer.trim())
+        : reject(new ConnectionLostError("task 0 closed the connection without an answer", { peer: `task 0 (${host}:${port})` }))),
+    );
     socket.write(line);
   });
 }
@@ -228,7 +248,12 @@ class SpmdManager implements ClusterManager {
 
   launch(_params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
     for (const r of this.registrations) {
-      launched({ host: r.host, port: r.port, command: `srun task ${r.rank} of job ${this.plan.jobId} step ${this.plan.stepId}`, hostLabel: `task ${r.rank} (${r.host})` });
+      launched({
+        host: r.host,
+        port: r.port,
+        command: `srun task ${r.rank} of job ${this.plan.jobId} step ${this.plan.stepId}`,
+        hostLabel: `task ${r.rank} (${r.host})`,
+      });
     }
     return Promise.resolve();
   }

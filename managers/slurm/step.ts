@@ -15,8 +15,8 @@
  * ```
  * @module
  */
-import { describeExit, spawnProcess, type ChildHandle } from "../../src/internal.ts";
-import { LineTail, outputSlot, type OutputSlot } from "../output-slot.ts";
+import { type ChildHandle, describeExit, spawnProcess } from "../../src/internal.ts";
+import { LineTail, type OutputSlot, outputSlot } from "../output-slot.ts";
 import { parseLabelledLine, parseTaskReport, WORKER_EXIT_LINE } from "./output.ts";
 
 /** One task of the step, as the cluster sees it through WorkerConfig. */

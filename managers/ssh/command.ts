@@ -36,7 +36,11 @@ export interface RemoteCommandOptions {
 
 /** The command string ssh runs on the remote host (through the user's login shell). */
 export function remoteCommand(o: RemoteCommandOptions): string {
-  const runtimeFlags = o.runtime === "deno" ? ["run", "--allow-all"] : o.runtime === "node" && o.entry.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const runtimeFlags = o.runtime === "deno"
+    ? ["run", "--allow-all"]
+    : o.runtime === "node" && o.entry.endsWith(".ts")
+    ? ["--import", "tsx"]
+    : [];
   const launcherArgs = [
     "--launcher",
     `--count=${o.count}`,

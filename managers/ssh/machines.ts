@@ -117,7 +117,11 @@ function checkName(host: string, role: string, where: Where): void {
   if (host.startsWith("-")) fail(where, `${role} must not start with "-" (ssh would read it as an option), got ${q(host)}`);
   if (/^[0-9.]+$/.test(host) && !isIPv4(host)) {
     const outOfRange = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/.test(host);
-    fail(where, `${role} looks like an IPv4 address but is not four numbers from 0 to 255, got ${q(host)}`, outOfRange ? RangeError : TypeError);
+    fail(
+      where,
+      `${role} looks like an IPv4 address but is not four numbers from 0 to 255, got ${q(host)}`,
+      outOfRange ? RangeError : TypeError,
+    );
   }
 }
 
@@ -191,12 +195,16 @@ function describeValue(v: unknown): string {
 function parseEntry(entry: unknown, at: string): MachineSpec {
   if (typeof entry === "string") return parseString(entry, at);
   if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== "string") {
-    throw new TypeError(`${at}: expected a host string or a [host, count] pair, got ${describeValue(entry)} (expected "${FORM}" or ${PAIR_FORM})`);
+    throw new TypeError(
+      `${at}: expected a host string or a [host, count] pair, got ${describeValue(entry)} (expected "${FORM}" or ${PAIR_FORM})`,
+    );
   }
   const [text, count] = entry as [string, unknown];
   const source = `[${q(text)}, ${describeValue(count)}]`;
   const where: Where = { at, source, shown: source, form: PAIR_FORM };
-  if (COUNT_PREFIX.test(text.trim())) fail(where, `a "count*" prefix is not allowed when the count is the pair's second element, got ${q(text.trim())}`);
+  if (COUNT_PREFIX.test(text.trim())) {
+    fail(where, `a "count*" prefix is not allowed when the count is the pair's second element, got ${q(text.trim())}`);
+  }
   if (count !== "auto") {
     const what = `count must be a positive integer or "auto", got ${describeValue(count)}`;
     if (typeof count !== "number" || !Number.isInteger(count)) fail(where, what);
@@ -233,7 +241,9 @@ export function parseMachine(entry: MachineEntry): MachineSpec {
  * ```
  */
 export function parseMachines(entries: readonly MachineEntry[]): MachineSpec[] {
-  if (!Array.isArray(entries)) throw new TypeError(`Machines must be an array of host strings or [host, count] pairs, got ${describeValue(entries)}`);
+  if (!Array.isArray(entries)) {
+    throw new TypeError(`Machines must be an array of host strings or [host, count] pairs, got ${describeValue(entries)}`);
+  }
   if (entries.length === 0) throw new TypeError(`Machines: no hosts in [] (expected at least one "${FORM}" or ${PAIR_FORM})`);
   return entries.map((entry, i) => parseEntry(entry, `Machine at index ${i}`));
 }

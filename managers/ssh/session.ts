@@ -12,8 +12,17 @@
  * ```
  * @module
  */
-import { describeExit, formatControl, parseLauncherLine, spawnProcess, type ChildHandle, type ExitStatus, type LauncherControl, type LauncherHeader } from "../../src/internal.ts";
-import { LineTail, outputSlot, type OutputSlot } from "../output-slot.ts";
+import {
+  type ChildHandle,
+  describeExit,
+  type ExitStatus,
+  formatControl,
+  type LauncherControl,
+  type LauncherHeader,
+  parseLauncherLine,
+  spawnProcess,
+} from "../../src/internal.ts";
+import { LineTail, type OutputSlot, outputSlot } from "../output-slot.ts";
 
 /** One worker of the session, as the cluster sees it through WorkerConfig. */
 export interface RemoteWorker extends OutputSlot {

@@ -27,13 +27,33 @@ export type RemoteShell = "posix" | "csh";
 const PLAIN = /^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/;
 
 // Shell keywords: as the first word of a command they would be syntax, not the program name.
-const POSIX_KEYWORDS = new Set(["if", "then", "else", "elif", "fi", "do", "done", "case", "esac", "while", "until", "for", "in", "function", "select", "time", "coproc"]);
+const POSIX_KEYWORDS = new Set([
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "do",
+  "done",
+  "case",
+  "esac",
+  "while",
+  "until",
+  "for",
+  "in",
+  "function",
+  "select",
+  "time",
+  "coproc",
+]);
 // `NAME=value` as the first word would be a variable assignment, not the program name.
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
 function checkArg(arg: unknown, fn: string): asserts arg is string {
   if (typeof arg !== "string") throw new TypeError(`${fn} expects a string, got ${arg === null ? "null" : typeof arg}`);
-  if (arg.includes("\0")) throw new TypeError(`${fn}: ${JSON.stringify(arg)} contains a NUL character, which no shell can pass on; remove it`);
+  if (arg.includes("\0")) {
+    throw new TypeError(`${fn}: ${JSON.stringify(arg)} contains a NUL character, which no shell can pass on; remove it`);
+  }
 }
 
 /**
@@ -103,7 +123,9 @@ export function quoteFor(shell: RemoteShell, arg: string): string {
  */
 export function joinCommand(shell: RemoteShell, args: readonly string[]): string {
   if (!Array.isArray(args)) throw new TypeError(`joinCommand expects an array of strings, got ${args === null ? "null" : typeof args}`);
-  if (args.length === 0) throw new TypeError("joinCommand needs at least the program to run, got []; an empty command would start an interactive shell");
+  if (args.length === 0) {
+    throw new TypeError("joinCommand needs at least the program to run, got []; an empty command would start an interactive shell");
+  }
   return args
     .map((arg, i) => {
       const quoted = quoteFor(shell, arg);

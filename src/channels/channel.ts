@@ -97,7 +97,9 @@ export class Channel<T = unknown> implements ChannelLike<T>, AsyncIterable<T> {
   constructor(size: number = 0) {
     if (typeof size !== "number") {
       throw new TypeError(
-        `new Channel(size): size must be a number (0, a positive integer or Infinity), got ${typeof size === "string" ? JSON.stringify(size) : `a ${typeof size}`}`,
+        `new Channel(size): size must be a number (0, a positive integer or Infinity), got ${
+          typeof size === "string" ? JSON.stringify(size) : `a ${typeof size}`
+        }`,
       );
     }
     if (size !== Infinity && !(Number.isInteger(size) && size >= 0)) {

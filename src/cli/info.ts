@@ -10,12 +10,12 @@
  * @module
  */
 import { loadConfig } from "../config/load.ts";
-import { resolveSetting, type From } from "../config/resolve.ts";
+import { type From, resolveSetting } from "../config/resolve.ts";
 import type { DistributedConfig } from "../config/schema.ts";
-import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
+import { type Setting, type SettingName, SETTINGS } from "../config/settings.ts";
 import { EnvVarError } from "../errors.ts";
 import { findRuntime } from "../runtime/command.ts";
-import { currentRuntime, RUNTIMES, runtimeVersion, type RuntimeName } from "../runtime/detect.ts";
+import { currentRuntime, type RuntimeName, RUNTIMES, runtimeVersion } from "../runtime/detect.ts";
 import { cpuCount, cwd, env, envAll, writeStdout } from "../runtime/host.ts";
 import { runCommand } from "../runtime/run.ts";
 import { PACKAGE_VERSION } from "../version.ts";
@@ -47,7 +47,11 @@ function settingReports(config: DistributedConfig): SettingReport[] {
     try {
       const { value, from } = resolveSetting(name, { config, env });
       const shown = name === "threads" && value === "auto" ? cpuCount() : value;
-      report(from === "environment" ? { value: shown, from: "environment", variable: setting.env } : { value: shown ?? null, from: from as Exclude<From, "option"> });
+      report(
+        from === "environment"
+          ? { value: shown, from: "environment", variable: setting.env }
+          : { value: shown ?? null, from: from as Exclude<From, "option"> },
+      );
     } catch (err) {
       if (!(err instanceof EnvVarError)) throw err;
       report({ value: err.value, from: "environment", variable: err.variable, problem: err.message });
@@ -76,17 +80,38 @@ export async function infoCommand(options: { json: boolean }): Promise<void> {
   const [runtimes, loaded] = await Promise.all([Promise.all(RUNTIMES.map(runtimeInfo)), loadConfig()]);
   const { config, file } = loaded;
   const settings = settingReports(config);
-  const report = { version: PACKAGE_VERSION, runningUnder: `${currentRuntime()} ${runtimeVersion()}`, runtimes, config: { file: file ?? null, searchedFrom: cwd() }, settings };
+  const report = {
+    version: PACKAGE_VERSION,
+    runningUnder: `${currentRuntime()} ${runtimeVersion()}`,
+    runtimes,
+    config: { file: file ?? null, searchedFrom: cwd() },
+    settings,
+  };
   if (options.json) {
     writeStdout(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
   const lines = [`distributed ${PACKAGE_VERSION}, running under ${report.runningUnder}`, "", "runtimes:"];
-  for (const r of runtimes) lines.push(`  ${r.runtime.padEnd(5)} ${r.version ?? "not found"}${r.path !== null ? `  ${r.path}` : ""}${r.problem !== undefined && r.version === null && r.path !== null ? `  (${r.problem})` : ""}`);
-  lines.push("", `config: ${file ?? `none found (searched from ${cwd()} up to its project root)`}`, "", "settings (an option > the config > the environment > the default):");
+  for (const r of runtimes) {
+    lines.push(
+      `  ${r.runtime.padEnd(5)} ${r.version ?? "not found"}${r.path !== null ? `  ${r.path}` : ""}${
+        r.problem !== undefined && r.version === null && r.path !== null ? `  (${r.problem})` : ""
+      }`,
+    );
+  }
+  lines.push(
+    "",
+    `config: ${file ?? `none found (searched from ${cwd()} up to its project root)`}`,
+    "",
+    "settings (an option > the config > the environment > the default):",
+  );
   for (const s of settings) {
     const from = s.variable === undefined ? s.from : `${s.from} ${s.variable}`;
-    lines.push(`  ${s.name.padEnd(18)} ${JSON.stringify(s.value).padEnd(24)} (${from})${s.problem !== undefined ? `  not usable: ${s.problem}` : ""}`);
+    lines.push(
+      `  ${s.name.padEnd(18)} ${JSON.stringify(s.value).padEnd(24)} (${from})${
+        s.problem !== undefined ? `  not usable: ${s.problem}` : ""
+      }`,
+    );
   }
   writeStdout(`${lines.join("\n")}\n`);
 }

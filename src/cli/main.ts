@@ -55,9 +55,16 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
           .positional("script", { type: "string", demandOption: true, describe: "The script (.ts or .js)" })
           .positional("args", { type: "string", array: true, describe: "Arguments for the script" })
           .option("procs", { alias: "p", type: "number", describe: "Local worker processes to add" })
-          .option("machine-file", { type: "string", describe: "Add workers on the hosts of this file over SSH ([count*][user@]host[:port] per line)" })
+          .option("machine-file", {
+            type: "string",
+            describe: "Add workers on the hosts of this file over SSH ([count*][user@]host[:port] per line)",
+          })
           .option("slurm", { type: "boolean", describe: "Add one worker per task of the Slurm allocation this runs in" })
-          .option("manager", { type: "string", choices: ["processes", "threads"] as const, describe: "With -p: worker processes (default) or thread workers" })
+          .option("manager", {
+            type: "string",
+            choices: ["processes", "threads"] as const,
+            describe: "With -p: worker processes (default) or thread workers",
+          })
           .example("distributed run -p 4 script.ts --size 100", "4 local workers; the script sees --size 100")
           .example("distributed run --machine-file hosts.txt -t 2 script.ts", "workers over SSH, 2 threads each"),
       async (a) => {
@@ -103,7 +110,11 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
               .option("mem", { type: "string", describe: 'Memory per node, e.g. "4G"' })
               .option("job-name", { type: "string" })
               .option("output", { type: "string", describe: "The job's output file (default distributed-%j.out)" })
-              .option("sbatch-flag", { type: "string", array: true, describe: "Any other sbatch option, as --sbatch-flag=--exclusive (repeatable)" })
+              .option("sbatch-flag", {
+                type: "string",
+                array: true,
+                describe: "Any other sbatch option, as --sbatch-flag=--exclusive (repeatable)",
+              })
               .option("prologue", { type: "string", describe: "Shell code run before the master" })
               .option("epilogue", { type: "string", describe: "Shell code run after it" })
               .option("template", { type: "string", describe: "A job-script template of your own (see slurm/templates/run.sbatch)" })
@@ -138,10 +149,11 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
             });
           },
         )
-        .demandCommand(1, "Give a slurm command: submit"),
-    )
-    .command("worker", "Start a worker by hand: it reads the cookie from stdin and prints its address (like `julia --worker`)", (y) =>
-      y.option("timeout", { type: "number" }).option("bind", { type: "string" }).option("port", { type: "number" }).strict(false),
+        .demandCommand(1, "Give a slurm command: submit"))
+    .command(
+      "worker",
+      "Start a worker by hand: it reads the cookie from stdin and prints its address (like `julia --worker`)",
+      (y) => y.option("timeout", { type: "number" }).option("bind", { type: "string" }).option("port", { type: "number" }).strict(false),
     )
     .demandCommand(1, "Give a command: run, info, slurm submit or worker")
     .strict()
@@ -159,7 +171,9 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
   } catch (err) {
     const e = err as Error;
     if (e instanceof UsageError || e.name === "YError") {
-      writeStderr(`distributed: ${e.message.replace(/\s*\n\s*/g, " ")}\nRun "distributed --help" (or "distributed <command> --help") for usage.\n`);
+      writeStderr(
+        `distributed: ${e.message.replace(/\s*\n\s*/g, " ")}\nRun "distributed --help" (or "distributed <command> --help") for usage.\n`,
+      );
       return 2;
     }
     writeStderr(verbose ? `${e.stack ?? e.message}\n` : `distributed: ${e.message}\n`);
@@ -169,9 +183,33 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
 
 /** Options of `run` and `slurm submit` that take a value (the next word, unless given as --x=v). */
 const VALUE_OPTIONS = new Set([
-  "-p", "--procs", "--machine-file", "--machineFile", "-t", "--threads", "--runtime", "--topology", "--timeout", "--manager",
-  "-N", "--nodes", "-n", "--ntasks", "--ntasks-per-node", "--cpus-per-task", "--time", "--partition", "--account",
-  "--qos", "--mem", "--job-name", "--output", "--sbatch-flag", "--prologue", "--epilogue", "--template",
+  "-p",
+  "--procs",
+  "--machine-file",
+  "--machineFile",
+  "-t",
+  "--threads",
+  "--runtime",
+  "--topology",
+  "--timeout",
+  "--manager",
+  "-N",
+  "--nodes",
+  "-n",
+  "--ntasks",
+  "--ntasks-per-node",
+  "--cpus-per-task",
+  "--time",
+  "--partition",
+  "--account",
+  "--qos",
+  "--mem",
+  "--job-name",
+  "--output",
+  "--sbatch-flag",
+  "--prologue",
+  "--epilogue",
+  "--template",
 ]);
 
 /**

@@ -10,12 +10,12 @@
  * ```
  * @module
  */
-import { addprocs, threads, type AddprocsOptions, type RuntimeName } from "../mod.ts";
+import { addprocs, type AddprocsOptions, type RuntimeName, threads } from "../mod.ts";
 import { parseMachineFile, SlurmManager, SSHManager } from "../../managers/mod.ts";
 import { loadConfig } from "../config/load.ts";
 import { resolveSetting } from "../config/resolve.ts";
 import type { DistributedConfig } from "../config/schema.ts";
-import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
+import { type Setting, type SettingName, SETTINGS } from "../config/settings.ts";
 import { env } from "../runtime/host.ts";
 import { readTextFile } from "../runtime/files.ts";
 import { importScript, setScriptArgv } from "../runtime/script.ts";
@@ -43,9 +43,13 @@ export async function runScriptAsMaster(r: RunRequest): Promise<void> {
   const ways = [r.procs !== undefined, r.machineFile !== undefined, r.slurm].filter(Boolean).length;
   if (ways > 1) throw new UsageError("give one of -p/--procs, --machine-file and --slurm");
   for (const [name, v] of [["--procs", r.procs], ["--threads", r.threads]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && (name === "--procs" || v >= 1))) throw new UsageError(`${name} must be a ${name === "--procs" ? "non-negative" : "positive"} integer, got ${String(v)}`);
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && (name === "--procs" || v >= 1))) {
+      throw new UsageError(`${name} must be a ${name === "--procs" ? "non-negative" : "positive"} integer, got ${String(v)}`);
+    }
   }
-  if (r.timeout !== undefined && !(r.timeout > 0)) throw new UsageError(`--timeout must be a positive number of seconds, got ${String(r.timeout)}`);
+  if (r.timeout !== undefined && !(r.timeout > 0)) {
+    throw new UsageError(`--timeout must be a positive number of seconds, got ${String(r.timeout)}`);
+  }
   const { config } = await loadConfig();
   // -t sizes this process's pool as an option; without it the pool resolves the file and then
   // DISTRIBUTED_THREADS itself, and addprocs passes the workers the file's threads.

@@ -11,7 +11,7 @@
  * ```
  * @module
  */
-import { renderJobScript, sbatchLines, submitJob, type JobRequest } from "../../managers/mod.ts";
+import { type JobRequest, renderJobScript, sbatchLines, submitJob } from "../../managers/mod.ts";
 import { sbatchEnv, withJobDefaults } from "../../managers/slurm/sbatch-env.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RuntimeName } from "../runtime/detect.ts";
@@ -61,8 +61,25 @@ export async function slurmSubmitCommand(r: SubmitRequest): Promise<void> {
   const { config } = await loadConfig();
   const defaults = config.slurm ?? {};
   let request: JobRequest = {};
-  const fromConfig: Record<string, unknown> = { partition: defaults.partition, time: defaults.time, account: defaults.account, qos: defaults.qos, nodes: defaults.nodes, ntasks: defaults.ntasks, ntasksPerNode: defaults.ntasksPerNode, cpusPerTask: defaults.cpusPerTask, mem: defaults.mem, constraint: defaults.constraint, sbatchFlags: defaults.sbatchFlags };
-  for (const [k, v] of Object.entries({ ...fromConfig, ...Object.fromEntries(Object.entries(r.request).filter(([, v]) => v !== undefined)) })) {
+  const fromConfig: Record<string, unknown> = {
+    partition: defaults.partition,
+    time: defaults.time,
+    account: defaults.account,
+    qos: defaults.qos,
+    nodes: defaults.nodes,
+    ntasks: defaults.ntasks,
+    ntasksPerNode: defaults.ntasksPerNode,
+    cpusPerTask: defaults.cpusPerTask,
+    mem: defaults.mem,
+    constraint: defaults.constraint,
+    sbatchFlags: defaults.sbatchFlags,
+  };
+  for (
+    const [k, v] of Object.entries({
+      ...fromConfig,
+      ...Object.fromEntries(Object.entries(r.request).filter(([, v]) => v !== undefined)),
+    })
+  ) {
     if (v !== undefined) (request as Record<string, unknown>)[k] = v;
   }
   // Slurm's SBATCH_* variables are the environment level: our defaults yield to them, and the
@@ -73,16 +90,33 @@ export async function slurmSubmitCommand(r: SubmitRequest): Promise<void> {
   try {
     lines = sbatchLines(request);
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/^SlurmManager: option (\w+)/, (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), { cause: err });
+    throw new UsageError(
+      (err as Error).message.replace(
+        /^SlurmManager: option (\w+)/,
+        (_, k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      ),
+      { cause: err },
+    );
   }
-  const templatePath = r.template ?? defaults.template ?? fromFileUrl(new URL(import.meta.url.endsWith(".ts") ? "../../slurm/templates/run.sbatch" : "../../../slurm/templates/run.sbatch", import.meta.url));
+  const templatePath = r.template ?? defaults.template ??
+    fromFileUrl(
+      new URL(
+        import.meta.url.endsWith(".ts") ? "../../slurm/templates/run.sbatch" : "../../../slurm/templates/run.sbatch",
+        import.meta.url,
+      ),
+    );
   let template: string;
   try {
     template = readTextFile(templatePath);
   } catch (err) {
     throw new UsageError(`cannot read the job-script template ${templatePath}: ${(err as Error).message}`, { cause: err });
   }
-  const script = renderJobScript(template, { sbatch: lines, prologue: r.prologue ?? defaults.prologue ?? "", epilogue: r.epilogue ?? defaults.epilogue ?? "", command: masterCommand(r) }, templatePath);
+  const script = renderJobScript(template, {
+    sbatch: lines,
+    prologue: r.prologue ?? defaults.prologue ?? "",
+    epilogue: r.epilogue ?? defaults.epilogue ?? "",
+    command: masterCommand(r),
+  }, templatePath);
   if (r.dryRun) {
     writeStdout(script.endsWith("\n") ? script : `${script}\n`);
     return;
@@ -90,5 +124,3 @@ export async function slurmSubmitCommand(r: SubmitRequest): Promise<void> {
   const id = await submitJob(script, { env: sbatchEnv(request, env), dir: cwd() });
   writeStdout(`Submitted job ${id} (output: ${(request.output ?? env.SBATCH_OUTPUT ?? "slurm-%j.out").replace(/%j/g, id)})\n`);
 }
-
-

@@ -20,9 +20,9 @@
  */
 import { assertRuntime, currentRuntime, type RuntimeName } from "../runtime/detect.ts";
 import { cwd, env as readEnv } from "../runtime/host.ts";
-import { resolveSetting, type EnvReader } from "../config/resolve.ts";
+import { type EnvReader, resolveSetting } from "../config/resolve.ts";
 import type { DistributedConfig } from "../config/schema.ts";
-import { SETTINGS, type Setting, type SettingName } from "../config/settings.ts";
+import { type Setting, type SettingName, SETTINGS } from "../config/settings.ts";
 import type { SshOptions } from "../config/ssh-options.ts";
 import { workerEntry } from "../worker/entries.ts";
 import { clusterCookie } from "./cookie.ts";
@@ -99,11 +99,19 @@ export type Machine = string | readonly [string, number | "auto"];
  * only for addprocs(machines). `threads` is taken from the file only: each process reads
  * DISTRIBUTED_THREADS itself (local workers inherit the master's).
  */
-export function withConfig(options: AddprocsOptions, config: DistributedConfig, env: EnvReader = readEnv, machines = true): AddprocsOptions {
+export function withConfig(
+  options: AddprocsOptions,
+  config: DistributedConfig,
+  env: EnvReader = readEnv,
+  machines = true,
+): AddprocsOptions {
   const merged: Record<string, unknown> = { ...options };
   for (const name of Object.keys(SETTINGS) as SettingName[]) {
     const setting: Setting<unknown> = SETTINGS[name];
-    if (setting.option === undefined || (setting.processesOnly === true && options.manager === "threads") || (setting.ssh === true && !machines)) continue;
+    if (
+      setting.option === undefined || (setting.processesOnly === true && options.manager === "threads") ||
+      (setting.ssh === true && !machines)
+    ) continue;
     const resolved = resolveSetting(name, { option: merged[setting.option], config, env: setting.eachProcess === true ? undefined : env });
     if (resolved.from !== "default") merged[setting.option] = resolved.value;
   }
@@ -120,19 +128,23 @@ export function withConfig(options: AddprocsOptions, config: DistributedConfig, 
 export function launchParams(count: number, options: AddprocsOptions): LaunchParams {
   const runtime = options.runtime === undefined ? currentRuntime() : assertRuntime(options.runtime);
   const timeout = options.timeout ?? SETTINGS.timeout.fallback();
-  if (typeof timeout !== "number" || !(timeout > 0)) throw new RangeError(`Option timeout must be a positive number of seconds, got ${String(timeout)}`);
+  if (typeof timeout !== "number" || !(timeout > 0)) {
+    throw new RangeError(`Option timeout must be a positive number of seconds, got ${String(timeout)}`);
+  }
   if (options.exeflags !== undefined && !(Array.isArray(options.exeflags) && options.exeflags.every((f) => typeof f === "string"))) {
-    throw new TypeError("Option exeflags must be an array of strings, e.g. [\"--max-old-space-size=4096\"]");
+    throw new TypeError('Option exeflags must be an array of strings, e.g. ["--max-old-space-size=4096"]');
   }
   if (options.env !== undefined && (typeof options.env !== "object" || Object.values(options.env).some((v) => typeof v !== "string"))) {
-    throw new TypeError("Option env must be an object of string values, e.g. { OMP_NUM_THREADS: \"1\" }");
+    throw new TypeError('Option env must be an object of string values, e.g. { OMP_NUM_THREADS: "1" }');
   }
   if (options.topology !== undefined && !["all_to_all", "master_worker", "custom"].includes(options.topology)) {
     throw new TypeError(`Option topology must be "all_to_all", "master_worker" or "custom", got ${JSON.stringify(options.topology)}`);
   }
   const env = { ...(options.env ?? {}) };
   if (options.threads !== undefined) {
-    if (!(Number.isInteger(options.threads) && options.threads >= 1)) throw new RangeError(`Option threads must be a positive integer (threads per worker), got ${String(options.threads)}`);
+    if (!(Number.isInteger(options.threads) && options.threads >= 1)) {
+      throw new RangeError(`Option threads must be a positive integer (threads per worker), got ${String(options.threads)}`);
+    }
     env.DISTRIBUTED_THREADS = String(options.threads);
   }
   const params: LaunchParams = {
@@ -153,9 +165,13 @@ export function launchParams(count: number, options: AddprocsOptions): LaunchPar
 
 /** Checks the types of the cluster-wide options (their defaults depend on the cluster of the moment). */
 export function checkClusterOptions(options: AddprocsOptions): void {
-  if (options.lazy !== undefined && typeof options.lazy !== "boolean") throw new TypeError(`Option lazy must be a boolean, got ${JSON.stringify(options.lazy)}`);
+  if (options.lazy !== undefined && typeof options.lazy !== "boolean") {
+    throw new TypeError(`Option lazy must be a boolean, got ${JSON.stringify(options.lazy)}`);
+  }
   for (const key of ["heartbeatInterval", "heartbeatTimeout", "hostTimeout"] as const) {
     const v = options[key];
-    if (v !== undefined && !(typeof v === "number" && v >= 0)) throw new RangeError(`Option ${key} must be a number of seconds >= 0, got ${String(v)}`);
+    if (v !== undefined && !(typeof v === "number" && v >= 0)) {
+      throw new RangeError(`Option ${key} must be a number of seconds >= 0, got ${String(v)}`);
+    }
   }
 }

@@ -25,7 +25,7 @@
 import { ClusterOptionsError, DistributedError, WorkerStartError } from "../errors.ts";
 import { env as readEnv, writeStderr } from "../runtime/host.ts";
 import { loadConfig } from "../config/load.ts";
-import { checkClusterOptions, launchParams, withConfig, type AddprocsOptions, type Machine } from "./addprocs-options.ts";
+import { type AddprocsOptions, checkClusterOptions, launchParams, type Machine, withConfig } from "./addprocs-options.ts";
 import { installExitHooks } from "./lifecycle.ts";
 import { announceMembers, connectEagerTopology } from "./directory.ts";
 import { joinWorker } from "./join.ts";
@@ -78,7 +78,9 @@ export function addprocs(what: number | readonly Machine[] | ClusterManager, opt
 }
 
 async function addprocsNow(what: number | readonly Machine[] | ClusterManager, given: AddprocsOptions): Promise<number[]> {
-  if (state.myid !== 1) throw new DistributedError("ERR_NOT_MASTER", `addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  if (state.myid !== 1) {
+    throw new DistributedError("ERR_NOT_MASTER", `addprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  }
   const { config } = await loadConfig();
   const options = withConfig(given, config, readEnv, Array.isArray(what));
   let manager: ClusterManager;
@@ -103,7 +105,9 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, g
   } else if (what !== null && typeof what === "object" && typeof (what as ClusterManager).launch === "function") {
     manager = what as ClusterManager;
   } else {
-    throw new TypeError(`addprocs expects a worker count, an array of hosts or a ClusterManager, got ${what === null ? "null" : typeof what}`);
+    throw new TypeError(
+      `addprocs expects a worker count, an array of hosts or a ClusterManager, got ${what === null ? "null" : typeof what}`,
+    );
   }
   const params = launchParams(count, options);
   applyClusterOptions(options);
@@ -129,7 +133,16 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, g
         (error) => launchFailures.push(error),
       ),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new WorkerStartError(`The ${manager.name} manager did not launch the workers within ${params.timeout} s`, { command: "(launch)", host: "-" })), params.timeout * 1000);
+        timer = setTimeout(
+          () =>
+            reject(
+              new WorkerStartError(`The ${manager.name} manager did not launch the workers within ${params.timeout} s`, {
+                command: "(launch)",
+                host: "-",
+              }),
+            ),
+          params.timeout * 1000,
+        );
       }),
     ]);
   } catch (err) {
@@ -146,7 +159,9 @@ async function addprocsNow(what: number | readonly Machine[] | ClusterManager, g
   if (failures.length > 0 && !keepSome) {
     await Promise.all(launched.map(({ pid, config }) => stopLaunched(pid, config, manager)));
     const first = failures[0];
-    if (failures.length > 1 && first instanceof Error) first.message += `\n(${failures.length - 1} more failure(s) in this addprocs; every worker it started was stopped)`;
+    if (failures.length > 1 && first instanceof Error) {
+      first.message += `\n(${failures.length - 1} more failure(s) in this addprocs; every worker it started was stopped)`;
+    }
     throw first;
   }
   if (failures.length > 0) await reportPartial(failures, launched, up, manager, options);

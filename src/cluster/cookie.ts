@@ -32,7 +32,10 @@ export function clusterCookie(cookie?: string): string {
       throw new TypeError("clusterCookie(cookie): the cookie must be a string of at least 8 characters without white space");
     }
     if (peers.all().length > 0 && cookie !== state.cookie) {
-      throw new DistributedError("ERR_COOKIE_IN_USE", "clusterCookie(cookie): cannot change the cookie while workers are connected; call it before addprocs");
+      throw new DistributedError(
+        "ERR_COOKIE_IN_USE",
+        "clusterCookie(cookie): cannot change the cookie while workers are connected; call it before addprocs",
+      );
     }
     state.cookie = cookie;
   }

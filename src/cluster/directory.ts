@@ -14,7 +14,7 @@ import { decode } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import type { Connection } from "../transport/connection.ts";
 import { registerHandler } from "./dispatch.ts";
-import { peers, type Peer } from "./peers.ts";
+import { type Peer, peers } from "./peers.ts";
 import { state } from "./state.ts";
 
 /** Whether the topology lets workers `a` and `b` talk to each other. */
@@ -23,7 +23,8 @@ export function connects(a: Peer, b: Peer): boolean {
   if (state.topology === "all_to_all") return true;
   const ia = a.config?.ident;
   const ib = b.config?.ident;
-  return (ib !== undefined && (a.config?.connectIdents ?? []).includes(ib)) || (ia !== undefined && (b.config?.connectIdents ?? []).includes(ia));
+  return (ib !== undefined && (a.config?.connectIdents ?? []).includes(ib)) ||
+    (ia !== undefined && (b.config?.connectIdents ?? []).includes(ia));
 }
 
 function reachable(from: number, to: number): Peer & { address: { host: string; port: number } } {

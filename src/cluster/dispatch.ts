@@ -18,7 +18,7 @@
  */
 import { ProtocolError, toWireError } from "../errors.ts";
 import type { Frame } from "../protocol/frame.ts";
-import { MSG, messageName } from "../protocol/messages.ts";
+import { messageName, MSG } from "../protocol/messages.ts";
 import type { Connection } from "../transport/connection.ts";
 import { state } from "./state.ts";
 
@@ -43,7 +43,9 @@ const handlers: Array<Handler | undefined> = [];
  */
 export function registerHandler(type: number, handler: Handler): void {
   // A plain Error: two modules of this package claiming one message type is a bug here, found at load.
-  if (handlers[type] !== undefined) throw new Error(`A handler for ${messageName(type)} is already registered (two modules serve the same message type)`);
+  if (handlers[type] !== undefined) {
+    throw new Error(`A handler for ${messageName(type)} is already registered (two modules serve the same message type)`);
+  }
   handlers[type] = handler;
 }
 
@@ -58,7 +60,19 @@ const FROM_MASTER_ONLY: ReadonlySet<number> = new Set([MSG.JOIN, MSG.EXIT, MSG.I
 const TO_MASTER_ONLY: ReadonlySet<number> = new Set([MSG.PEER_LOOKUP, MSG.CONNECT_BACK]);
 
 /** Message types that are requests (answered with RESULT_OK or RESULT_ERR). */
-const REQUESTS: ReadonlySet<number> = new Set([MSG.JOIN, MSG.CALL_FETCH, MSG.CALL_WAIT, MSG.REF_FETCH, MSG.REF_WAIT, MSG.REF_READY, MSG.REF_PUT, MSG.CHAN_OP, MSG.PEER_LOOKUP, MSG.CONNECT_BACK, MSG.CONNECT_TO]);
+const REQUESTS: ReadonlySet<number> = new Set([
+  MSG.JOIN,
+  MSG.CALL_FETCH,
+  MSG.CALL_WAIT,
+  MSG.REF_FETCH,
+  MSG.REF_WAIT,
+  MSG.REF_READY,
+  MSG.REF_PUT,
+  MSG.CHAN_OP,
+  MSG.PEER_LOOKUP,
+  MSG.CONNECT_BACK,
+  MSG.CONNECT_TO,
+]);
 
 function dispatch(conn: Connection, frame: Frame): void {
   // A worker obeys EXIT, JOIN, PEER_GONE... from its master only: another worker (or anything
@@ -76,7 +90,9 @@ function dispatch(conn: Connection, frame: Frame): void {
     // is answered with the error, like any failed request. A notification has nobody waiting
     // for an answer: say why here and drop the connection, as for a malformed frame, since a
     // peer that sends it is not speaking this protocol.
-    const bad = new ProtocolError(`${conn.label} sent a malformed ${messageName(frame.type)} message: ${(err as Error)?.message ?? String(err)}`);
+    const bad = new ProtocolError(
+      `${conn.label} sent a malformed ${messageName(frame.type)} message: ${(err as Error)?.message ?? String(err)}`,
+    );
     if (REQUESTS.has(frame.type) && frame.id !== 0 && !conn.closed) conn.respondError(frame.id, toWireError(bad, state.myid));
     else conn.close(bad);
   }

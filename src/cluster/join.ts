@@ -10,8 +10,8 @@
  * @module
  */
 import { ProcessExitedError, WorkerStartError } from "../errors.ts";
-import { MSG, type JoinReply } from "../protocol/messages.ts";
-import { connect, connectSocks5, type ByteStream } from "../runtime/net.ts";
+import { type JoinReply, MSG } from "../protocol/messages.ts";
+import { type ByteStream, connect, connectSocks5 } from "../runtime/net.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { attachDispatch } from "./dispatch.ts";
@@ -42,7 +42,10 @@ export async function joinWorker(
   const remaining = (): number => Math.max(1, deadline - Date.now());
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(fail(`not connected within the timeout of ${limits.timeoutSeconds} s (option timeout, env DISTRIBUTED_WORKER_TIMEOUT)`)), remaining());
+    timer = setTimeout(
+      () => reject(fail(`not connected within the timeout of ${limits.timeoutSeconds} s (option timeout, env DISTRIBUTED_WORKER_TIMEOUT)`)),
+      remaining(),
+    );
   });
   const died = (config.exited ?? new Promise<string>(() => {})).then((detail): never => {
     throw fail(`the process exited (${detail}) before it was connected`);
@@ -60,17 +63,23 @@ export async function joinWorker(
       forwardOutput(pid, config, () => false);
     } else {
       address = await Promise.race([addressOf(pid, config), died, timeout]);
-      const dial = config.via !== undefined ? connectSocks5(config.via.socks5, address.host, address.port, remaining()) : connect(address.host, address.port, remaining());
+      const dial = config.via !== undefined
+        ? connectSocks5(config.via.socks5, address.host, address.port, remaining())
+        : connect(address.host, address.port, remaining());
       socket = await Promise.race([dial, died, timeout]).catch((err: unknown) => {
         throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
       });
     }
-    const where = config.transport !== undefined ? "a thread of this process" : `${address.host}:${address.port}${config.via !== undefined ? ` on ${config.hostLabel}, through an ssh tunnel` : ""}`;
+    const where = config.transport !== undefined
+      ? "a thread of this process"
+      : `${address.host}:${address.port}${config.via !== undefined ? ` on ${config.hostLabel}, through an ssh tunnel` : ""}`;
     const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `worker ${pid} (${where})` });
-    await Promise.race([authenticate(conn, { role: "connector", cookie, myPid: 1, timeoutMs: remaining() }), died, timeout]).catch((err: unknown) => {
-      conn.close();
-      throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
-    });
+    await Promise.race([authenticate(conn, { role: "connector", cookie, myPid: 1, timeoutMs: remaining() }), died, timeout]).catch(
+      (err: unknown) => {
+        conn.close();
+        throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
+      },
+    );
     attachDispatch(conn);
     let exitDetail = "connection lost";
     // Why the connection broke (a lost host, a heartbeat timeout) is the detail, unless the
@@ -80,7 +89,11 @@ export async function joinWorker(
       return exitDetail;
     };
     conn.closeError = (reason) => new ProcessExitedError(pid, noteReason(reason), reason !== undefined ? { cause: reason } : undefined);
-    const info = (await Promise.race([conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat, host: thisHostIdentity() }), died, timeout]).catch((err: unknown) => {
+    const info = (await Promise.race([
+      conn.request(MSG.JOIN, { pid, topology: state.topology, heartbeat: state.heartbeat, host: thisHostIdentity() }),
+      died,
+      timeout,
+    ]).catch((err: unknown) => {
       conn.close();
       throw err instanceof WorkerStartError ? err : fail((err as Error).message, err);
     })) as JoinReply;
@@ -98,7 +111,17 @@ export async function joinWorker(
     const gone = Promise.all([connClosed, config.exited]).then(() => undefined);
     // The worker learnt its pid only now (its handshake said 0).
     conn.peerPid = pid;
-    peers.add({ pid, conn, manager, config, info, address, state: "running", gone, ...(config.sharesMemory === true ? { sharesMemory: true } : {}) });
+    peers.add({
+      pid,
+      conn,
+      manager,
+      config,
+      info,
+      address,
+      state: "running",
+      gone,
+      ...(config.sharesMemory === true ? { sharesMemory: true } : {}),
+    });
     conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1], state.heartbeat[2]);
     manager.manage(pid, config, "register");
   } finally {

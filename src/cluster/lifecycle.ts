@@ -17,7 +17,7 @@
 import { DistributedError } from "../errors.ts";
 import { MSG } from "../protocol/messages.ts";
 import { onBeforeExit } from "../runtime/host.ts";
-import { peers, type Peer } from "./peers.ts";
+import { type Peer, peers } from "./peers.ts";
 import { state } from "./state.ts";
 
 /** Options of rmprocs. */
@@ -40,7 +40,9 @@ export interface RmprocsOptions {
  * ```
  */
 export async function rmprocs(pids: number | readonly number[], options: RmprocsOptions = {}): Promise<void> {
-  if (state.myid !== 1) throw new DistributedError("ERR_NOT_MASTER", `rmprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  if (state.myid !== 1) {
+    throw new DistributedError("ERR_NOT_MASTER", `rmprocs can only be called on the master (pid 1), not on worker ${state.myid}`);
+  }
   const list = typeof pids === "number" ? [pids] : [...pids];
   for (const pid of list) {
     if (!Number.isInteger(pid) || pid < 1) throw new TypeError(`rmprocs: pids must be positive integers, got ${String(pid)}`);

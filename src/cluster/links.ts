@@ -18,7 +18,15 @@
  * ```
  * @module
  */
-import { ConnectError, ConnectionLostError, ProcessExitedError, ProtocolError, RemoteError, TopologyError, toWireError } from "../errors.ts";
+import {
+  ConnectError,
+  ConnectionLostError,
+  ProcessExitedError,
+  ProtocolError,
+  RemoteError,
+  TopologyError,
+  toWireError,
+} from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import { MSG } from "../protocol/messages.ts";
 import { connect } from "../runtime/net.ts";
@@ -26,7 +34,7 @@ import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
 import { attachDispatch, registerHandler } from "./dispatch.ts";
 import { PendingLink } from "./pending-link.ts";
-import { peers, type Link } from "./peers.ts";
+import { type Link, peers } from "./peers.ts";
 import { state } from "./state.ts";
 
 /** How long a worker waits for a peer connection to come up. */
@@ -45,7 +53,8 @@ const incoming = new Map<number, Array<(conn: Connection) => void>>();
 function register(pid: number, conn: Connection): void {
   attachDispatch(conn);
   const lost = (reason: Error | undefined): string => (reason !== undefined ? `connection lost: ${reason.message}` : "connection lost");
-  conn.closeError = (reason) => new ProcessExitedError(pid, peers.goneDetail(pid) ?? lost(reason), reason !== undefined ? { cause: reason } : undefined);
+  conn.closeError = (reason) =>
+    new ProcessExitedError(pid, peers.goneDetail(pid) ?? lost(reason), reason !== undefined ? { cause: reason } : undefined);
   conn.onClose = (reason) => peers.remove(pid, lost(reason), reason);
   conn.startHeartbeat(state.heartbeat[0], state.heartbeat[1], state.heartbeat[2]);
   peers.add({ pid, conn, state: "running", gone: new Promise(() => {}) });
@@ -82,7 +91,13 @@ async function connectTo(pid: number, host: string, port: number): Promise<Conne
 function waitIncoming(pid: number): Promise<Connection> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new ConnectError(`Worker ${pid} did not connect back within ${CONNECT_TIMEOUT_MS} ms`, { target: `worker ${pid}`, code: "ERR_CONNECT_TIMEOUT" })),
+      () =>
+        reject(
+          new ConnectError(`Worker ${pid} did not connect back within ${CONNECT_TIMEOUT_MS} ms`, {
+            target: `worker ${pid}`,
+            code: "ERR_CONNECT_TIMEOUT",
+          }),
+        ),
       CONNECT_TIMEOUT_MS,
     );
     const list = incoming.get(pid) ?? [];
@@ -102,13 +117,12 @@ function dial(pid: number): Link {
   const link = new PendingLink(pid);
   pending.set(pid, link);
   const master = peers.connectionTo(1);
-  const connecting =
-    state.myid > pid
-      ? master.request(MSG.PEER_LOOKUP, { pid }).then((a) => {
-          const { host, port } = a as { host: string; port: number };
-          return connectTo(pid, host, port);
-        })
-      : Promise.all([waitIncoming(pid), master.request(MSG.CONNECT_BACK, { pid })]).then(([conn]) => conn);
+  const connecting = state.myid > pid
+    ? master.request(MSG.PEER_LOOKUP, { pid }).then((a) => {
+      const { host, port } = a as { host: string; port: number };
+      return connectTo(pid, host, port);
+    })
+    : Promise.all([waitIncoming(pid), master.request(MSG.CONNECT_BACK, { pid })]).then(([conn]) => conn);
   connecting.then(
     (conn) => link.resolve(conn),
     (err: unknown) => {
@@ -119,8 +133,9 @@ function dial(pid: number): Link {
         link.fail(e);
       };
       const gone = peers.goneDetail(pid);
-      if (gone !== undefined || exitedError(error)) fail(new ProcessExitedError(pid, gone ?? "it exited while this worker connected to it"));
-      // The master's refusal (a topology that does not connect them) is its last word.
+      if (gone !== undefined || exitedError(error)) {
+        fail(new ProcessExitedError(pid, gone ?? "it exited while this worker connected to it"));
+      } // The master's refusal (a topology that does not connect them) is its last word.
       else if (error instanceof RemoteError) fail(error);
       else setTimeout(() => fail(error), GONE_GRACE_MS);
     },

@@ -55,8 +55,7 @@ function otherHost(who: string, theirs: { hostname: string; memoryNamespace?: st
   if (theirs.hostname !== thisHostname()) {
     return {
       code: "ERR_SHARED_MEMORY_OTHER_HOST",
-      message:
-        `${who} runs on host ${theirs.hostname} and this process on host ${thisHostname()}: ` +
+      message: `${who} runs on host ${theirs.hostname} and this process on host ${thisHostname()}: ` +
         `memory is shared only by processes on one host. ${BETWEEN_HOSTS}`,
     };
   }
@@ -64,8 +63,7 @@ function otherHost(who: string, theirs: { hostname: string; memoryNamespace?: st
   if (theirs.memoryNamespace == null || ours === null || theirs.memoryNamespace === ours) return null;
   return {
     code: "ERR_SHARED_MEMORY_OTHER_HOST",
-    message:
-      `${who} runs on host ${theirs.hostname}, as this process does by name, but apart from it: ` +
+    message: `${who} runs on host ${theirs.hostname}, as this process does by name, but apart from it: ` +
       "on another machine of that name, or in another PID namespace (a container), so it cannot open this process's memory " +
       `(kernel boot id and PID namespace: ${theirs.memoryNamespace} there, ${ours} here). ${BETWEEN_HOSTS}`,
   };
@@ -84,7 +82,9 @@ export function whyCannotMap(pid: number): MapRefusal | null | undefined {
     return undefined;
   }
   const who = pid === 1 ? "the master" : `worker ${pid}`;
-  if (mine !== null) return { code: mine.code, message: `${who} is a separate process, and this one cannot map memory shared with it: ${mine.message}` };
+  if (mine !== null) {
+    return { code: mine.code, message: `${who} is a separate process, and this one cannot map memory shared with it: ${mine.message}` };
+  }
   if (peer.sharesMemory === true) return null;
   const info = peer.info;
   // A worker's master (a worker knows it as pid 1, with no join reply): where the join request said.
@@ -93,7 +93,10 @@ export function whyCannotMap(pid: number): MapRefusal | null | undefined {
   if (elsewhere !== null) return elsewhere;
   const theirs = info.sharedMemory;
   if (theirs !== undefined && theirs !== null) {
-    return { code: theirs.code as SharedMemoryCode, message: `${who} (${info.runtime}) cannot map memory shared with this process: ${theirs.message}` };
+    return {
+      code: theirs.code as SharedMemoryCode,
+      message: `${who} (${info.runtime}) cannot map memory shared with this process: ${theirs.message}`,
+    };
   }
   return null;
 }

@@ -122,4 +122,3 @@ class Peers {
 
 /** This process's peers. */
 export const peers: Peers = new Peers();
-

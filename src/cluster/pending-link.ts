@@ -14,7 +14,7 @@
 import type { Encoded } from "../protocol/codec.ts";
 import { messageName } from "../protocol/messages.ts";
 import { writeStderr } from "../runtime/host.ts";
-import { encodeFor, type Connection } from "../transport/connection.ts";
+import { type Connection, encodeFor } from "../transport/connection.ts";
 import type { Link } from "./peers.ts";
 import { state } from "./state.ts";
 

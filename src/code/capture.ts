@@ -44,7 +44,9 @@ export function capture<F extends (...args: never[]) => unknown>(values: Record<
   if (typeof fn !== "function") throw new TypeError(`capture(values, fn): fn must be a function, got ${typeof fn}`);
   const names = Object.keys(values);
   for (const name of names) {
-    if (!isBindableName(name)) throw new TypeError(`capture: "${name}" cannot be captured: it is not a plain identifier (or is a reserved word)`);
+    if (!isBindableName(name)) {
+      throw new TypeError(`capture: "${name}" cannot be captured: it is not a plain identifier (or is a reserved word)`);
+    }
   }
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
     return (fn as unknown as Function).apply(this, args);

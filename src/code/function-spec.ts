@@ -118,7 +118,9 @@ export function resolveSpec(spec: FnSpec): Function | Promise<Function> {
     }
     case "x": {
       const fn = system.get(spec[1]);
-      if (fn === undefined) throw new ReferenceError(`Unknown system function ${spec[1]}: the processes run different versions of distributed`);
+      if (fn === undefined) {
+        throw new ReferenceError(`Unknown system function ${spec[1]}: the processes run different versions of distributed`);
+      }
       return fn;
     }
     case "s":
@@ -126,7 +128,11 @@ export function resolveSpec(spec: FnSpec): Function | Promise<Function> {
     case "c":
       return Main.compile(spec[1], spec[2]).factory!(...spec[3]);
     default:
-      throw new SerializationError("the function", `an unknown function form ${JSON.stringify((spec as unknown[])[0])}`, "Use the same version of distributed everywhere");
+      throw new SerializationError(
+        "the function",
+        `an unknown function form ${JSON.stringify((spec as unknown[])[0])}`,
+        "Use the same version of distributed everywhere",
+      );
   }
 }
 

@@ -14,7 +14,7 @@
 import { registerClass } from "../protocol/class-registry.ts";
 import type { RefId } from "../protocol/messages.ts";
 import { assertSendable } from "../protocol/sendable.ts";
-import { resolveSpec, toSpec, type FnSpec } from "./function-spec.ts";
+import { type FnSpec, resolveSpec, toSpec } from "./function-spec.ts";
 
 /** What a call message carries. */
 export type CallBody = [spec: FnSpec, args: unknown[], ref?: RefId];
@@ -26,7 +26,11 @@ export class ShippedFunction {
     this.spec = spec;
   }
 }
-registerClass(ShippedFunction, { name: "distributed.Function", encode: (f) => f.spec, decode: (spec) => new ShippedFunction(spec as FnSpec) });
+registerClass(ShippedFunction, {
+  name: "distributed.Function",
+  encode: (f) => f.spec,
+  decode: (spec) => new ShippedFunction(spec as FnSpec),
+});
 
 /** Checks and converts a call for sending. Throws at the call site on anything unsendable. */
 export function encodeCall(fn: unknown, args: readonly unknown[], where: string): [FnSpec, unknown[]] {

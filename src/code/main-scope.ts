@@ -80,7 +80,9 @@ export class MainScope {
    */
   defineSources(sources: Record<string, string>): void {
     for (const name of Object.keys(sources)) {
-      if (!isBindableName(name)) throw new TypeError(`Cannot define "${name}" in Main: it is not a plain identifier (or is a reserved word)`);
+      if (!isBindableName(name)) {
+        throw new TypeError(`Cannot define "${name}" in Main: it is not a plain identifier (or is a reserved word)`);
+      }
     }
     const previousSources = new Map(this.#sources);
     const previousValues = new Map(this.#values);

@@ -36,7 +36,11 @@ export function functionExpression(fn: Function, where: string): string {
     byText.set(key, expression);
     return expression;
   }
-  throw new SerializationError(where, `a function whose source cannot be re-evaluated (${fn.name || "anonymous"})`, "Use an arrow function or a function expression");
+  throw new SerializationError(
+    where,
+    `a function whose source cannot be re-evaluated (${fn.name || "anonymous"})`,
+    "Use an arrow function or a function expression",
+  );
 }
 
 function toExpression(name: string, text: string): string | undefined {

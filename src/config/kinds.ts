@@ -47,7 +47,11 @@ export function oneOf<const T extends string>(values: readonly T[]): Kind<T> {
 }
 
 /** A non-empty string. */
-export const STRING: Kind<string> = kind("a non-empty string", (v) => typeof v === "string" && v !== "", (text) => (text === "" ? undefined : text));
+export const STRING: Kind<string> = kind(
+  "a non-empty string",
+  (v) => typeof v === "string" && v !== "",
+  (text) => (text === "" ? undefined : text),
+);
 
 /** An array of strings; a variable holds them separated by spaces, or as a JSON array (for one with a space in it). */
 export const FLAGS: Kind<string[]> = kind(

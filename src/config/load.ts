@@ -12,7 +12,7 @@
  */
 import { cwd, env } from "../runtime/host.ts";
 import { findConfigFile, forgetConfigFiles, readConfigFile } from "../runtime/config-file.ts";
-import { validateConfig, type DistributedConfig } from "./schema.ts";
+import { type DistributedConfig, validateConfig } from "./schema.ts";
 
 /** The configuration in effect and where it came from. */
 export interface LoadedConfig {
@@ -50,7 +50,9 @@ export function loadConfig(dir: string = cwd()): Promise<LoadedConfig> {
   if (loaded === undefined) {
     loaded = (async () => {
       const found = explicit !== undefined && explicit !== "" ? await readConfigFile(explicit) : await findConfigFile(dir);
-      const result: LoadedConfig = found === null ? { config: {}, file: undefined } : { config: validateConfig(found.value, found.file), file: found.file };
+      const result: LoadedConfig = found === null
+        ? { config: {}, file: undefined }
+        : { config: validateConfig(found.value, found.file), file: found.file };
       if (cache.get(key) === loaded) done.set(key, result);
       return result;
     })();

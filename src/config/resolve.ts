@@ -18,7 +18,7 @@
  */
 import { EnvVarError } from "../errors.ts";
 import type { DistributedConfig } from "./schema.ts";
-import { SETTINGS, type Setting, type SettingName, type SettingValue } from "./settings.ts";
+import { type Setting, type SettingName, SETTINGS, type SettingValue } from "./settings.ts";
 
 /** Reads an environment variable (undefined: not set). */
 export type EnvReader = (name: string) => string | undefined;

@@ -85,7 +85,10 @@ const SHELL_CODE: Rule = { allowed: "a string of shell code", check: (v) => type
 function topRules(): Record<string, Rule | "ssh" | "slurm"> {
   const top: Record<string, Rule | "ssh" | "slurm"> = {};
   for (const [key, setting] of settingsByKey()) if (!key.includes(".")) top[key] = setting.kind;
-  top.env = { allowed: "an object of string values", check: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string") };
+  top.env = {
+    allowed: "an object of string values",
+    check: (v) => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string"),
+  };
   top.ssh = "ssh";
   top.slurm = "slurm";
   return top;
@@ -102,7 +105,10 @@ const SLURM: Record<string, Rule> = {
   time: STRING,
   account: STRING,
   qos: STRING,
-  nodes: { allowed: 'a positive integer or a range like "2-4"', check: (v) => COUNT.check(v) || (typeof v === "string" && /^[1-9]\d*(-[1-9]\d*)?$/.test(v)) },
+  nodes: {
+    allowed: 'a positive integer or a range like "2-4"',
+    check: (v) => COUNT.check(v) || (typeof v === "string" && /^[1-9]\d*(-[1-9]\d*)?$/.test(v)),
+  },
   ntasks: COUNT,
   ntasksPerNode: COUNT,
   cpusPerTask: COUNT,
@@ -118,18 +124,36 @@ const SLURM: Record<string, Rule> = {
 
 function checkObject(raw: unknown, rules: Record<string, Rule | "ssh" | "slurm">, file: string, prefix: string): Record<string, unknown> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new ConfigError(file, prefix || "(top)", `${prefix ? `"${prefix}"` : "the configuration"} must be an object, got ${raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw}`);
+    throw new ConfigError(
+      file,
+      prefix || "(top)",
+      `${prefix ? `"${prefix}"` : "the configuration"} must be an object, got ${
+        raw === null ? "null" : Array.isArray(raw) ? "an array" : typeof raw
+      }`,
+    );
   }
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const path = prefix ? `${prefix}.${key}` : key;
     const rule = rules[key];
-    if (rule === undefined) throw new ConfigError(file, path, `unknown key "${path}"; known keys${prefix ? ` of "${prefix}"` : ""}: ${Object.keys(rules).join(", ")}`);
+    if (rule === undefined) {
+      throw new ConfigError(
+        file,
+        path,
+        `unknown key "${path}"; known keys${prefix ? ` of "${prefix}"` : ""}: ${Object.keys(rules).join(", ")}`,
+      );
+    }
     if (value === undefined) continue;
     if (rule === "ssh") out[key] = checkObject(value, SSH, file, path);
     else if (rule === "slurm") out[key] = checkObject(value, SLURM, file, path);
     else {
-      if (!rule.check(value)) throw new ConfigError(file, path, `"${path}" must be ${rule.allowed}; got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`);
+      if (!rule.check(value)) {
+        throw new ConfigError(
+          file,
+          path,
+          `"${path}" must be ${rule.allowed}; got ${typeof value === "number" ? String(value) : JSON.stringify(value)}`,
+        );
+      }
       out[key] = value;
     }
   }

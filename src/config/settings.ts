@@ -18,8 +18,8 @@
  * ```
  * @module
  */
-import { currentRuntime, RUNTIMES, type RuntimeName } from "../runtime/detect.ts";
-import { BOOL, COUNT0, COUNT, FLAGS, FRAME_BYTES, oneOf, SECONDS, SECONDS0, STRING, THREADS, type Kind } from "./kinds.ts";
+import { currentRuntime, type RuntimeName, RUNTIMES } from "../runtime/detect.ts";
+import { BOOL, COUNT, COUNT0, FLAGS, FRAME_BYTES, type Kind, oneOf, SECONDS, SECONDS0, STRING, THREADS } from "./kinds.ts";
 
 /** Which processes read a variable. */
 export type Where = "master" | "workers" | "both";
@@ -144,9 +144,27 @@ export type SettingValue<N extends SettingName> = (typeof SETTINGS)[N]["kind"] e
 
 /** Variables that are not settings (no option or file key), read where their feature lives. */
 export const OTHER_VARIABLES = [
-  { env: "DISTRIBUTED_CONFIG", allowed: "a file path", defaultText: "searched from the working directory", where: "master", what: "the configuration file to use instead of searching" },
-  { env: "DISTRIBUTED_COOKIE", allowed: "a string", defaultText: "~/.distributed/cookie", where: "master", what: "SPMD (init()) only: the cookie every task shares; addprocs ignores it" },
-  { env: "DISTRIBUTED_SPMD_PORT", allowed: "a port number", defaultText: "Slurm's reserved port, else derived from the job and step ids", where: "master", what: "SPMD only: the port task 0 listens on" },
+  {
+    env: "DISTRIBUTED_CONFIG",
+    allowed: "a file path",
+    defaultText: "searched from the working directory",
+    where: "master",
+    what: "the configuration file to use instead of searching",
+  },
+  {
+    env: "DISTRIBUTED_COOKIE",
+    allowed: "a string",
+    defaultText: "~/.distributed/cookie",
+    where: "master",
+    what: "SPMD (init()) only: the cookie every task shares; addprocs ignores it",
+  },
+  {
+    env: "DISTRIBUTED_SPMD_PORT",
+    allowed: "a port number",
+    defaultText: "Slurm's reserved port, else derived from the job and step ids",
+    where: "master",
+    what: "SPMD only: the port task 0 listens on",
+  },
 ] as const satisfies ReadonlyArray<{ env: string; allowed: string; defaultText: string; where: Where; what: string }>;
 
 /** The settings with a key in the configuration file, by key ("timeout", "ssh.sshflags"). */

@@ -58,7 +58,10 @@ export class ConnectError extends DistributedError {
 export class ConnectionLostError extends DistributedError {
   /** The other end, as the connection names it, e.g. `worker 3 (10.0.0.3:40125)`. */
   readonly peer: string;
-  constructor(message: string, details: { peer: string; code?: "ERR_CONNECTION_LOST" | "ERR_HEARTBEAT_TIMEOUT" | "ERR_HOST_TIMEOUT"; cause?: unknown }) {
+  constructor(
+    message: string,
+    details: { peer: string; code?: "ERR_CONNECTION_LOST" | "ERR_HEARTBEAT_TIMEOUT" | "ERR_HOST_TIMEOUT"; cause?: unknown },
+  ) {
     super(details.code ?? "ERR_CONNECTION_LOST", message, details.cause !== undefined ? { cause: details.cause } : undefined);
     this.peer = details.peer;
   }

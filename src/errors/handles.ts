@@ -40,9 +40,9 @@ export class ChannelClosedError extends DistributedError {
       "ERR_CHANNEL_CLOSED",
       operation === "put"
         ? "Cannot put on a closed channel: close() was called before the value could be stored, so it was not added; " +
-            "close a channel only after its last put, or check isopen() before putting"
+          "close a channel only after its last put, or check isopen() before putting"
         : `Cannot ${operation} ${operation === "wait" ? "on" : "from"} a closed channel: it is closed and empty, so no item will come; ` +
-            "stop when isopen() is false and isempty() is true, or read with `for await (const x of ch)`, which ends cleanly",
+          "stop when isopen() is false and isempty() is true, or read with `for await (const x of ch)`, which ends cleanly",
       options,
     );
     this.operation = operation;

@@ -42,9 +42,9 @@ export class RemoteError extends DistributedError {
     super("ERR_REMOTE", `On worker ${pid}:\n${remote.name}: ${remote.message}`);
     this.pid = pid;
     this.remote = remote;
-    this.stack = `${this.name}: On worker ${pid}:\n${remote.stack || `${remote.name}: ${remote.message}`}\n--- rethrown on ${localLabel()} ---\n${
-      (this.stack ?? "").split("\n").slice(1).join("\n")
-    }`;
+    this.stack = `${this.name}: On worker ${pid}:\n${
+      remote.stack || `${remote.name}: ${remote.message}`
+    }\n--- rethrown on ${localLabel()} ---\n${(this.stack ?? "").split("\n").slice(1).join("\n")}`;
   }
 }
 
@@ -67,7 +67,11 @@ export class ProcessExitedError extends DistributedError {
   /** Pid of the process that is gone. */
   readonly pid: number;
   constructor(pid: number, detail = "", options?: { cause?: unknown }) {
-    super("ERR_PROCESS_EXITED", `Worker ${pid} has exited${detail ? ` (${detail})` : ""}; the call or reference that needed it cannot complete`, options);
+    super(
+      "ERR_PROCESS_EXITED",
+      `Worker ${pid} has exited${detail ? ` (${detail})` : ""}; the call or reference that needed it cannot complete`,
+      options,
+    );
     this.pid = pid;
   }
 }
@@ -109,7 +113,9 @@ export class TopologyError extends DistributedError {
     super(
       "ERR_TOPOLOGY",
       `Worker ${from} cannot reach worker ${to}: the cluster topology is ${topology}${detail}. ` +
-        (advice !== undefined ? advice : topology === "master_worker"
+        (advice !== undefined
+          ? advice
+          : topology === "master_worker"
           ? 'Workers talk only to the master (pid 1) there; add workers with { topology: "all_to_all" } to let them talk to each other'
           : "Connect them through the manager's ident/connectIdents, or use all_to_all"),
     );

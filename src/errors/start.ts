@@ -42,7 +42,9 @@ export class WorkerStartError extends DistributedError {
     const tail = details.stderrTail?.trim();
     super(
       "ERR_WORKER_START",
-      `${message}\n  command: ${details.command}\n  host: ${details.host}${tail ? `\n  stderr (last lines):\n    ${tail.split("\n").join("\n    ")}` : "\n  stderr: (empty)"}`,
+      `${message}\n  command: ${details.command}\n  host: ${details.host}${
+        tail ? `\n  stderr (last lines):\n    ${tail.split("\n").join("\n    ")}` : "\n  stderr: (empty)"
+      }`,
       { cause: details.cause },
     );
     this.command = details.command;

@@ -30,7 +30,7 @@ import { toSpec } from "../code/function-spec.ts";
 import { remotecallFetch, runHere } from "../remote/calls.ts";
 import { defaultWorkerPool } from "../remote/worker-pool.ts";
 import { evenBounds, Range } from "./range.ts";
-import { reduceChunk, reducerFunction, type Reducer } from "./reduce-chunk.ts";
+import { reduceChunk, type Reducer, reducerFunction } from "./reduce-chunk.ts";
 
 /** Options of distributed. */
 export interface DistributedOptions {
@@ -68,7 +68,9 @@ export async function distributed<T, R>(
   options: DistributedOptions = {},
 ): Promise<Awaited<R> | undefined> {
   if (typeof body !== "function") throw new TypeError("distributed(iterable, body, reducer): body must be a function");
-  const reduce = reducer === undefined || reducer === null ? null : (NATIVE_REDUCERS.get(reducer) as Reducer<Awaited<R>> | undefined) ?? reducer;
+  const reduce = reducer === undefined || reducer === null
+    ? null
+    : (NATIVE_REDUCERS.get(reducer) as Reducer<Awaited<R>> | undefined) ?? reducer;
   if (reduce !== null) reducerFunction(reduce); // validates names now, at the call site
   // A worker knows only the processes it has talked to: the master's default pool knows all.
   const pids = [...(options.procs ?? (state.myid === 1 ? workers() : (await defaultWorkerPool().status()).workers))];
@@ -82,9 +84,15 @@ export async function distributed<T, R>(
   const partials = await Promise.all(
     chunks.map((chunk, i) =>
       pids[i] === state.myid
-        ? // After the other chunks' calls have left: this chunk runs alongside them.
-          runHere(() => reduceChunk(chunk as Iterable<unknown>, body as (x: unknown) => unknown, reduce as Reducer<unknown> | null))
-        : remotecallFetch(reduceChunk, pids[i]!, chunk as Iterable<unknown>, body as (x: unknown) => unknown, reduce as Reducer<unknown> | null),
+        // After the other chunks' calls have left: this chunk runs alongside them.
+        ? runHere(() => reduceChunk(chunk as Iterable<unknown>, body as (x: unknown) => unknown, reduce as Reducer<unknown> | null))
+        : remotecallFetch(
+          reduceChunk,
+          pids[i]!,
+          chunk as Iterable<unknown>,
+          body as (x: unknown) => unknown,
+          reduce as Reducer<unknown> | null,
+        )
     ),
   );
   if (reduce === null) return undefined;

@@ -20,7 +20,11 @@ import { Range } from "./range.ts";
 export type BatchResult = [results: unknown[], errors: Array<[number, WireError]> | null, ms: number];
 
 /** Applies `f` (a function, or the id of one a CachingPool shipped) to each item. */
-export async function mapBatch(f: Function | number, items: unknown[] | Range, onError: ((err: unknown, item: unknown) => unknown) | null): Promise<BatchResult> {
+export async function mapBatch(
+  f: Function | number,
+  items: unknown[] | Range,
+  onError: ((err: unknown, item: unknown) => unknown) | null,
+): Promise<BatchResult> {
   const started = performance.now();
   const fn = typeof f === "number" ? (x: unknown) => callCached(f, x) : f;
   const n = items.length;
@@ -34,7 +38,9 @@ export async function mapBatch(f: Function | number, items: unknown[] | Range, o
     }
     try {
       const v = onError(err, item);
-      if (v instanceof Promise) return v.then((r) => void (out[i] = r), (e: unknown) => void (errors ??= []).push([i, toWireError(e, state.myid)]));
+      if (v instanceof Promise) {
+        return v.then((r) => void (out[i] = r), (e: unknown) => void (errors ??= []).push([i, toWireError(e, state.myid)]));
+      }
       out[i] = v;
     } catch (e) {
       (errors ??= []).push([i, toWireError(e, state.myid)]);

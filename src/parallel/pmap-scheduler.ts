@@ -19,8 +19,8 @@ import { state } from "../cluster/state.ts";
 import { remotecallFetch } from "../remote/calls.ts";
 import { CachingPool } from "../remote/caching-pool.ts";
 import type { WorkerPool } from "../remote/worker-pool.ts";
-import { mapBatch, type BatchResult } from "./map-batch.ts";
-import { indexAt, itemAt, ItemSource, type Batch } from "./pmap-items.ts";
+import { type BatchResult, mapBatch } from "./map-batch.ts";
+import { type Batch, indexAt, itemAt, ItemSource } from "./pmap-items.ts";
 import type { PmapOptions } from "./pmap-options.ts";
 import { ProgressReporter } from "./progress.ts";
 
@@ -59,7 +59,15 @@ export class Scheduler<T, R> {
   #wake: (() => void) | null = null;
   #settle!: { resolve: (v: Awaited<R>[]) => void; reject: (e: unknown) => void };
 
-  constructor(f: (x: T) => R | Promise<R>, xs: Iterable<T>, options: PmapOptions<T, R>, pool: WorkerPool, pids: number[], batchSize: number | "auto", delays: number[]) {
+  constructor(
+    f: (x: T) => R | Promise<R>,
+    xs: Iterable<T>,
+    options: PmapOptions<T, R>,
+    pool: WorkerPool,
+    pids: number[],
+    batchSize: number | "auto",
+    delays: number[],
+  ) {
     this.#f = f;
     this.#options = options;
     this.#pool = pool;
@@ -148,11 +156,11 @@ export class Scheduler<T, R> {
       this.#lastSize = Math.max(this.#lastSize, n);
     }
     const failed = new Set<number>();
-    if (errors !== null) for (const [i, err] of errors) failed.add(i), this.#failedItem(batch, i, err);
+    if (errors !== null) { for (const [i, err] of errors) failed.add(i), this.#failedItem(batch, i, err); }
     const out = this.#results;
     if (batch.indices === null) {
       const start = batch.start;
-      if (failed.size === 0) for (let i = 0; i < n; i++) out[start + i] = results[i];
+      if (failed.size === 0) { for (let i = 0; i < n; i++) out[start + i] = results[i]; }
       else for (let i = 0; i < n; i++) if (!failed.has(i)) out[start + i] = results[i];
     } else {
       for (let i = 0; i < n; i++) if (!failed.has(i)) out[batch.indices[i]!] = results[i];

@@ -71,7 +71,9 @@ export class ProgressReporter {
       return;
     }
     const counts = total !== undefined ? `${done}/${total} (${Math.floor((100 * done) / Math.max(1, total))}%)` : `${done}`;
-    const tail = `${counts}  ${formatRate(rate)}  ${final ? `done in ${formatSeconds(elapsed)}` : eta !== undefined ? `ETA ${formatSeconds(eta)}` : ""}`;
+    const tail = `${counts}  ${formatRate(rate)}  ${
+      final ? `done in ${formatSeconds(elapsed)}` : eta !== undefined ? `ETA ${formatSeconds(eta)}` : ""
+    }`;
     if (this.#sink === "lines") {
       writeStderr(`pmap: ${tail}\n`);
       return;

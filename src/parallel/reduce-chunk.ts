@@ -37,7 +37,11 @@ export function reducerFunction<R>(reducer: Reducer<R>): (a: R, b: R) => R {
  * Runs `body` over `chunk` and reduces with `reducer` (null: just run). Resolves with
  * [hasValue, value]: an empty chunk has no value to contribute.
  */
-export async function reduceChunk(chunk: Iterable<unknown>, body: (x: unknown) => unknown, reducer: Reducer<unknown> | null): Promise<[boolean, unknown]> {
+export async function reduceChunk(
+  chunk: Iterable<unknown>,
+  body: (x: unknown) => unknown,
+  reducer: Reducer<unknown> | null,
+): Promise<[boolean, unknown]> {
   if (typeof body !== "function") throw new TypeError("distributed(iterable, body, reducer): body must be a function");
   const op = reducer === null ? null : reducerFunction(reducer);
   let acc: unknown;

@@ -107,7 +107,9 @@ function readRegistered(data: [string, unknown]): unknown {
   const entry = classesByName.get(data[0]);
   if (entry === undefined) {
     throw new TypeError(
-      `Received an instance of class "${data[0]}", which is not registered in this process; call registerClass(${data[0]}) in a module loaded with everywhere(url)`,
+      `Received an instance of class "${data[0]}", which is not registered in this process; call registerClass(${
+        data[0]
+      }) in a module loaded with everywhere(url)`,
     );
   }
   return entry.decode(data[1]);

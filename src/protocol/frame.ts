@@ -162,7 +162,9 @@ export class FrameReader {
       }
       const length = readU32(data, 0);
       const total = length + 4;
-      if (length < HEADER_BYTES - 4) throw new ProtocolError(`Malformed frame: declared length ${length} is shorter than a header`, "ERR_BAD_FRAME");
+      if (length < HEADER_BYTES - 4) {
+        throw new ProtocolError(`Malformed frame: declared length ${length} is shorter than a header`, "ERR_BAD_FRAME");
+      }
       if (total > this.#maxFrameBytes) {
         throw new ProtocolError(
           `Refused a frame of ${total} bytes: the limit is ${this.#maxFrameBytes} bytes (option maxFrameBytes, env DISTRIBUTED_MAX_FRAME_BYTES)`,

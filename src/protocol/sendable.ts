@@ -62,7 +62,11 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
       return;
     }
     if (typeof SharedArrayBuffer !== "undefined" && obj instanceof SharedArrayBuffer) {
-      throw new SerializationError(path, "a SharedArrayBuffer", "Shared memory cannot cross processes by copy; send a typed array copy, or use SharedArray within one host");
+      throw new SerializationError(
+        path,
+        "a SharedArrayBuffer",
+        "Shared memory cannot cross processes by copy; send a typed array copy, or use SharedArray within one host",
+      );
     }
     if (obj instanceof Promise) {
       throw new SerializationError(path, "a Promise", "Await it first and send the value");
@@ -71,7 +75,9 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
     throw new SerializationError(
       path,
       name ? `an instance of class ${name}, which is not registered` : "an instance of an anonymous class",
-      `Call registerClass(${name || "TheClass, { name }"}) on every process (e.g. in a module loaded with everywhere(url)), or send a plain object`,
+      `Call registerClass(${
+        name || "TheClass, { name }"
+      }) on every process (e.g. in a module loaded with everywhere(url)), or send a plain object`,
     );
   }
   seen.add(obj);
@@ -90,7 +96,11 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
     for (const v of obj) walk(v, `${path}.<item ${i++}>`, seen);
   } else if (proto === Object.prototype || proto === null) {
     for (const key in obj) {
-      walk((obj as Record<string, unknown>)[key], /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, seen);
+      walk(
+        (obj as Record<string, unknown>)[key],
+        /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`,
+        seen,
+      );
     }
     for (const sym of Object.getOwnPropertySymbols(obj)) {
       throw new SerializationError(`${path}[${String(sym)}]`, "a symbol-keyed property", "Symbol keys cannot be sent; use a string key");

@@ -20,7 +20,7 @@
  * ```
  * @module
  */
-import { SharedMemoryError, type SharedMemoryCode } from "../errors.ts";
+import { type SharedMemoryCode, SharedMemoryError } from "../errors.ts";
 
 /** Shared memory by id: the receiver registers it (registerSharedBuffers) before decoding. */
 export type SharedPair = [id: string, buffer: SharedArrayBuffer];
@@ -80,7 +80,10 @@ export function shareBuffer(buffer: SharedArrayBuffer, what: string, participant
   if (outTarget === null || !outTarget.sharesMemory) {
     const to = outTarget?.describe ?? "another process";
     if (outTarget?.why !== undefined) {
-      throw new SharedMemoryError(outTarget.whyCode ?? "ERR_SHARED_MEMORY_NOT_PARTICIPANT", `${what} cannot be sent to ${to}: ${outTarget.why}. Send a copy of its values instead.`);
+      throw new SharedMemoryError(
+        outTarget.whyCode ?? "ERR_SHARED_MEMORY_NOT_PARTICIPANT",
+        `${what} cannot be sent to ${to}: ${outTarget.why}. Send a copy of its values instead.`,
+      );
     }
     const among = participants !== undefined ? ` (${participants.join(", ")})` : "";
     throw new SharedMemoryError(
@@ -113,7 +116,9 @@ export function checkMapTarget(what: string, participants: readonly number[]): v
     const to = outTarget?.describe ?? "another process";
     throw new SharedMemoryError(
       outTarget?.whyCode ?? "ERR_SHARED_MEMORY_NOT_PARTICIPANT",
-      `${what} is memory mapped by its participants (${participants.join(", ")}), and ${to} cannot map it: ${outTarget?.why ?? "it is not a process on this host that can"}. Send a copy of its values instead.`,
+      `${what} is memory mapped by its participants (${participants.join(", ")}), and ${to} cannot map it: ${
+        outTarget?.why ?? "it is not a process on this host that can"
+      }. Send a copy of its values instead.`,
     );
   }
 }

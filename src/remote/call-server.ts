@@ -15,7 +15,7 @@
  * @module
  */
 import { InterruptError, toWireError } from "../errors.ts";
-import { resolveCallable, type CallBody } from "../code/invoke.ts";
+import { type CallBody, resolveCallable } from "../code/invoke.ts";
 import { decode } from "../protocol/codec.ts";
 import type { Frame } from "../protocol/frame.ts";
 import { MSG, type RefId } from "../protocol/messages.ts";
@@ -154,7 +154,11 @@ function holdForCaller(conn: Connection, ref: RefId): string {
 
 function reportRemoteDoError(conn: Connection, err: unknown): void {
   const wire = toWireError(err);
-  writeStderr(`Error in remoteDo from ${conn.peerPid === 1 ? "the master" : `process ${conn.peerPid}`}: ${wire.stack || `${wire.name}: ${wire.message}`}\n`);
+  writeStderr(
+    `Error in remoteDo from ${conn.peerPid === 1 ? "the master" : `process ${conn.peerPid}`}: ${
+      wire.stack || `${wire.name}: ${wire.message}`
+    }\n`,
+  );
 }
 
 registerHandler(MSG.CALL_FETCH, onCallRequest);

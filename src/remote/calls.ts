@@ -46,7 +46,11 @@ export type AnyFn = (...args: any[]) => unknown;
 /** @internal Returns `pid` if it is a positive integer; throws TypeError naming `where` otherwise. */
 export function checkPid(pid: unknown, where: string): number {
   if (typeof pid !== "number" || !Number.isInteger(pid) || pid < 1) {
-    throw new TypeError(`${where}: the pid must be a positive integer, got ${pid === null ? "null" : typeof pid === "string" ? JSON.stringify(pid) : String(pid)}`);
+    throw new TypeError(
+      `${where}: the pid must be a positive integer, got ${
+        pid === null ? "null" : typeof pid === "string" ? JSON.stringify(pid) : String(pid)
+      }`,
+    );
   }
   return pid;
 }
@@ -88,7 +92,12 @@ export function remotecall<F extends AnyFn>(f: F, pid: number | WorkerPool, ...a
 }
 
 /** @internal remotecall, naming `where` (the API the user called) in its errors. */
-export function remotecallAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Future<Awaited<ReturnType<F>>> {
+export function remotecallAs<F extends AnyFn>(
+  where: string,
+  f: F,
+  pid: number | WorkerPool,
+  args: unknown[],
+): Future<Awaited<ReturnType<F>>> {
   if (isPool(pid)) {
     // The worker returns to the pool when the call has finished.
     const pool = pid;
@@ -145,8 +154,15 @@ export function remotecallFetch<F extends AnyFn>(f: F, pid: number | WorkerPool,
 }
 
 /** @internal remotecallFetch, naming `where` (the API the user called) in its errors. */
-export function remotecallFetchAs<F extends AnyFn>(where: string, f: F, pid: number | WorkerPool, args: unknown[]): Promise<Awaited<ReturnType<F>>> {
-  if (isPool(pid)) return onPool(pid, (w, pool) => (pool instanceof CachingPool ? viaCache(pool, f, w, args) : remotecallFetchAs(where, f, w, args)));
+export function remotecallFetchAs<F extends AnyFn>(
+  where: string,
+  f: F,
+  pid: number | WorkerPool,
+  args: unknown[],
+): Promise<Awaited<ReturnType<F>>> {
+  if (isPool(pid)) {
+    return onPool(pid, (w, pool) => (pool instanceof CachingPool ? viaCache(pool, f, w, args) : remotecallFetchAs(where, f, w, args)));
+  }
   try {
     checkPid(pid, where);
     if (pid === state.myid) return runLocally(f, args) as Promise<Awaited<ReturnType<F>>>;
@@ -170,7 +186,11 @@ export function remotecallFetchAs<F extends AnyFn>(where: string, f: F, pid: num
  * await rmprocs(p);
  * ```
  */
-export async function remotecallWait<F extends AnyFn>(f: F, pid: number | WorkerPool, ...args: Parameters<F>): Promise<Future<Awaited<ReturnType<F>>>> {
+export async function remotecallWait<F extends AnyFn>(
+  f: F,
+  pid: number | WorkerPool,
+  ...args: Parameters<F>
+): Promise<Future<Awaited<ReturnType<F>>>> {
   if (isPool(pid)) return onPool(pid, (w) => remotecallWait(f, w, ...args));
   checkPid(pid, "remotecallWait");
   if (pid === state.myid) {
@@ -204,7 +224,9 @@ export function remoteDo<F extends AnyFn>(f: F, pid: number | WorkerPool, ...arg
     if (pid.where !== state.myid) {
       // The owner hands out the worker: check everything here first, as for a pid.
       encodeCall(f, args, "remoteDo");
-      onPool(pid, async (w) => remoteDo(f, w, ...args)).catch((err: unknown) => writeStderr(`Error in remoteDo: ${err instanceof Error ? err.stack || err.message : String(err)}\n`));
+      onPool(pid, async (w) => remoteDo(f, w, ...args)).catch((err: unknown) =>
+        writeStderr(`Error in remoteDo: ${err instanceof Error ? err.stack || err.message : String(err)}\n`)
+      );
       return;
     }
     const w = pid.takeNow();

@@ -7,6 +7,9 @@
  * channel: its take would otherwise receive the next item put, which would then be lost with
  * the answer nobody reads, and its waits would keep the channel from ever being freed.
  *
+ * Why one file: the operations it runs, the holders' withdrawn waits and the channel's lifetime
+ * all read and change one table of owned channels.
+ *
  * @example
  * ```ts
  * createOwnedChannel("1:5", () => new Channel(32), 1);
@@ -20,7 +23,7 @@ import { registerHandler } from "../cluster/dispatch.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { registerSystemFunction } from "../code/function-spec.ts";
-import { resolveCallable, type CallBody } from "../code/invoke.ts";
+import { type CallBody, resolveCallable } from "../code/invoke.ts";
 import { ProcessExitedError, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import { MSG, type RefId } from "../protocol/messages.ts";
@@ -52,7 +55,15 @@ export function createOwnedChannel(key: string, build: () => unknown, creator: n
   Promise.resolve(made).then(
     (channel) => {
       if (!isChannelLike(channel)) {
-        refs.settle(key, false, new TypeError(`The RemoteChannel factory returned ${describe(channel)}, not a channel (an object with put, take, fetch, isready, wait, close and isopen)`));
+        refs.settle(
+          key,
+          false,
+          new TypeError(
+            `The RemoteChannel factory returned ${
+              describe(channel)
+            }, not a channel (an object with put, take, fetch, isready, wait, close and isopen)`,
+          ),
+        );
       } else {
         refs.settle(key, true, channel);
       }
@@ -73,12 +84,17 @@ peers.onRemoved((pid, detail) => {
 });
 
 /** Runs a put, take, fetch or wait of process `from` on a Channel, withdrawn if `from` goes. */
-async function runWithdrawable(from: number, channel: Channel<unknown>, op: "put" | "take" | "fetch" | "wait", arg: unknown): Promise<unknown> {
+async function runWithdrawable(
+  from: number,
+  channel: Channel<unknown>,
+  op: "put" | "take" | "fetch" | "wait",
+  arg: unknown,
+): Promise<unknown> {
   const { promise, withdraw } = channel[WITHDRAWABLE](op, arg);
   const gone = peers.goneDetail(from);
   if (gone !== undefined) withdraw(new ProcessExitedError(from, gone));
   let ops = waiting.get(from);
-  if (ops === undefined) waiting.set(from, (ops = new Set()));
+  if (ops === undefined) waiting.set(from, ops = new Set());
   ops.add(withdraw);
   try {
     const value = await promise;
@@ -133,7 +149,11 @@ function isChannelLike(value: unknown): value is ChannelLike<unknown> {
 }
 
 function describe(value: unknown): string {
-  return value === null ? "null" : typeof value === "object" ? `an object without ${CHANNEL_OPS.filter((op) => typeof (value as Record<string, unknown>)[op] !== "function").join(", ")}` : typeof value;
+  return value === null
+    ? "null"
+    : typeof value === "object"
+    ? `an object without ${CHANNEL_OPS.filter((op) => typeof (value as Record<string, unknown>)[op] !== "function").join(", ")}`
+    : typeof value;
 }
 
 registerHandler(MSG.CHAN_NEW, (conn, frame) => {
@@ -154,7 +174,11 @@ registerHandler(MSG.CHAN_NEW, (conn, frame) => {
     }, conn.peerPid);
     return;
   }
-  createOwnedChannel(key, () => (callable instanceof Promise ? callable.then(([fn, args]) => fn(...args)) : callable[0](...callable[1])), conn.peerPid);
+  createOwnedChannel(
+    key,
+    () => (callable instanceof Promise ? callable.then(([fn, args]) => fn(...args)) : callable[0](...callable[1])),
+    conn.peerPid,
+  );
 });
 
 registerHandler(MSG.CHAN_OP, (conn, frame) => {

@@ -24,7 +24,7 @@ import { toFileUrl } from "../runtime/files.ts";
 import { procs } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { remotecallFetch } from "./calls.ts";
-import { checkFreeNames, noteRemoteNames, registerSystemFunction, resolveSpec, toSpec, type FnSpec } from "../code/function-spec.ts";
+import { checkFreeNames, type FnSpec, noteRemoteNames, registerSystemFunction, resolveSpec, toSpec } from "../code/function-spec.ts";
 import { isBindableName, Main } from "../code/main-scope.ts";
 import { loadModule } from "../code/modules.ts";
 import { functionExpression } from "../code/source.ts";
@@ -55,7 +55,11 @@ const loadModuleEverywhere = async (url: string): Promise<null> => {
 };
 registerSystemFunction("loadModule", loadModuleEverywhere);
 
-const defineMain = async (sources: Record<string, string>, values: Record<string, unknown>, specs: Record<string, FnSpec>): Promise<null> => {
+const defineMain = async (
+  sources: Record<string, string>,
+  values: Record<string, unknown>,
+  specs: Record<string, FnSpec>,
+): Promise<null> => {
   const resolved: Record<string, unknown> = { ...values };
   for (const [name, spec] of Object.entries(specs)) resolved[name] = await resolveSpec(spec);
   Main.defineValues(resolved);
@@ -119,33 +123,44 @@ export async function everywhere(
     inThreads = () => everywhereInThreads(defineMain, [batch.sources, batch.values, batch.specs]);
     noteRemoteNames(Object.keys(what));
   } else {
-    throw new TypeError(`everywhere expects a module URL or path, an object of definitions, or a function; got ${what === null ? "null" : typeof what}`);
+    throw new TypeError(
+      `everywhere expects a module URL or path, an object of definitions, or a function; got ${what === null ? "null" : typeof what}`,
+    );
   }
   const runs = targets.map((pid) =>
     pid === state.myid
       ? Promise.resolve()
-          .then(local)
-          .then(inThreads)
-          .catch((err: unknown) => {
-            throw new RemoteError(state.myid, toWireError(err, state.myid));
-          })
-      : remote(pid),
+        .then(local)
+        .then(inThreads)
+        .catch((err: unknown) => {
+          throw new RemoteError(state.myid, toWireError(err, state.myid));
+        })
+      : remote(pid)
   );
   const results = await Promise.allSettled(runs);
   const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
   if (failures.length === 1) throw failures[0];
   if (failures.length > 1) {
-    throw new AggregateError(failures, `everywhere failed on ${failures.length} of ${targets.length} processes:\n${failures.map((f) => `  ${f.message.split("\n").join(" ")}`).join("\n")}`);
+    throw new AggregateError(
+      failures,
+      `everywhere failed on ${failures.length} of ${targets.length} processes:\n${
+        failures.map((f) => `  ${f.message.split("\n").join(" ")}`).join("\n")
+      }`,
+    );
   }
 }
 
-function prepareDefinitions(defs: Record<string, unknown>): { sources: Record<string, string>; values: Record<string, unknown>; specs: Record<string, FnSpec> } {
+function prepareDefinitions(
+  defs: Record<string, unknown>,
+): { sources: Record<string, string>; values: Record<string, unknown>; specs: Record<string, FnSpec> } {
   const names = Object.keys(defs);
   const sources: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   const specs: Record<string, FnSpec> = {};
   for (const name of names) {
-    if (!isBindableName(name)) throw new TypeError(`everywhere: "${name}" cannot be defined in Main: it is not a plain identifier (or is a reserved word)`);
+    if (!isBindableName(name)) {
+      throw new TypeError(`everywhere: "${name}" cannot be defined in Main: it is not a plain identifier (or is a reserved word)`);
+    }
     const value = defs[name];
     if (typeof value === "function") {
       const spec = toSpecOrSource(value, name, names);

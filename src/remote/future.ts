@@ -27,7 +27,7 @@ import { whileHeld } from "../cluster/keepalive.ts";
 import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { forgetHandle, releaseHandle, trackHandle } from "./handles.ts";
-import { refKey, refs, type RefEntry } from "./refs.ts";
+import { type RefEntry, refKey, refs } from "./refs.ts";
 
 let nextRefId = 1;
 // Set while the package itself makes a Future for an existing reference (a call's result, a
@@ -112,7 +112,9 @@ export class Future<T = unknown> {
   /** Waits for the value and returns it; rejects with RemoteError if the call failed. */
   fetch(): Promise<T> {
     const cached = this.#cached;
-    if (cached !== undefined) return cached.ok ? Promise.resolve(cached.value as T) : Promise.reject(new RemoteError(cached.pid, cached.error));
+    if (cached !== undefined) {
+      return cached.ok ? Promise.resolve(cached.value as T) : Promise.reject(new RemoteError(cached.pid, cached.error));
+    }
     if (this.#released && this.#fetching === undefined) return Promise.reject(releasedError("fetch"));
     this.#fetching ??= this.#load();
     return this.#fetching;

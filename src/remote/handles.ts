@@ -131,9 +131,23 @@ Connection.shareTarget = (dest) => {
   const describe = dest === 1 ? "the master" : `worker ${dest}`;
   // Between two workers the link is TCP, even for two threads of one process: a
   // SharedArrayBuffer cannot go over it (a mapping can, to a worker that may map it).
-  if (state.myid !== 1 && dest !== 1) return { sharesMemory, canMap: false, pid: dest, describe, why: "shared memory travels between the master and its workers, not between two workers" };
+  if (state.myid !== 1 && dest !== 1) {
+    return {
+      sharesMemory,
+      canMap: false,
+      pid: dest,
+      describe,
+      why: "shared memory travels between the master and its workers, not between two workers",
+    };
+  }
   if (refusal === null) return { sharesMemory, canMap: true, pid: dest, describe };
-  return { sharesMemory, canMap: false, pid: dest, describe, ...(refusal !== undefined ? { why: refusal.message, whyCode: refusal.code } : {}) };
+  return {
+    sharesMemory,
+    canMap: false,
+    pid: dest,
+    describe,
+    ...(refusal !== undefined ? { why: refusal.message, whyCode: refusal.code } : {}),
+  };
 };
 
 // A process that is gone holds nothing any more.

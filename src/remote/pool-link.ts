@@ -66,7 +66,7 @@ const lent = new Map<string, { pool: ServedPool; byWorker: Map<number, number[]>
 
 function lend(key: string, pool: ServedPool, pid: number, taker: number): void {
   let loans = lent.get(key);
-  if (loans === undefined) lent.set(key, (loans = { pool, byWorker: new Map() }));
+  if (loans === undefined) lent.set(key, loans = { pool, byWorker: new Map() });
   const takers = loans.byWorker.get(pid);
   if (takers === undefined) loans.byWorker.set(pid, [taker]);
   else takers.push(taker);
@@ -113,7 +113,11 @@ registerHandler(MSG.POOL_OP, (conn, frame) => {
   const key = refKey(ref[0], ref[1]);
   const pool = find(key);
   if (pool === undefined) {
-    fail(new ReferenceError(`WorkerPool ${key} is no longer kept by process ${state.myid}: every handle to it was released; send the pool again from its owner`));
+    fail(
+      new ReferenceError(
+        `WorkerPool ${key} is no longer kept by process ${state.myid}: every handle to it was released; send the pool again from its owner`,
+      ),
+    );
     return;
   }
   switch (op) {

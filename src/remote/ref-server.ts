@@ -19,7 +19,7 @@ import { registerHandler } from "../cluster/dispatch.ts";
 import { state } from "../cluster/state.ts";
 import { answerError, reply } from "./call-server.ts";
 import { alreadySet } from "./future.ts";
-import { refKey, refs, type RefEntry } from "./refs.ts";
+import { type RefEntry, refKey, refs } from "./refs.ts";
 
 function onRefRequest(conn: Connection, frame: Frame): void {
   let ref: RefId;
@@ -49,7 +49,9 @@ registerHandler(MSG.REF_WAIT, onRefRequest);
 registerHandler(MSG.REF_READY, onRefRequest);
 registerHandler(MSG.REF_PUT, onRefRequest);
 registerHandler(MSG.REF_DEL, (conn, frame) => {
-  for (const [[whence, id], n] of (decode(frame.body) as [Array<[RefId, number]>])[0]) refs.removeClient(refKey(whence, id), conn.peerPid, n);
+  for (const [[whence, id], n] of (decode(frame.body) as [Array<[RefId, number]>])[0]) {
+    refs.removeClient(refKey(whence, id), conn.peerPid, n);
+  }
 });
 registerHandler(MSG.REF_ADD, (_conn, frame) => {
   for (const [[whence, id], client] of (decode(frame.body) as [Array<[RefId, number]>])[0]) refs.addClient(refKey(whence, id), client);

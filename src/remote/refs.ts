@@ -49,7 +49,15 @@ class RefStore {
   create(key: string, options: { kind?: RefEntry["kind"]; running?: boolean } = {}): RefEntry {
     let entry = this.#entries.get(key);
     if (entry === undefined) {
-      entry = { kind: options.kind ?? "future", state: 0, value: undefined, waiters: null, clients: new Map(), inflight: 0, running: options.running ?? false };
+      entry = {
+        kind: options.kind ?? "future",
+        state: 0,
+        value: undefined,
+        waiters: null,
+        clients: new Map(),
+        inflight: 0,
+        running: options.running ?? false,
+      };
       this.#entries.set(key, entry);
     } else {
       if (options.kind !== undefined) entry.kind = options.kind;
@@ -105,7 +113,7 @@ class RefStore {
     entry.value = value;
     const waiters = entry.waiters;
     entry.waiters = null;
-    if (waiters) for (const w of waiters) w(entry);
+    if (waiters) { for (const w of waiters) w(entry); }
     this.#maybeFree(key, entry);
     return true;
   }

@@ -7,6 +7,8 @@
  * Every operation goes to the owner, so every method returns a promise. A closed channel
  * raises ChannelClosedError whether the channel is here or on another process.
  *
+ * Why one file: the handle's methods, its wire form and its reference counting are one class.
+ *
  * @example
  * ```ts
  * import { addprocs, Channel, RemoteChannel, remoteDo } from "distributed";
@@ -28,7 +30,7 @@ import { ChannelClosedError, ReleasedHandleError, RemoteError } from "../errors.
 import { noteSentHandle } from "../protocol/codec.ts";
 import { registerClass } from "../protocol/class-registry.ts";
 import { MSG } from "../protocol/messages.ts";
-import { createOwnedChannel, defaultChannel, runChannelOp, type ChannelOp } from "./channel-owner.ts";
+import { type ChannelOp, createOwnedChannel, defaultChannel, runChannelOp } from "./channel-owner.ts";
 import { newRefId } from "./future.ts";
 import { releaseHandle, trackHandle } from "./handles.ts";
 import { refKey } from "./refs.ts";
@@ -69,9 +71,13 @@ export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
    */
   constructor(factory?: (() => ChannelLike<T>) | number, pid?: number) {
     const where = typeof factory === "number" ? factory : (pid ?? state.myid);
-    if (!Number.isInteger(where) || where < 1) throw new TypeError(`new RemoteChannel(factory, pid): pid must be a positive integer, got ${String(where)}`);
+    if (!Number.isInteger(where) || where < 1) {
+      throw new TypeError(`new RemoteChannel(factory, pid): pid must be a positive integer, got ${String(where)}`);
+    }
     if (factory !== undefined && typeof factory !== "number" && typeof factory !== "function") {
-      throw new TypeError(`new RemoteChannel(factory, pid): factory must be a function such as () => new Channel(32), got ${typeof factory}`);
+      throw new TypeError(
+        `new RemoteChannel(factory, pid): factory must be a function such as () => new Channel(32), got ${typeof factory}`,
+      );
     }
     this.where = where;
     if (attaching !== null) {
@@ -85,7 +91,9 @@ export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
     if (where === state.myid) {
       createOwnedChannel(refKey(this.whence, this.id), build ?? defaultChannel, state.myid);
     } else {
-      const [spec, args] = build !== undefined ? encodeCall(build, [], "new RemoteChannel") : encodeCall(defaultChannel, [], "new RemoteChannel");
+      const [spec, args] = build !== undefined
+        ? encodeCall(build, [], "new RemoteChannel")
+        : encodeCall(defaultChannel, [], "new RemoteChannel");
       peers.connectionTo(where).send(MSG.CHAN_NEW, 0, [spec, args, [this.whence, this.id]]);
     }
     trackHandle(this, where, [this.whence, this.id]);
@@ -112,7 +120,10 @@ export class RemoteChannel<T = unknown> implements AsyncIterable<T> {
     try {
       return await peers.connectionTo(this.where).request(MSG.CHAN_OP, [[this.whence, this.id], op, arg]);
     } catch (err) {
-      if (err instanceof RemoteError && err.remote.code === "ERR_CHANNEL_CLOSED" && (op === "put" || op === "take" || op === "fetch" || op === "wait")) {
+      if (
+        err instanceof RemoteError && err.remote.code === "ERR_CHANNEL_CLOSED" &&
+        (op === "put" || op === "take" || op === "fetch" || op === "wait")
+      ) {
         throw new ChannelClosedError(op, { cause: err });
       }
       throw err;

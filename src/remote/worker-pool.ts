@@ -163,7 +163,9 @@ export class WorkerPool {
     this.sync();
     const pid = this.#idle.shift();
     if (pid !== undefined) return Promise.resolve(this.#mark(pid));
-    if (this.#members.size === 0) return Promise.reject(new RangeError("The worker pool is empty: add workers with addprocs or pool.push(pid)"));
+    if (this.#members.size === 0) {
+      return Promise.reject(new RangeError("The worker pool is empty: add workers with addprocs or pool.push(pid)"));
+    }
     return new Promise((resolve) => {
       const done = this.#heldOpen();
       this.#waiters.push((p) => {
@@ -210,7 +212,7 @@ export class WorkerPool {
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) return waiter(pid);
     if (!this.#idle.includes(pid)) this.#idle.push(pid);
-    if (this.#ready.length > 0) for (const wake of this.#ready.splice(0)) wake();
+    if (this.#ready.length > 0) { for (const wake of this.#ready.splice(0)) wake(); }
   }
 
   /**
@@ -350,9 +352,15 @@ servePools((key) => {
   return pool instanceof WorkerPool ? pool : undefined;
 });
 
-for (const [Pool, name] of [
-  [WorkerPool, "distributed.WorkerPool"],
-  [DefaultPool, "distributed.DefaultPool"],
-] as const) {
-  registerClass(Pool, { name, encode: (pool) => WorkerPool.wireForm(pool), decode: (data) => WorkerPool.fromWire(data as [number, number, number]) });
+for (
+  const [Pool, name] of [
+    [WorkerPool, "distributed.WorkerPool"],
+    [DefaultPool, "distributed.DefaultPool"],
+  ] as const
+) {
+  registerClass(Pool, {
+    name,
+    encode: (pool) => WorkerPool.wireForm(pool),
+    decode: (data) => WorkerPool.fromWire(data as [number, number, number]),
+  });
 }

@@ -110,7 +110,7 @@ export function findRuntime(runtime: RuntimeName): string {
     if (isExecutable(candidate) && !candidate.includes(joinPath("node_modules", ".bin"))) return remember(runtime, candidate);
   }
   tried.push("PATH");
-  for (let dir = cwd(); ; ) {
+  for (let dir = cwd();;) {
     for (const candidate of packagedBinaries(runtime, joinPath(dir, "node_modules"))) {
       if (isExecutable(candidate)) return remember(runtime, candidate);
     }
@@ -130,7 +130,9 @@ function packagedBinaries(runtime: RuntimeName, nodeModules: string): string[] {
   // The platform package holds the real binary until bun's postinstall moves it to
   // bun/bin/bun.exe; before that (npm now skips unapproved install scripts) bun.exe is a
   // placeholder that only prints an error.
-  if (runtime === "bun") return [...scoped(nodeModules, "@oven", (pkg) => joinPath(pkg, "bin", "bun")), joinPath(nodeModules, "bun", "bin", "bun.exe")];
+  if (runtime === "bun") {
+    return [...scoped(nodeModules, "@oven", (pkg) => joinPath(pkg, "bin", "bun")), joinPath(nodeModules, "bun", "bin", "bun.exe")];
+  }
   if (runtime === "deno") return scoped(nodeModules, "@deno", (pkg) => joinPath(pkg, "deno"));
   return [];
 }

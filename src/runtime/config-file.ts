@@ -23,7 +23,10 @@ const importModule: Loader = async (file) => {
   let value: unknown = mod.default ?? mod;
   // A module compiled to CommonJS by a loader arrives as { default: { default: config } }.
   const inner = value as { default?: unknown; __esModule?: unknown } | null;
-  if (inner !== null && typeof inner === "object" && "default" in inner && Object.keys(inner).every((k) => k === "default" || k === "__esModule")) value = inner.default;
+  if (
+    inner !== null && typeof inner === "object" && "default" in inner &&
+    Object.keys(inner).every((k) => k === "default" || k === "__esModule")
+  ) value = inner.default;
   return value as never;
 };
 
@@ -77,7 +80,10 @@ export async function findConfigFile(dir: string): Promise<{ file: string; value
 export async function readConfigFile(file: string): Promise<{ file: string; value: unknown }> {
   const result = await (await getExplorer()).load(file);
   if (result === null) throw new ConfigError(file, "(top)", "no configuration in it");
-  return { file: result.filepath.endsWith("package.json") ? `${result.filepath}#${NAME}` : result.filepath, value: result.config as unknown };
+  return {
+    file: result.filepath.endsWith("package.json") ? `${result.filepath}#${NAME}` : result.filepath,
+    value: result.config as unknown,
+  };
 }
 
 /** Forgets every configuration read so far (cosmiconfig caches what it found). */

@@ -67,7 +67,12 @@ export function connect(host: string, port: number, timeoutMs: number): Promise<
     const socket = net.connect({ host, port, noDelay: true });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ConnectError(`Connecting to ${host}:${port} timed out after ${timeoutMs} ms`, { target: `${host}:${port}`, code: "ERR_CONNECT_TIMEOUT" }));
+      reject(
+        new ConnectError(`Connecting to ${host}:${port} timed out after ${timeoutMs} ms`, {
+          target: `${host}:${port}`,
+          code: "ERR_CONNECT_TIMEOUT",
+        }),
+      );
     }, timeoutMs);
     socket.once("connect", () => {
       clearTimeout(timer);
@@ -124,17 +129,26 @@ export async function connectSocks5(proxy: { host: string; port: number }, host:
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     return await new Promise<Socket>((resolve, reject) => {
-      timer = setTimeout(() => reject(new ConnectError(`Connecting to ${where} timed out after ${timeoutMs} ms`, { target: where, code: "ERR_CONNECT_TIMEOUT" })), timeoutMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new ConnectError(`Connecting to ${where} timed out after ${timeoutMs} ms`, { target: where, code: "ERR_CONNECT_TIMEOUT" }),
+          ),
+        timeoutMs,
+      );
       let buffered = Buffer.alloc(0);
       let stage: "method" | "reply" = "method";
-      const fail = (why: string, cause?: Error): void => reject(new ConnectError(`Cannot connect to ${where}: ${why}`, { target: where, cause }));
+      const fail = (why: string, cause?: Error): void =>
+        reject(new ConnectError(`Cannot connect to ${where}: ${why}`, { target: where, cause }));
       const onClose = (): void => fail("the proxy closed the connection (the tunnel could not reach the target)");
       const onError = (err: Error): void => fail(err.message, err);
       const onData = (chunk: Buffer): void => {
         buffered = Buffer.concat([buffered, chunk]);
         if (stage === "method") {
           if (buffered.length < 2) return;
-          if (buffered[0] !== 5 || buffered[1] !== 0) return fail(`the proxy refused the no-authentication method (reply ${buffered[0]} ${buffered[1]})`);
+          if (buffered[0] !== 5 || buffered[1] !== 0) {
+            return fail(`the proxy refused the no-authentication method (reply ${buffered[0]} ${buffered[1]})`);
+          }
           buffered = buffered.subarray(2);
           stage = "reply";
           socket.write(connectRequest(host, port));
@@ -170,7 +184,9 @@ export async function connectSocks5(proxy: { host: string; port: number }, host:
 
 function connectRequest(host: string, port: number): Buffer {
   const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  const address = ipv4 !== null ? Buffer.from([1, ...ipv4.slice(1).map(Number)]) : Buffer.concat([Buffer.from([3, Buffer.byteLength(host)]), Buffer.from(host)]);
+  const address = ipv4 !== null
+    ? Buffer.from([1, ...ipv4.slice(1).map(Number)])
+    : Buffer.concat([Buffer.from([3, Buffer.byteLength(host)]), Buffer.from(host)]);
   const portBytes = Buffer.from([port >> 8, port & 0xff]);
   return Buffer.concat([Buffer.from([5, 1, 0]), address, portBytes]);
 }

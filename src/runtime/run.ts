@@ -61,8 +61,17 @@ export function runCommand(file: string, args: readonly string[], options: RunOp
 
 /** The same, blocking: only for exit hooks, where nothing asynchronous runs any more. */
 export function runCommandSync(file: string, args: readonly string[], options: RunOptions): RunResult {
-  const r = spawnSync(file, args, { cwd: options.cwd, env: options.env, input: options.input ?? "", timeout: options.timeoutMs ?? 60_000, encoding: "utf8", windowsHide: true });
+  const r = spawnSync(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    input: options.input ?? "",
+    timeout: options.timeoutMs ?? 60_000,
+    encoding: "utf8",
+    windowsHide: true,
+  });
   const timedOut = (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
-  const status: ExitStatus = r.error !== undefined && !timedOut ? { code: null, signal: null, error: r.error } : { code: r.status, signal: r.signal };
+  const status: ExitStatus = r.error !== undefined && !timedOut
+    ? { code: null, signal: null, error: r.error }
+    : { code: r.status, signal: r.signal };
   return { status, stdout: r.stdout ?? "", stderr: r.stderr ?? "", timedOut };
 }

@@ -42,7 +42,7 @@ import { currentRuntime } from "./detect.ts";
 import { canResolvePackage } from "./lazy-require.ts";
 import { bunShm } from "./shm/bun.ts";
 import { denoShm } from "./shm/deno.ts";
-import { SyscallError, type Mapped, type ShmMechanism } from "./shm/mechanism.ts";
+import { type Mapped, type ShmMechanism, SyscallError } from "./shm/mechanism.ts";
 import { nodeShm } from "./shm/node.ts";
 
 export { memoryNamespace } from "./shm/reach.ts";
@@ -102,7 +102,10 @@ export function sharedMappingUnsupported(): string | null {
 
 function findProblem(): SharedMemoryError | null {
   if (process.platform !== "linux") {
-    return new SharedMemoryError("ERR_SHARED_MEMORY_UNAVAILABLE", `memory shared between processes needs Linux (/dev/shm and /proc); this host runs ${process.platform}`);
+    return new SharedMemoryError(
+      "ERR_SHARED_MEMORY_UNAVAILABLE",
+      `memory shared between processes needs Linux (/dev/shm and /proc); this host runs ${process.platform}`,
+    );
   }
   const runtime = currentRuntime();
   if (runtime === "deno" && !denoFfiGranted()) {
@@ -112,9 +115,17 @@ function findProblem(): SharedMemoryError | null {
     );
   }
   if (runtime === "node" && !canResolvePackage("koffi")) {
-    return new SharedMemoryError("ERR_SHARED_MEMORY_UNAVAILABLE", "Node maps memory shared with other processes with the koffi package, which is not installed here: npm install koffi");
+    return new SharedMemoryError(
+      "ERR_SHARED_MEMORY_UNAVAILABLE",
+      "Node maps memory shared with other processes with the koffi package, which is not installed here: npm install koffi",
+    );
   }
-  if (!shmDirExists()) return new SharedMemoryError("ERR_SHARED_MEMORY_UNAVAILABLE", `${SHM_DIR} does not exist on this host, and memory shared between processes is a file there`);
+  if (!shmDirExists()) {
+    return new SharedMemoryError(
+      "ERR_SHARED_MEMORY_UNAVAILABLE",
+      `${SHM_DIR} does not exist on this host, and memory shared between processes is a file there`,
+    );
+  }
   return null;
 }
 
@@ -214,7 +225,9 @@ export function openSharedMemory(handle: SharedMemoryHandle): ArrayBuffer {
   const known = byName.get(handle.name)?.deref();
   if (known !== undefined) return known;
   assertUsable();
-  if (!NAME.test(handle.name)) throw new SharedMemoryError("ERR_SHARED_MEMORY_GONE", `Not shared memory of this package: ${JSON.stringify(handle.name)}`);
+  if (!NAME.test(handle.name)) {
+    throw new SharedMemoryError("ERR_SHARED_MEMORY_GONE", `Not shared memory of this package: ${JSON.stringify(handle.name)}`);
+  }
   const via = `/proc/${handle.ospid}/fd/${handle.fd}`;
   let fd: number;
   try {
@@ -270,7 +283,9 @@ function holdWhileSent(buffer: ArrayBuffer): void {
 function gone(handle: SharedMemoryHandle, cause?: unknown): SharedMemoryError {
   return new SharedMemoryError(
     "ERR_SHARED_MEMORY_GONE",
-    `The shared memory ${handle.name} is no longer held by the process that sent it (OS pid ${handle.ospid}): it has ended, or released the value more than ${SENT_HOLD_MS / 1000} s after sending it. ` +
+    `The shared memory ${handle.name} is no longer held by the process that sent it (OS pid ${handle.ospid}): it has ended, or released the value more than ${
+      SENT_HOLD_MS / 1000
+    } s after sending it. ` +
       "Keep a reference to the SharedArray or Atomic while other processes may still receive it",
     cause !== undefined ? { cause } : undefined,
   );

@@ -73,7 +73,10 @@ export async function terminate(child: ChildHandle, graceMs: number): Promise<vo
   try {
     child.kill("SIGTERM");
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = await Promise.race([child.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs)))]);
+    const done = await Promise.race([
+      child.exited.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), graceMs))),
+    ]);
     clearTimeout(timer);
     if (!done) {
       child.kill("SIGKILL");

@@ -12,7 +12,7 @@
  * ```
  * @module
  */
-import { MessageChannel, Worker, isMainThread, threadId, workerData, type MessagePort } from "node:worker_threads";
+import { isMainThread, MessageChannel, type MessagePort, threadId, Worker, workerData } from "node:worker_threads";
 import type { ByteStream } from "./net.ts";
 import { threadBootstrap } from "./ts-loader.ts";
 
@@ -126,7 +126,7 @@ export class PortStream implements ByteStream {
     this.#port = port;
     this.#onShare = onShare;
     onPortMessage(port, (m: StreamMessage | { t?: undefined }) => {
-      if (m.t === "d") for (const cb of this.#data) cb(m.b);
+      if (m.t === "d") { for (const cb of this.#data) cb(m.b); }
       else if (m.t === "s") this.#onShare(m.p);
       else if (m.t === "e") this.destroy();
       else onOther?.(m);

@@ -33,7 +33,10 @@ export async function registerTsx(script: string): Promise<void> {
   try {
     api = import.meta.resolve("tsx/esm/api");
   } catch {
-    throw new DistributedError("ERR_TSX_NOT_INSTALLED", `Node runs a TypeScript script (${script}) only through tsx, which is not installed: npm install tsx, or run the CLI with bun or deno`);
+    throw new DistributedError(
+      "ERR_TSX_NOT_INSTALLED",
+      `Node runs a TypeScript script (${script}) only through tsx, which is not installed: npm install tsx, or run the CLI with bun or deno`,
+    );
   }
   const tsx = (await import(api)) as { register: () => unknown };
   tsx.register();

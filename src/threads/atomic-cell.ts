@@ -17,7 +17,7 @@
  * ```
  * @module
  */
-import { atomicKindName, isFloatKind, type AtomicKind } from "./atomic-kinds.ts";
+import { type AtomicKind, atomicKindName, isFloatKind } from "./atomic-kinds.ts";
 
 /** A value of any kind: the operations are generic, the Atomic types them. */
 type V = number | bigint;
@@ -94,7 +94,9 @@ function floatOps(kind: AtomicKind, buffer: SharedArrayBuffer | ArrayBuffer): Ce
     }
   };
   const noBits = (op: string) => (): never => {
-    throw new TypeError(`Atomic<${atomicKindName(kind)}>: ${op} is for integer kinds; a float has no bitwise ${op} (Julia has no atomic_${op}! for floats)`);
+    throw new TypeError(
+      `Atomic<${atomicKindName(kind)}>: ${op} is for integer kinds; a float has no bitwise ${op} (Julia has no atomic_${op}! for floats)`,
+    );
   };
   return {
     load: () => fromBits(Atomics.load(cell, 0)),

@@ -36,8 +36,17 @@
  */
 import { registerClass } from "../protocol/class-registry.ts";
 import { cellFor, type CellOps } from "./atomic-cell.ts";
-import { atomicKindName, atomicKindOf, describeKind, isAtomicKind, KIND_LIST, valueCheck, type AtomicKind, type AtomicValue } from "./atomic-kinds.ts";
-import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, placeMemory, type MemoryWire } from "./shared-memory.ts";
+import {
+  type AtomicKind,
+  atomicKindName,
+  atomicKindOf,
+  type AtomicValue,
+  describeKind,
+  isAtomicKind,
+  KIND_LIST,
+  valueCheck,
+} from "./atomic-kinds.ts";
+import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, type MemoryWire, placeMemory } from "./shared-memory.ts";
 
 export type { AtomicKind, AtomicValue } from "./atomic-kinds.ts";
 
@@ -97,12 +106,16 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
       this.buffer = received.buffer;
       this.pids = received.pids;
     } else if (memory instanceof SharedArrayBuffer || memory instanceof ArrayBuffer) {
-      if (!((memory instanceof SharedArrayBuffer || isMapped(memory)) && memory.byteLength >= 8)) throw new TypeError("Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
+      if (!((memory instanceof SharedArrayBuffer || isMapped(memory)) && memory.byteLength >= 8)) {
+        throw new TypeError("Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
+      }
       this.buffer = memory;
       this.pids = Object.freeze(defaultParticipants());
     } else {
       const pids = memory?.pids ?? defaultParticipants();
-      if (!pids.every((p) => Number.isInteger(p) && p >= 1)) throw new TypeError(`Atomic: pids must be process ids, got ${JSON.stringify(pids)}`);
+      if (!pids.every((p) => Number.isInteger(p) && p >= 1)) {
+        throw new TypeError(`Atomic: pids must be process ids, got ${JSON.stringify(pids)}`);
+      }
       this.pids = Object.freeze([...pids]);
       this.buffer = placeMemory(8, this.pids, "Atomic");
     }
@@ -189,7 +202,11 @@ export class Atomic<K extends AtomicKind = Int32ArrayConstructor> {
 
 registerClass(Atomic, {
   name: "distributed.Atomic",
-  encode: (a: Atomic<AtomicKind>) => ({ memory: memoryToWire(a.buffer, `An ${a.toString()}`, a.pids), kind: atomicKindName(a.kind), pids: [...a.pids] }),
+  encode: (a: Atomic<AtomicKind>) => ({
+    memory: memoryToWire(a.buffer, `An ${a.toString()}`, a.pids),
+    kind: atomicKindName(a.kind),
+    pids: [...a.pids],
+  }),
   decode: (w: unknown) => {
     const { memory, kind, pids } = w as { memory: MemoryWire; kind: string; pids: number[] };
     const K = atomicKindOf(kind);

@@ -19,7 +19,7 @@
  * @module
  */
 import { registerClass } from "../protocol/class-registry.ts";
-import { lockToWire, receiveLock, SharedLock, type LockOptions } from "./shared-lock.ts";
+import { type LockOptions, lockToWire, receiveLock, SharedLock } from "./shared-lock.ts";
 import type { MemoryWire } from "./shared-memory.ts";
 
 export type { LockOptions } from "./shared-lock.ts";

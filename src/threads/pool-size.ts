@@ -21,8 +21,8 @@
  * @module
  */
 import { state } from "../cluster/state.ts";
-import { loadConfig, loadedConfig, type LoadedConfig } from "../config/load.ts";
-import { resolveSetting, type From } from "../config/resolve.ts";
+import { loadConfig, type LoadedConfig, loadedConfig } from "../config/load.ts";
+import { type From, resolveSetting } from "../config/resolve.ts";
 import { cpuCount, env, writeStderr } from "../runtime/host.ts";
 
 /** The size setNthreads gave. */
@@ -69,7 +69,9 @@ export async function sizeBeforeStart(): Promise<void> {
   if (wanted.from === "config" && wanted.n !== settled.n) {
     const why = settled.from === "environment" ? "from DISTRIBUTED_THREADS" : "one per CPU";
     writeStderr(
-      `Warning: threads.nthreads() answered ${settled.n} (${why}) before the configuration file ${loaded.file ?? "(none)"} was read, so the pool keeps ${settled.n} threads, ` +
+      `Warning: threads.nthreads() answered ${settled.n} (${why}) before the configuration file ${
+        loaded.file ?? "(none)"
+      } was read, so the pool keeps ${settled.n} threads, ` +
         `not the file's threads: ${wanted.n}. To have the file's size, ask nthreads() after the first addprocs or parallel call, or call threads.setNthreads(n) first\n`,
     );
   }

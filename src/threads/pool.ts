@@ -29,16 +29,16 @@
  * ```
  * @module
  */
-import { encodeCall, type CallBody } from "../code/invoke.ts";
+import { type CallBody, encodeCall } from "../code/invoke.ts";
 import { state } from "../cluster/state.ts";
 import { DistributedError, ThreadError, toWireError, type WireError } from "../errors.ts";
 import { decode, encode } from "../protocol/codec.ts";
 import { registerSharedBuffers, type SharedPair } from "../protocol/shared-memory-ids.ts";
 import { sharedMappingUnsupported } from "../runtime/shm.ts";
 import { startThread, type ThreadHandle } from "../runtime/threads.ts";
-import { mapBatch, type BatchResult } from "../parallel/map-batch.ts";
+import { type BatchResult, mapBatch } from "../parallel/map-batch.ts";
 import { evenBounds, Range } from "../parallel/range.ts";
-import { reduceChunk, reducerFunction, type Reducer } from "../parallel/reduce-chunk.ts";
+import { reduceChunk, type Reducer, reducerFunction } from "../parallel/reduce-chunk.ts";
 import { poolSize, setPoolSize, sizeBeforeStart } from "./pool-size.ts";
 import { poolThreadEntry } from "../worker/entries.ts";
 import { setEverywhereInThreads } from "../remote/everywhere.ts";
@@ -74,14 +74,20 @@ function startPool(): PoolThread[] {
   const n = nthreads();
   const started: PoolThread[] = [];
   for (let id = 1; id <= n; id++) {
-    const handle = startThread(poolThreadEntry(), { threadid: id, myid: state.myid, replay: replay.map((call) => encodeForThread(call, "everywhere").body) });
+    const handle = startThread(poolThreadEntry(), {
+      threadid: id,
+      myid: state.myid,
+      replay: replay.map((call) => encodeForThread(call, "everywhere").body),
+    });
     const thread: PoolThread = { id, handle, pending: new Map() };
     handle.onMessage((m) => onReply(thread, m as PoolReply));
     // After onMessage: listening on a port refs it again, and a thread that never gets a task
     // would then keep the process alive (a pool of 3 used for 1 item never exited).
     handle.unref();
     void handle.exited.then((how) => {
-      for (const p of thread.pending.values()) p.reject(new DistributedError("ERR_THREAD_EXITED", `${p.where}: thread ${id} ended (${how})`));
+      for (const p of thread.pending.values()) {
+        p.reject(new DistributedError("ERR_THREAD_EXITED", `${p.where}: thread ${id} ended (${how})`));
+      }
       thread.pending.clear();
       if (pool === started) pool = null;
     });
@@ -261,7 +267,8 @@ export async function map<T, R>(f: (x: T) => R | Promise<R>, items: readonly T[]
   if (pool === null) await sizeBeforeStart();
   const chunks = parts(items as Range | readonly T[], nthreads());
   const start = takeStart(chunks.length);
-  const batches = (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), mapBatch, [f, chunk, null], where)))) as BatchResult[];
+  const batches =
+    (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), mapBatch, [f, chunk, null], where)))) as BatchResult[];
   const out: Awaited<R>[] = [];
   batches.forEach(([results, errors], k) => {
     if (errors !== null && errors.length > 0) throw new ThreadError(threadFor(start, k), errors[0]![1], where);
@@ -283,14 +290,21 @@ export async function map<T, R>(f: (x: T) => R | Promise<R>, items: readonly T[]
  * await threads.reduce(0, (i) => i, "+");                       // undefined: nothing to reduce
  * ```
  */
-export async function reduce<R>(r: Range | number, body: (i: number) => R | Promise<R>, reducer: Reducer<Awaited<R>>): Promise<Awaited<R> | undefined> {
+export async function reduce<R>(
+  r: Range | number,
+  body: (i: number) => R | Promise<R>,
+  reducer: Reducer<Awaited<R>>,
+): Promise<Awaited<R> | undefined> {
   const where = "threads.reduce";
   if (typeof body !== "function") throw new TypeError(`${where}(range, body, reducer): body must be a function`);
   const op = reducerFunction(reducer);
   if (pool === null) await sizeBeforeStart();
   const chunks = parts(asRange(r, where), nthreads());
   const start = takeStart(chunks.length);
-  const partials = (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), reduceChunk, [chunk, body, reducer], where)))) as Array<[boolean, Awaited<R>]>;
+  const partials =
+    (await Promise.all(chunks.map((chunk, k) => runOn(threadFor(start, k), reduceChunk, [chunk, body, reducer], where)))) as Array<
+      [boolean, Awaited<R>]
+    >;
   let acc: Awaited<R> | undefined;
   let has = false;
   for (const [hasValue, value] of partials) {

@@ -34,7 +34,7 @@
 import { registerClass } from "../protocol/class-registry.ts";
 import { Range } from "../parallel/range.ts";
 import { remotecallFetch, runHere } from "../remote/calls.ts";
-import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, myPid, placeMemory, type MemoryWire } from "./shared-memory.ts";
+import { defaultParticipants, isMapped, memoryFromWire, memoryToWire, type MemoryWire, myPid, placeMemory } from "./shared-memory.ts";
 
 /** Typed arrays a SharedArray can hold. */
 export type SharedKind =
@@ -110,11 +110,15 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
     const name = kindName(kind);
     const dims = typeof shape === "number" ? [shape] : [...shape];
     if (dims.length === 0 || !dims.every((d) => Number.isInteger(d) && d >= 0)) {
-      throw new TypeError(`SharedArray: the shape must be a non-negative integer or an array of them, e.g. [3, 4]; got ${JSON.stringify(shape)}`);
+      throw new TypeError(
+        `SharedArray: the shape must be a non-negative integer or an array of them, e.g. [3, 4]; got ${JSON.stringify(shape)}`,
+      );
     }
     const length = dims.reduce((a, b) => a * b, 1);
     const pids = [...(options.pids ?? defaultParticipants())];
-    if (!pids.every((p) => Number.isInteger(p) && p >= 1)) throw new TypeError(`SharedArray: pids must be process ids, got ${JSON.stringify(options.pids)}`);
+    if (!pids.every((p) => Number.isInteger(p) && p >= 1)) {
+      throw new TypeError(`SharedArray: pids must be process ids, got ${JSON.stringify(options.pids)}`);
+    }
     const Kind = KINDS[name] as unknown as new (b: ArrayBufferLike, offset?: number, length?: number) => Data<K>;
     if (received !== undefined) {
       if (received.data.length !== length) throw new TypeError("SharedArray: data must be a typed array of the shape's length");
@@ -142,7 +146,11 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
    * const S = await SharedArray.create(Int32Array, [3, 4], { init: (S) => { for (const k of localindices(S)) S.data[k] = myid(); } });
    * ```
    */
-  static async create<K extends SharedKind>(kind: K, shape: number | readonly number[], options: SharedArrayOptions<K> = {}): Promise<SharedArray<K>> {
+  static async create<K extends SharedKind>(
+    kind: K,
+    shape: number | readonly number[],
+    options: SharedArrayOptions<K> = {},
+  ): Promise<SharedArray<K>> {
     const S = new SharedArray(kind, shape, options.pids !== undefined ? { pids: options.pids } : {});
     if (options.init !== undefined) await runOnParticipants(S, options.init as (S: SharedArray<SharedKind>) => unknown);
     return S;
@@ -157,9 +165,16 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
    * SharedArray.from(Float64Array, [1, 2, 3, 4], [2, 2]).get(1, 1); // 4
    * ```
    */
-  static from<K extends SharedKind>(kind: K, values: ArrayLike<number> | ArrayLike<bigint>, shape?: readonly number[], options: { pids?: readonly number[] } = {}): SharedArray<K> {
+  static from<K extends SharedKind>(
+    kind: K,
+    values: ArrayLike<number> | ArrayLike<bigint>,
+    shape?: readonly number[],
+    options: { pids?: readonly number[] } = {},
+  ): SharedArray<K> {
     const S = new SharedArray(kind, shape ?? [values.length], options);
-    if (values.length !== S.length) throw new RangeError(`SharedArray.from: ${values.length} values do not fill the shape [${S.shape.join(", ")}]`);
+    if (values.length !== S.length) {
+      throw new RangeError(`SharedArray.from: ${values.length} values do not fill the shape [${S.shape.join(", ")}]`);
+    }
     (S.data as unknown as { set(v: ArrayLike<unknown>): void }).set(values);
     return S;
   }
@@ -187,14 +202,20 @@ export class SharedArray<K extends SharedKind = Float64ArrayConstructor> {
   index(...indices: number[]): number {
     if (indices.length === 1) {
       const k = indices[0]!;
-      if (!(Number.isInteger(k) && k >= 0 && k < this.data.length)) throw new RangeError(`SharedArray: index ${k} is outside 0..${this.data.length - 1}`);
+      if (!(Number.isInteger(k) && k >= 0 && k < this.data.length)) {
+        throw new RangeError(`SharedArray: index ${k} is outside 0..${this.data.length - 1}`);
+      }
       return k;
     }
-    if (indices.length !== this.shape.length) throw new RangeError(`SharedArray: ${indices.length} indices for a ${this.shape.length}-dimensional array`);
+    if (indices.length !== this.shape.length) {
+      throw new RangeError(`SharedArray: ${indices.length} indices for a ${this.shape.length}-dimensional array`);
+    }
     let k = 0;
     for (let d = 0; d < indices.length; d++) {
       const i = indices[d]!;
-      if (!(Number.isInteger(i) && i >= 0 && i < this.shape[d]!)) throw new RangeError(`SharedArray: index ${i} of dimension ${d} is outside 0..${this.shape[d]! - 1}`);
+      if (!(Number.isInteger(i) && i >= 0 && i < this.shape[d]!)) {
+        throw new RangeError(`SharedArray: index ${i} of dimension ${d} is outside 0..${this.shape[d]! - 1}`);
+      }
       k += i * this.#strides[d]!;
     }
     return k;
@@ -281,7 +302,11 @@ export function sdata<K extends SharedKind>(S: SharedArray<K>): Data<K> {
 
 function kindName(kind: unknown): string {
   for (const [name, k] of Object.entries(KINDS)) if (k === kind) return name;
-  throw new TypeError(`SharedArray: the element type must be a typed array class such as Float64Array or Int32Array, got ${typeof kind === "function" ? kind.name : String(kind)}`);
+  throw new TypeError(
+    `SharedArray: the element type must be a typed array class such as Float64Array or Int32Array, got ${
+      typeof kind === "function" ? kind.name : String(kind)
+    }`,
+  );
 }
 
 interface Wire {

@@ -6,6 +6,9 @@
  * lock. `await l.lock()`, `l.trylock()`, `l.unlock()`, `l.islocked()`, and `await l.run(fn)`
  * (Julia's `lock(f, l)`): lock, run fn, unlock in a finally, and resolve with fn's value.
  *
+ * Why one file: locking, waiting, ownership and the dead-holder check all act on one lock word
+ * and its owner record.
+ *
  * **Who owns it.** JavaScript has no task identity to compare, so the owner is the async flow
  * of a `run`: inside `l.run(fn)`, fn and everything it awaits or calls is the owner; there a
  * ReentrantLock's `lock()`, `trylock()` and nested `run()` re-enter (and `unlock()` undoes a
@@ -34,7 +37,7 @@
 import { LockError } from "../errors.ts";
 import { asyncContext } from "../runtime/async-context.ts";
 import * as w from "./lock-word.ts";
-import { defaultParticipants, memoryFromWire, memoryToWire, placeMemory, type MemoryWire } from "./shared-memory.ts";
+import { defaultParticipants, memoryFromWire, memoryToWire, type MemoryWire, placeMemory } from "./shared-memory.ts";
 
 /** Options of a lock. */
 export interface LockOptions {
@@ -90,7 +93,9 @@ export abstract class SharedLock {
       this.pids = received.pids;
     } else {
       const pids = options?.pids ?? defaultParticipants();
-      if (!pids.every((p) => Number.isInteger(p) && p >= 1)) throw new TypeError(`${this.#name()}: pids must be process ids, got ${JSON.stringify(pids)}`);
+      if (!pids.every((p) => Number.isInteger(p) && p >= 1)) {
+        throw new TypeError(`${this.#name()}: pids must be process ids, got ${JSON.stringify(pids)}`);
+      }
       this.pids = Object.freeze([...pids]);
       this.buffer = placeMemory(w.LOCK_BYTES, this.pids, this.#name());
     }
@@ -101,7 +106,7 @@ export abstract class SharedLock {
   async lock(): Promise<void> {
     const owner = this.#owner();
     if (this.#reenter(owner)) return;
-    for (let n = 0; ; n++) {
+    for (let n = 0;; n++) {
       const seen = w.wakeCount(this.#word);
       if (this.#take(owner)) return;
       if (n % CHECK_HOLDER_EVERY === CHECK_HOLDER_EVERY - 1) this.#checkAbandoned();
@@ -173,7 +178,12 @@ export abstract class SharedLock {
   /** Re-enters if this owner holds it: more depth for a ReentrantLock, an error for a SpinLock. */
   #reenter(owner: object): boolean {
     if (owner === BARE || held.get(this.#id()) !== owner || !w.heldHere(this.#word)) return false;
-    if (!this.#reentrant) throw new LockError("ERR_LOCK_RECURSIVE", "SpinLock: locked again inside its own run(): a SpinLock is not reentrant, so this would wait for itself forever. Use a ReentrantLock.");
+    if (!this.#reentrant) {
+      throw new LockError(
+        "ERR_LOCK_RECURSIVE",
+        "SpinLock: locked again inside its own run(): a SpinLock is not reentrant, so this would wait for itself forever. Use a ReentrantLock.",
+      );
+    }
     w.addDepth(this.#word, 1);
     return true;
   }
@@ -187,7 +197,12 @@ export abstract class SharedLock {
   #checkAbandoned(): void {
     const gone = w.abandonedBy(this.#word);
     if (gone !== null) {
-      throw new LockError("ERR_LOCK_ABANDONED", `${this.#name()}: held by ${w.describeHolder(gone)}, which ended without unlocking it; the data it guards may be half-updated. Make a new lock.`);
+      throw new LockError(
+        "ERR_LOCK_ABANDONED",
+        `${this.#name()}: held by ${
+          w.describeHolder(gone)
+        }, which ended without unlocking it; the data it guards may be half-updated. Make a new lock.`,
+      );
     }
   }
 

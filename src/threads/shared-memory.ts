@@ -21,7 +21,7 @@ import { peers } from "../cluster/peers.ts";
 import { state } from "../cluster/state.ts";
 import { SharedMemoryError } from "../errors.ts";
 import { checkMapTarget, shareBuffer, sharedBufferById } from "../protocol/shared-memory-ids.ts";
-import { createSharedMemory, isSharedMemory, openSharedMemory, sharedMemoryHandle, type SharedMemoryHandle } from "../runtime/shm.ts";
+import { createSharedMemory, isSharedMemory, openSharedMemory, type SharedMemoryHandle, sharedMemoryHandle } from "../runtime/shm.ts";
 
 /** This process's pid in the cluster (1 before any addprocs). */
 export function myPid(): number {

@@ -37,6 +37,8 @@ import { runTask } from "./pool.ts";
  * ```
  */
 export function spawn<A extends unknown[], R>(fn: (...args: A) => R | Promise<R>, ...args: A): Promise<Awaited<R>> {
-  if (typeof fn !== "function") return Promise.reject(new TypeError(`threads.spawn(fn, ...args): fn must be a function, got ${fn === null ? "null" : typeof fn}`));
+  if (typeof fn !== "function") {
+    return Promise.reject(new TypeError(`threads.spawn(fn, ...args): fn must be a function, got ${fn === null ? "null" : typeof fn}`));
+  }
   return runTask(fn, args, "threads.spawn") as Promise<Awaited<R>>;
 }

@@ -14,7 +14,7 @@ import { AuthenticationError, ProtocolError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
 import type { Frame } from "../protocol/frame.ts";
 import { checkVersion, handshakeMac, macEquals, type Role } from "../protocol/handshake.ts";
-import { MSG, PROTOCOL_VERSION, messageName } from "../protocol/messages.ts";
+import { messageName, MSG, PROTOCOL_VERSION } from "../protocol/messages.ts";
 import { hmacSha256, randomBytes } from "../runtime/crypto.ts";
 import type { Connection } from "./connection.ts";
 
@@ -77,7 +77,8 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       resolve(peerPid);
     };
     conn.closeError = (reason) =>
-      reason ?? new AuthenticationError(`${conn.label} closed the connection during the handshake (wrong cookie, or not a distributed process)`);
+      reason ??
+        new AuthenticationError(`${conn.label} closed the connection during the handshake (wrong cookie, or not a distributed process)`);
     const prevOnClose = conn.onClose;
     conn.onClose = (reason) => {
       prevOnClose(reason);
@@ -94,12 +95,19 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
         if (options.role === "listener") onListenerFrame(frame.type, body);
         else onConnectorFrame(frame.type, body);
       } catch (err) {
-        fail(err instanceof AuthenticationError || err instanceof ProtocolError ? err : new ProtocolError(`Bad handshake frame from ${conn.label}: ${(err as Error).message}`), true);
+        fail(
+          err instanceof AuthenticationError || err instanceof ProtocolError
+            ? err
+            : new ProtocolError(`Bad handshake frame from ${conn.label}: ${(err as Error).message}`),
+          true,
+        );
       }
     };
 
     const expect = (type: number, wanted: number): void => {
-      if (type !== wanted) throw new ProtocolError(`${conn.label} sent ${messageName(type)} during the handshake, expected ${messageName(wanted)}`);
+      if (type !== wanted) {
+        throw new ProtocolError(`${conn.label} sent ${messageName(type)} during the handshake, expected ${messageName(wanted)}`);
+      }
     };
 
     function onListenerFrame(type: number, body: Record<string, unknown>): void {
@@ -113,7 +121,10 @@ export function authenticate(conn: Connection, options: AuthOptions): Promise<nu
       // The MAC proves the cookie, not the pid: a confused peer may still claim nonsense. Only
       // the master and joined workers connect to a listener, so the pid is 1 or more.
       const peerPid = toPid(auth.pid, 1, conn.label);
-      conn.send(MSG.AUTH_OK, 0, { mac: handshakeMac(hmacSha256, options.cookie, "listener", toBytes(auth.nonce), nonce), pid: options.myPid });
+      conn.send(MSG.AUTH_OK, 0, {
+        mac: handshakeMac(hmacSha256, options.cookie, "listener", toBytes(auth.nonce), nonce),
+        pid: options.myPid,
+      });
       succeed(peerPid, auth.max);
     }
 
@@ -152,7 +163,13 @@ function toPid(value: unknown, min: number, label: string): number {
   if (typeof value === "number" && Number.isSafeInteger(value) && value >= min) return value;
   let shown: string;
   try {
-    shown = typeof value === "bigint" ? `${value}n` : typeof value === "object" && value !== null ? JSON.stringify(value) : typeof value === "string" ? JSON.stringify(value) : String(value);
+    shown = typeof value === "bigint"
+      ? `${value}n`
+      : typeof value === "object" && value !== null
+      ? JSON.stringify(value)
+      : typeof value === "string"
+      ? JSON.stringify(value)
+      : String(value);
   } catch {
     shown = typeof value;
   }

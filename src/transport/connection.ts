@@ -23,7 +23,7 @@
 import { ConnectionLostError, ProtocolError, RemoteError, type WireError } from "../errors.ts";
 import { decode, encode, type Encoded } from "../protocol/codec.ts";
 import type { ShareTarget } from "../protocol/shared-memory-ids.ts";
-import { encodeFrame, frameBytes, FrameReader, type Frame } from "../protocol/frame.ts";
+import { encodeFrame, type Frame, frameBytes, FrameReader } from "../protocol/frame.ts";
 import { MSG } from "../protocol/messages.ts";
 import { writeStderr } from "../runtime/host.ts";
 import type { ByteStream } from "../runtime/net.ts";
@@ -73,7 +73,10 @@ export class Connection {
   onClose: (reason: Error | undefined) => void = () => {};
   /** Builds the error that pending requests reject with when the connection is lost. */
   closeError: (reason: Error | undefined) => Error = (reason) =>
-    new ConnectionLostError(`Connection to ${this.label} closed${reason ? `: ${reason.message}` : ""}`, { peer: this.label, cause: reason });
+    new ConnectionLostError(`Connection to ${this.label} closed${reason ? `: ${reason.message}` : ""}`, {
+      peer: this.label,
+      cause: reason,
+    });
 
   #socket: ByteStream;
   #reader: FrameReader;
@@ -277,7 +280,10 @@ export class Connection {
   #unfinishedFrame(): ProtocolError | undefined {
     const have = this.#reader.buffered;
     if (have === 0) return undefined;
-    return new ProtocolError(`${this.label} closed the connection in the middle of a frame (${have} bytes of it had arrived)`, "ERR_BAD_FRAME");
+    return new ProtocolError(
+      `${this.label} closed the connection in the middle of a frame (${have} bytes of it had arrived)`,
+      "ERR_BAD_FRAME",
+    );
   }
 
   /**

@@ -10,7 +10,7 @@
  * @module
  */
 import { SerializationError } from "../errors.ts";
-import { MSG, messageName } from "../protocol/messages.ts";
+import { messageName, MSG } from "../protocol/messages.ts";
 
 /**
  * The SerializationError (code ERR_PAYLOAD_TOO_LARGE) for a message of type `type` whose frame
@@ -23,7 +23,9 @@ export function payloadTooLarge(type: number, bytes: number, limit: number, peer
   return new SerializationError(
     messageWhat(type),
     `a message of ${sizeText(bytes)}, more than the ${sizeText(limit)} that ${peer} accepts (its DISTRIBUTED_MAX_FRAME_BYTES)`,
-    `Raise the limit on the receiver (${peerPid === 1 ? `${enough} in the master's environment` : `e.g. addprocs(n, { env: { ${enough.replace("=", ': "')}" } })`}), ` +
+    `Raise the limit on the receiver (${
+      peerPid === 1 ? `${enough} in the master's environment` : `e.g. addprocs(n, { env: { ${enough.replace("=", ': "')}" } })`
+    }), ` +
       "or move the data through a SharedArray, or send it in chunks",
     "ERR_PAYLOAD_TOO_LARGE",
   );

@@ -75,13 +75,21 @@ export class Heartbeat {
       const silent = now - this.#lastReceived;
       if (hostTimeoutMs > 0 && silent > hostTimeoutMs && peerHostUnreachable(this.#socket) === true) {
         this.#actions.lost(
-          new ConnectionLostError(`the host of ${label} stopped acknowledging: nothing heard for ${silent} ms and our bytes go unacknowledged (host timeout ${hostTimeoutMs} ms)`, {
-            peer: label,
-            code: "ERR_HOST_TIMEOUT",
-          }),
+          new ConnectionLostError(
+            `the host of ${label} stopped acknowledging: nothing heard for ${silent} ms and our bytes go unacknowledged (host timeout ${hostTimeoutMs} ms)`,
+            {
+              peer: label,
+              code: "ERR_HOST_TIMEOUT",
+            },
+          ),
         );
       } else if (timeoutMs > 0 && silent > timeoutMs) {
-        this.#actions.lost(new ConnectionLostError(`nothing heard from ${label} for ${silent} ms (heartbeat timeout ${timeoutMs} ms)`, { peer: label, code: "ERR_HEARTBEAT_TIMEOUT" }));
+        this.#actions.lost(
+          new ConnectionLostError(`nothing heard from ${label} for ${silent} ms (heartbeat timeout ${timeoutMs} ms)`, {
+            peer: label,
+            code: "ERR_HEARTBEAT_TIMEOUT",
+          }),
+        );
       } else if (now - this.#lastSent >= intervalMs && !this.#actions.closed()) {
         this.#actions.ping();
       }

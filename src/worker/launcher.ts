@@ -22,13 +22,13 @@
  * ```
  * @module
  */
-import { formatLauncherHeader, formatWorkerLine, parseControl, type LauncherWorkerLine } from "../protocol/launcher-lines.ts";
+import { formatLauncherHeader, formatWorkerLine, type LauncherWorkerLine, parseControl } from "../protocol/launcher-lines.ts";
 import { currentRuntime } from "../runtime/detect.ts";
 import { workerCommand, workerEnv } from "../runtime/command.ts";
 import { cpuCount, env, flushAndExit, hostname, onSignal, writeStderr, writeStdout } from "../runtime/host.ts";
 import { readStdinLines } from "../runtime/stdin.ts";
 import { chdir, fromFileUrl } from "../runtime/files.ts";
-import { describeExit, spawnProcess, terminate, type ChildHandle } from "../runtime/spawn.ts";
+import { type ChildHandle, describeExit, spawnProcess, terminate } from "../runtime/spawn.ts";
 
 interface LauncherArgs {
   count: number | "auto";
@@ -59,7 +59,9 @@ export function parseLauncherArgs(argv: readonly string[]): LauncherArgs {
     else if (m[1] === "dir") args.dir = value;
     else args.exeflags = JSON.parse(value) as string[];
   }
-  if (args.count !== "auto" && !(Number.isInteger(args.count) && args.count >= 1)) throw new RangeError(`--count must be a positive integer or auto, got ${args.count}`);
+  if (args.count !== "auto" && !(Number.isInteger(args.count) && args.count >= 1)) {
+    throw new RangeError(`--count must be a positive integer or auto, got ${args.count}`);
+  }
   if (!(args.timeout > 0)) throw new RangeError("--timeout must be a positive number of seconds");
   return args;
 }
@@ -91,7 +93,8 @@ export function runLauncher(argv: readonly string[]): void {
   const count = args.count === "auto" ? cpuCount() : args.count;
   const bind = bindAddress(args.bind, env("SSH_CONNECTION"));
   const children: ChildHandle[] = [];
-  const say = (index: number, kind: LauncherWorkerLine["kind"], text: string): void => writeStdout(`${formatWorkerLine(index, kind, text)}\n`);
+  const say = (index: number, kind: LauncherWorkerLine["kind"], text: string): void =>
+    writeStdout(`${formatWorkerLine(index, kind, text)}\n`);
   let live = 0;
   let stopping = false;
 
@@ -125,7 +128,13 @@ export function runLauncher(argv: readonly string[]): void {
     writeStdout(`${formatLauncherHeader(count, cpuCount(), hostname())}\n`);
     const entry = fromFileUrl(new URL(`./main${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url));
     for (let index = 0; index < count; index++) {
-      const workerArgs = ["--worker", "--lifeline", `--timeout=${args.timeout}`, `--bind=${bind}`, ...(args.port > 0 ? [`--port=${args.port + index}`] : [])];
+      const workerArgs = [
+        "--worker",
+        "--lifeline",
+        `--timeout=${args.timeout}`,
+        `--bind=${bind}`,
+        ...(args.port > 0 ? [`--port=${args.port + index}`] : []),
+      ];
       const command = workerCommand({ runtime: currentRuntime(), exeflags: args.exeflags, entry, args: workerArgs });
       const child = spawnProcess(command.file, command.args, { env: workerEnv() });
       children.push(child);

@@ -6,7 +6,7 @@
  * @module
  */
 import "../mod.ts";
-import { resolveCallable, type CallBody } from "../code/invoke.ts";
+import { type CallBody, resolveCallable } from "../code/invoke.ts";
 import { state } from "../cluster/state.ts";
 import { setLocalLabel } from "../errors.ts";
 import { decode, encode } from "../protocol/codec.ts";
@@ -40,7 +40,11 @@ onPortMessage(context.parent!, (request: PoolRequest) => {
     try {
       registerSharedBuffers(request.share);
       const value = await run(decode(request.body) as CallBody);
-      const out = encode(value, { sharesMemory: true, canMap: sharedMappingUnsupported() === null, describe: "the thread that started this one" }, true);
+      const out = encode(value, {
+        sharesMemory: true,
+        canMap: sharedMappingUnsupported() === null,
+        describe: "the thread that started this one",
+      }, true);
       reply = { id: request.id, ok: true, body: new Uint8Array(out.body), share: out.shared };
     } catch (err) {
       reply = failureReply(request.id, err);

@@ -11,15 +11,15 @@
  * ```
  * @module
  */
-import { dispatchHooks, attachDispatch } from "../cluster/dispatch.ts";
+import { attachDispatch, dispatchHooks } from "../cluster/dispatch.ts";
 import { interruptRunningCalls } from "../remote/call-server.ts";
 import { state } from "../cluster/state.ts";
 import { ProtocolError, setLocalLabel, toWireError } from "../errors.ts";
 import { decode } from "../protocol/codec.ts";
-import { MSG, messageName, type JoinReply, type JoinRequest } from "../protocol/messages.ts";
+import { type JoinReply, type JoinRequest, messageName, MSG } from "../protocol/messages.ts";
 import { currentRuntime, runtimeVersion } from "../runtime/detect.ts";
 import { cpuCount, hostname, onSignal, onUncaughtError, osPid, primaryAddress, raiseSignal, writeStderr } from "../runtime/host.ts";
-import { listen, type ByteStream } from "../runtime/net.ts";
+import { type ByteStream, listen } from "../runtime/net.ts";
 import { memoryNamespace, sharedMemoryProblem } from "../runtime/shm.ts";
 import { authenticate } from "../transport/authenticate.ts";
 import { Connection } from "../transport/connection.ts";
@@ -113,7 +113,9 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
   }, options.timeout * 1000);
 
   const onSocket = (socket: ByteStream & { remoteAddress?: string; remotePort?: number }): void => {
-    const label = socket === options.masterStream ? "the master (this process)" : `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+    const label = socket === options.masterStream
+      ? "the master (this process)"
+      : `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
     const conn = new Connection(socket, { maxFrameBytes: state.maxFrameBytes, label: `the process at ${label}` });
     authenticate(conn, { role: "listener", cookie, myPid: state.myid, timeoutMs: 10_000 }).then(
       (peerPid) => {
@@ -130,7 +132,13 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
               return;
             }
             dispatchHooks.onJoin(conn, frame);
-            peers.add({ pid: 1, conn, state: "running", gone: new Promise(() => {}), ...(socket === options.masterStream ? { sharesMemory: true } : {}) });
+            peers.add({
+              pid: 1,
+              conn,
+              state: "running",
+              gone: new Promise(() => {}),
+              ...(socket === options.masterStream ? { sharesMemory: true } : {}),
+            });
             attachDispatch(conn);
           };
           return;

@@ -12,7 +12,7 @@
 import "../mod.ts";
 import { maxFrameFromEnv, state } from "../cluster/state.ts";
 import { registerSharedBuffers } from "../protocol/shared-memory-ids.ts";
-import { exitThread, PortStream, threadContext, type MessagePort } from "../runtime/threads.ts";
+import { exitThread, type MessagePort, PortStream, threadContext } from "../runtime/threads.ts";
 import { setEnv, writeStderr } from "../runtime/host.ts";
 import { serve } from "./serve.ts";
 

@@ -48,7 +48,13 @@ function parseArgs(argv: string[]): WorkerArgs {
     // `--timeout 60` as well as `--timeout=60` (by hand, people type both).
     if (/^--(timeout|bind|port|control)$/.test(arg) && i + 1 < argv.length) arg = `${arg}=${argv[++i]!}`;
     const m = /^--(timeout|bind|port|control)=(.+)$/.exec(arg);
-    if (m === null) throw new TypeError(`Unknown worker argument ${JSON.stringify(arg)}; expected --worker, --timeout=SECONDS, --bind=HOST, --port=PORT, --lifeline, --control=ENV_VAR`);
+    if (m === null) {
+      throw new TypeError(
+        `Unknown worker argument ${
+          JSON.stringify(arg)
+        }; expected --worker, --timeout=SECONDS, --bind=HOST, --port=PORT, --lifeline, --control=ENV_VAR`,
+      );
+    }
     if (m[1] === "timeout") args.timeout = Number(m[2]);
     else if (m[1] === "control") args.control = m[2];
     else if (m[1] === "port") args.port = Number(m[2]);
@@ -76,7 +82,14 @@ async function main(): Promise<void> {
     }
   };
   const cookie = controlIndex === undefined ? await readStdinLine(onStdinEnd) : await readControlledStdin(controlIndex, onStdinEnd, leave);
-  const address = await serve({ cookie, timeout: args.timeout, bind: args.bind, port: args.port, leave, onMaster: () => (connected = true) });
+  const address = await serve({
+    cookie,
+    timeout: args.timeout,
+    bind: args.bind,
+    port: args.port,
+    leave,
+    onMaster: () => (connected = true),
+  });
   writeStdout(`distributed_worker:${address.port}#${address.host}\n`);
 }
 
@@ -85,7 +98,9 @@ async function main(): Promise<void> {
  * running calls, `stop` exits. Lines for other indexes are someone else's.
  */
 function readControlledStdin(index: number, onEnd: () => void, leave: (code: number) => void): Promise<string> {
-  if (!Number.isInteger(index) || index < 0) throw new TypeError("--control names an environment variable that does not hold this worker's index (a non-negative integer)");
+  if (!Number.isInteger(index) || index < 0) {
+    throw new TypeError("--control names an environment variable that does not hold this worker's index (a non-negative integer)");
+  }
   return new Promise((resolve, reject) => {
     let cookie: string | undefined;
     readStdinLines(

@@ -39,7 +39,9 @@ interface Run {
 /** The environment of the CLI: this one's, without the settings the tests control. */
 function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["DISTRIBUTED_CONFIG", "DISTRIBUTED_WORKER_TIMEOUT", "DISTRIBUTED_THREADS", "SLURM_JOB_ID", "SLURM_JOBID"]) delete env[name];
+  for (const name of ["DISTRIBUTED_CONFIG", "DISTRIBUTED_WORKER_TIMEOUT", "DISTRIBUTED_THREADS", "SLURM_JOB_ID", "SLURM_JOBID"]) {
+    delete env[name];
+  }
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -48,8 +50,16 @@ function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.Process
 }
 
 /** Runs `distributed ARGS` under a runtime and waits for it. */
-function cli(runtime: Runtime, args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; fullEnv?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  return runScriptInTime(runtime, CLI, args, { cwd: options.cwd ?? ROOT, env: options.fullEnv ?? baseEnv(options.env), timeoutMs: options.timeoutMs ?? 60_000 });
+function cli(
+  runtime: Runtime,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; fullEnv?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Run> {
+  return runScriptInTime(runtime, CLI, args, {
+    cwd: options.cwd ?? ROOT,
+    env: options.fullEnv ?? baseEnv(options.env),
+    timeoutMs: options.timeoutMs ?? 60_000,
+  });
 }
 
 /** What test/fixtures/cli-report.ts prints. */
@@ -62,7 +72,9 @@ interface Report {
   argv: string[];
   workers: number[];
   sum: number | null;
-  fromWorkers: Array<{ pid: number; runtime: Runtime; nthreads: number; host: string; ospid: number; slurmProcid: string | null; slurmJob: string | null }>;
+  fromWorkers: Array<
+    { pid: number; runtime: Runtime; nthreads: number; host: string; ospid: number; slurmProcid: string | null; slurmJob: string | null }
+  >;
   timeoutEnv: string | null;
 }
 
@@ -72,7 +84,18 @@ function report(t: Test, r: Run | string): Report {
   const line = text.split("\n").find((l) => l.startsWith("CLI-REPORT "));
   if (line === undefined) {
     t.fail(`no CLI-REPORT line\n${typeof r === "string" ? r : `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`}`);
-    return { runtime: "node", myid: 0, ospid: 0, host: "", nthreads: 0, argv: [], workers: [], sum: null, fromWorkers: [], timeoutEnv: null };
+    return {
+      runtime: "node",
+      myid: 0,
+      ospid: 0,
+      host: "",
+      nthreads: 0,
+      argv: [],
+      workers: [],
+      sum: null,
+      fromWorkers: [],
+      timeoutEnv: null,
+    };
   }
   return JSON.parse(line.slice("CLI-REPORT ".length)) as Report;
 }
@@ -99,7 +122,9 @@ function usageError(t: Test, r: Run, message: string | RegExp, what: string): vo
 function project(name: string, files: Record<string, string>): string {
   const dir = path.join(TMP, name);
   mkdirSync(dir, { recursive: true });
-  if (!("package.json" in files)) writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `cli-test-${name}`, private: true }));
+  if (!("package.json" in files)) {
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: `cli-test-${name}`, private: true }));
+  }
   for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
   return dir;
 }
@@ -124,18 +149,65 @@ async function runtimeVersions(): Promise<Record<Runtime, string>> {
 t.test("--help, run --help, slurm submit --help: exit 0 and list their options; --version", async (t) => {
   const help = await cli("node", ["--help"]);
   succeeded(t, help, "--help");
-  for (const word of ["distributed run <script> [args..]", "distributed info", "distributed slurm", "distributed worker", "--verbose", "--version", "--help"]) t.match(help.stdout, word, `--help mentions ${word}`);
+  for (
+    const word of [
+      "distributed run <script> [args..]",
+      "distributed info",
+      "distributed slurm",
+      "distributed worker",
+      "--verbose",
+      "--version",
+      "--help",
+    ]
+  ) t.match(help.stdout, word, `--help mentions ${word}`);
   t.equal((await cli("node", ["-h"])).stdout, help.stdout, "-h is --help");
 
   const run = await cli("node", ["run", "--help"]);
   succeeded(t, run, "run --help");
-  for (const word of ["-p, --procs", "--machine-file", "--slurm", "--manager", "-t, --threads", "--runtime", "--topology", "--timeout", "--verbose", '"node", "bun", "deno"', '"processes", "threads"']) {
+  for (
+    const word of [
+      "-p, --procs",
+      "--machine-file",
+      "--slurm",
+      "--manager",
+      "-t, --threads",
+      "--runtime",
+      "--topology",
+      "--timeout",
+      "--verbose",
+      '"node", "bun", "deno"',
+      '"processes", "threads"',
+    ]
+  ) {
     t.match(run.stdout, word, `run --help mentions ${word}`);
   }
 
   const submit = await cli("node", ["slurm", "submit", "--help"]);
   succeeded(t, submit, "slurm submit --help");
-  for (const word of ["-N, --nodes", "-n, --ntasks", "--ntasks-per-node", "--cpus-per-task", "--time", "-p, --partition", "--account", "--qos", "--mem", "--job-name", "--output", "--sbatch-flag", "--prologue", "--epilogue", "--template", "--dry-run", "-t, --threads", "--runtime", "--topology", "--timeout"]) {
+  for (
+    const word of [
+      "-N, --nodes",
+      "-n, --ntasks",
+      "--ntasks-per-node",
+      "--cpus-per-task",
+      "--time",
+      "-p, --partition",
+      "--account",
+      "--qos",
+      "--mem",
+      "--job-name",
+      "--output",
+      "--sbatch-flag",
+      "--prologue",
+      "--epilogue",
+      "--template",
+      "--dry-run",
+      "-t, --threads",
+      "--runtime",
+      "--topology",
+      "--timeout",
+    ]
+  ) {
     t.match(submit.stdout, word, `slurm submit --help mentions ${word}`);
   }
 
@@ -150,24 +222,84 @@ t.test("usage errors: exit 2, one line, no stack", async (t) => {
   usageError(t, await cli("node", []), "Give a command: run, info, slurm submit or worker", "no command");
   usageError(t, await cli("node", ["bogus"]), "Unknown argument: bogus", "an unknown command");
   usageError(t, await cli("node", ["run"]), "Not enough non-option arguments: got 0, need at least 1", "run without a script");
-  usageError(t, await cli("node", ["run", "-p", "2"]), "Not enough non-option arguments: got 0, need at least 1", "run -p 2 without a script");
-  usageError(t, await cli("node", ["run", "-p", "two", "x.js"]), /^distributed: --procs must be a non-negative integer, got /, "run -p two x.js");
+  usageError(
+    t,
+    await cli("node", ["run", "-p", "2"]),
+    "Not enough non-option arguments: got 0, need at least 1",
+    "run -p 2 without a script",
+  );
+  usageError(
+    t,
+    await cli("node", ["run", "-p", "two", "x.js"]),
+    /^distributed: --procs must be a non-negative integer, got /,
+    "run -p two x.js",
+  );
   usageError(t, await cli("node", ["run", "-p", "-1", "x.js"]), "--procs must be a non-negative integer, got -1", "run -p -1");
   usageError(t, await cli("node", ["run", "-t", "0", "x.js"]), "--threads must be a positive integer, got 0", "run -t 0");
-  usageError(t, await cli("node", ["run", "--timeout", "0", "x.js"]), "--timeout must be a positive number of seconds, got 0", "run --timeout 0");
-  usageError(t, await cli("node", ["run", "-p", "1", "--slurm", "x.js"]), "give one of -p/--procs, --machine-file and --slurm", "run -p 1 --slurm");
-  usageError(t, await cli("node", ["run", "--machine-file", "hosts", "--slurm", "x.js"]), "give one of -p/--procs, --machine-file and --slurm", "run --machine-file --slurm");
-  usageError(t, await cli("node", ["run", "--runtime", "python", "x.js"]), /^distributed: Invalid values: .*runtime.*"python".*"node", "bun", "deno"/, "run --runtime python");
-  usageError(t, await cli("node", ["run", "--manager", "fibers", "x.js"]), /^distributed: Invalid values: .*manager.*"fibers".*"processes", "threads"/, "run --manager fibers");
-  usageError(t, await cli("node", ["run", "--machine-file", path.join(TMP, "no-such-hosts"), "x.js"]), /^distributed: cannot read the machine file .*no-such-hosts: /, "an unreadable machine file");
+  usageError(
+    t,
+    await cli("node", ["run", "--timeout", "0", "x.js"]),
+    "--timeout must be a positive number of seconds, got 0",
+    "run --timeout 0",
+  );
+  usageError(
+    t,
+    await cli("node", ["run", "-p", "1", "--slurm", "x.js"]),
+    "give one of -p/--procs, --machine-file and --slurm",
+    "run -p 1 --slurm",
+  );
+  usageError(
+    t,
+    await cli("node", ["run", "--machine-file", "hosts", "--slurm", "x.js"]),
+    "give one of -p/--procs, --machine-file and --slurm",
+    "run --machine-file --slurm",
+  );
+  usageError(
+    t,
+    await cli("node", ["run", "--runtime", "python", "x.js"]),
+    /^distributed: Invalid values: .*runtime.*"python".*"node", "bun", "deno"/,
+    "run --runtime python",
+  );
+  usageError(
+    t,
+    await cli("node", ["run", "--manager", "fibers", "x.js"]),
+    /^distributed: Invalid values: .*manager.*"fibers".*"processes", "threads"/,
+    "run --manager fibers",
+  );
+  usageError(
+    t,
+    await cli("node", ["run", "--machine-file", path.join(TMP, "no-such-hosts"), "x.js"]),
+    /^distributed: cannot read the machine file .*no-such-hosts: /,
+    "an unreadable machine file",
+  );
   usageError(t, await cli("node", ["info", "--bogus"]), "Unknown argument: bogus", "info --bogus");
   usageError(t, await cli("node", ["slurm"]), "Give a slurm command: submit", "slurm without a command");
-  usageError(t, await cli("node", ["slurm", "submit", "x.js", "--size", "3"]), "Unknown argument: size", "slurm submit: the script's arguments need --");
-  usageError(t, await cli("node", ["slurm", "submit", "x.js", "--dry-run", "--template", path.join(TMP, "no-such-template")]), /^distributed: cannot read the job-script template .*no-such-template: /, "an unreadable template");
+  usageError(
+    t,
+    await cli("node", ["slurm", "submit", "x.js", "--size", "3"]),
+    "Unknown argument: size",
+    "slurm submit: the script's arguments need --",
+  );
+  usageError(
+    t,
+    await cli("node", ["slurm", "submit", "x.js", "--dry-run", "--template", path.join(TMP, "no-such-template")]),
+    /^distributed: cannot read the job-script template .*no-such-template: /,
+    "an unreadable template",
+  );
   // The same exit code and output under the other runtimes.
   for (const runtime of ["bun", "deno"] as const) {
-    usageError(t, await cli(runtime, ["run", "-p", "1", "--slurm", "x.js"]), "give one of -p/--procs, --machine-file and --slurm", `${runtime}: run -p 1 --slurm`);
-    usageError(t, await cli(runtime, ["run", "--runtime", "python", "x.js"]), /^distributed: Invalid values: .*"python"/, `${runtime}: run --runtime python`);
+    usageError(
+      t,
+      await cli(runtime, ["run", "-p", "1", "--slurm", "x.js"]),
+      "give one of -p/--procs, --machine-file and --slurm",
+      `${runtime}: run -p 1 --slurm`,
+    );
+    usageError(
+      t,
+      await cli(runtime, ["run", "--runtime", "python", "x.js"]),
+      /^distributed: Invalid values: .*"python"/,
+      `${runtime}: run --runtime python`,
+    );
   }
 });
 
@@ -180,7 +312,11 @@ t.test("a failing script: exit 1 with its message; --verbose adds the stack", as
 
     const verbose = await cli(runtime, ["run", "--verbose", FAIL]);
     t.equal(verbose.code, 1, `${runtime} --verbose: exit 1`);
-    t.match(verbose.stderr, /^Error: cli-fail: the script failed on purpose\n\s+at failDeliberately \(.*cli-fail\.js:\d+:\d+\)/, `${runtime} --verbose: the stack, from the script's function`);
+    t.match(
+      verbose.stderr,
+      /^Error: cli-fail: the script failed on purpose\n\s+at failDeliberately \(.*cli-fail\.js:\d+:\d+\)/,
+      `${runtime} --verbose: the stack, from the script's function`,
+    );
   }
   // After the script, --verbose is the script's argument, not ours.
   const scripts = await cli("node", ["run", FAIL, "--verbose"]);
@@ -203,7 +339,11 @@ t.test("run -p 2 -t 3 script --size 10 -x under node, bun and deno", async (t) =
     t.equal(rep.nthreads, 3, `${runtime}: -t 3 sizes the master's pool`);
     t.same(rep.argv, ["--size", "10", "-x"], `${runtime}: the script sees its own arguments`);
     t.equal(rep.sum, 42, `${runtime}: remotecallFetch on a worker`);
-    t.same(rep.fromWorkers.map((w) => [w.pid, w.runtime, w.nthreads]), [[2, runtime, 3], [3, runtime, 3]], `${runtime}: ${runtime} workers with pools of 3`);
+    t.same(
+      rep.fromWorkers.map((w) => [w.pid, w.runtime, w.nthreads]),
+      [[2, runtime, 3], [3, runtime, 3]],
+      `${runtime}: ${runtime} workers with pools of 3`,
+    );
     t.ok(rep.fromWorkers.every((w) => w.ospid !== rep.ospid), `${runtime}: worker processes, not threads`);
   }
 });
@@ -221,7 +361,11 @@ t.test("run: --runtime, --manager threads, -p 0, a .ts script, `--`", async (t) 
     succeeded(t, threads, `${runtime} --manager threads`);
     const r = report(t, threads);
     t.same(r.workers, [2, 3], `${runtime} --manager threads: two workers`);
-    t.same(r.fromWorkers.map((w) => [w.runtime, w.ospid, w.nthreads]), [[runtime, r.ospid, 2], [runtime, r.ospid, 2]], `${runtime} --manager threads: thread workers in the master's own process, pools of 2`);
+    t.same(
+      r.fromWorkers.map((w) => [w.runtime, w.ospid, w.nthreads]),
+      [[runtime, r.ospid, 2], [runtime, r.ospid, 2]],
+      `${runtime} --manager threads: thread workers in the master's own process, pools of 2`,
+    );
     t.equal(r.sum, 42);
   }
 
@@ -240,7 +384,11 @@ t.test("run: --runtime, --manager threads, -p 0, a .ts script, `--`", async (t) 
     const ts = await cli(runtime, ["run", "-p", "1", path.join("test", "fixtures", "cli-report.ts"), "--", "--n", "1"]);
     succeeded(t, ts, `${runtime}: a .ts script`);
     const r = report(t, ts);
-    t.same([r.runtime, r.workers, r.sum, r.argv], [runtime, [2], 42, ["--n", "1"]], `${runtime}: the .ts script ran with a worker; the \`--\` after it is dropped`);
+    t.same(
+      [r.runtime, r.workers, r.sum, r.argv],
+      [runtime, [2], 42, ["--n", "1"]],
+      `${runtime}: the .ts script ran with a worker; the \`--\` after it is dropped`,
+    );
   }
 });
 
@@ -257,27 +405,50 @@ t.test("the configuration file: each form is found; flags override it; it overri
   succeeded(t, overridden, "flags over the config");
   const o = report(t, overridden);
   t.same(o.workers, [2], "-p 1 beats procs: 2");
-  t.same([o.nthreads, o.fromWorkers[0]?.runtime, o.fromWorkers[0]?.nthreads], [1, "deno", 1], "-t 1 beats threads: 2; --runtime deno beats runtime: bun");
+  t.same(
+    [o.nthreads, o.fromWorkers[0]?.runtime, o.fromWorkers[0]?.nthreads],
+    [1, "deno", 1],
+    "-t 1 beats threads: 2; --runtime deno beats runtime: bun",
+  );
   const onlyP = report(t, await cli("node", ["run", "-p", "1", REPORT], { cwd: json }));
   t.same([onlyP.workers, onlyP.fromWorkers[0]?.runtime, onlyP.nthreads], [[2], "bun", 2], "-p 1 alone: the rest still from the config");
 
-  const pkg = project("pkg", { "package.json": JSON.stringify({ name: "cli-test-pkg", private: true, distributed: { procs: 1, runtime: "deno", threads: 3 } }) });
+  const pkg = project("pkg", {
+    "package.json": JSON.stringify({ name: "cli-test-pkg", private: true, distributed: { procs: 1, runtime: "deno", threads: 3 } }),
+  });
   const p = report(t, await cli("bun", ["run", REPORT], { cwd: pkg }));
-  t.same([p.runtime, p.workers, p.nthreads, p.fromWorkers.map((w) => [w.runtime, w.nthreads])], ["bun", [2], 3, [["deno", 3]]], 'package.json "distributed" (under bun)');
+  t.same(
+    [p.runtime, p.workers, p.nthreads, p.fromWorkers.map((w) => [w.runtime, w.nthreads])],
+    ["bun", [2], 3, [["deno", 3]]],
+    'package.json "distributed" (under bun)',
+  );
 
   const yaml = project("yaml", { ".distributedrc.yaml": "procs: 2\nruntime: node\nthreads: 1\n" });
   const y = report(t, await cli("deno", ["run", REPORT], { cwd: yaml }));
-  t.same([y.runtime, y.workers, y.nthreads, y.fromWorkers.map((w) => w.runtime)], ["deno", [2, 3], 1, ["node", "node"]], ".distributedrc.yaml (under deno)");
+  t.same(
+    [y.runtime, y.workers, y.nthreads, y.fromWorkers.map((w) => w.runtime)],
+    ["deno", [2, 3], 1, ["node", "node"]],
+    ".distributedrc.yaml (under deno)",
+  );
 
-  const ts = project("ts", { "distributed.config.ts": 'const procs: number = 2;\nexport default { procs, runtime: "bun" as const, threads: 2 };\n' });
+  const ts = project("ts", {
+    "distributed.config.ts": 'const procs: number = 2;\nexport default { procs, runtime: "bun" as const, threads: 2 };\n',
+  });
   for (const runtime of RUNTIMES) {
     const r = report(t, await cli(runtime, ["run", REPORT], { cwd: ts }));
-    t.same([r.runtime, r.workers, r.nthreads, r.fromWorkers.map((w) => [w.runtime, w.nthreads])], [runtime, [2, 3], 2, [["bun", 2], ["bun", 2]]], `distributed.config.ts (under ${runtime})`);
+    t.same([r.runtime, r.workers, r.nthreads, r.fromWorkers.map((w) => [w.runtime, w.nthreads])], [runtime, [2, 3], 2, [["bun", 2], [
+      "bun",
+      2,
+    ]]], `distributed.config.ts (under ${runtime})`);
   }
 
   // From a subdirectory of the project; and DISTRIBUTED_CONFIG naming a file outright.
   mkdirSync(path.join(json, "sub", "dir"), { recursive: true });
-  t.same(report(t, await cli("node", ["run", "-p", "1", REPORT], { cwd: path.join(json, "sub", "dir") })).fromWorkers.map((w) => w.runtime), ["bun"], "found from a subdirectory");
+  t.same(
+    report(t, await cli("node", ["run", "-p", "1", REPORT], { cwd: path.join(json, "sub", "dir") })).fromWorkers.map((w) => w.runtime),
+    ["bun"],
+    "found from a subdirectory",
+  );
   const explicit = report(t, await cli("node", ["run", REPORT], { env: { DISTRIBUTED_CONFIG: path.join(yaml, ".distributedrc.yaml") } }));
   t.same([explicit.workers, explicit.nthreads], [[2, 3], 1], "DISTRIBUTED_CONFIG");
 });
@@ -297,11 +468,23 @@ t.test("timeout: the config's beats DISTRIBUTED_WORKER_TIMEOUT, a flag beats bot
   t.equal(bad.code, 1, "without a config timeout the environment is used: exit 1");
   t.equal(bad.stderr, 'distributed: DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got "soon"\n');
 
-  succeeded(t, await cli("node", ["run", "-p", "1", "--timeout", "20", REPORT], { cwd: without, env: badEnv }), "--timeout 20 beats the environment");
+  succeeded(
+    t,
+    await cli("node", ["run", "-p", "1", "--timeout", "20", REPORT], { cwd: without, env: badEnv }),
+    "--timeout 20 beats the environment",
+  );
 
-  const infoConfig = JSON.parse((await cli("node", ["info", "--json"], { cwd: withTimeout, env: { DISTRIBUTED_WORKER_TIMEOUT: "7" } })).stdout) as InfoJson;
-  t.same(setting(infoConfig, "timeout"), { name: "timeout", value: 30, from: "config" }, "info: timeout 30 from the config, not the environment's 7");
-  const infoEnv = JSON.parse((await cli("node", ["info", "--json"], { cwd: without, env: { DISTRIBUTED_WORKER_TIMEOUT: "7" } })).stdout) as InfoJson;
+  const infoConfig = JSON.parse(
+    (await cli("node", ["info", "--json"], { cwd: withTimeout, env: { DISTRIBUTED_WORKER_TIMEOUT: "7" } })).stdout,
+  ) as InfoJson;
+  t.same(
+    setting(infoConfig, "timeout"),
+    { name: "timeout", value: 30, from: "config" },
+    "info: timeout 30 from the config, not the environment's 7",
+  );
+  const infoEnv = JSON.parse(
+    (await cli("node", ["info", "--json"], { cwd: without, env: { DISTRIBUTED_WORKER_TIMEOUT: "7" } })).stdout,
+  ) as InfoJson;
   t.equal(setting(infoEnv, "timeout")?.from, "environment", "info: from the environment when the config has none");
   t.equal(String(setting(infoEnv, "timeout")?.value), "7");
   t.same(setting(infoEnv, "threads"), { name: "threads", value: 1, from: "config" }, "info: threads from the config");
@@ -327,12 +510,22 @@ t.test("a bad configuration file: exit 1, the ConfigError naming the file and th
   const unknown = project("unknown", { ".distributedrc.json": JSON.stringify({ procs: 2, worker: "bun" }) });
   const u = await cli("bun", ["run", REPORT], { cwd: unknown });
   t.equal(u.code, 1);
-  t.equal(u.stderr, `distributed: ${path.join(unknown, ".distributedrc.json")}: unknown key "worker"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm\n`, "an unknown key lists the known ones");
+  t.equal(
+    u.stderr,
+    `distributed: ${
+      path.join(unknown, ".distributedrc.json")
+    }: unknown key "worker"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm\n`,
+    "an unknown key lists the known ones",
+  );
 
   const pkg = project("bad-pkg", { "package.json": JSON.stringify({ name: "bad-pkg", distributed: { runtime: "python" } }) });
   const p = await cli("deno", ["run", REPORT], { cwd: pkg });
   t.equal(p.code, 1);
-  t.equal(p.stderr, `distributed: ${path.join(pkg, "package.json")}#distributed: "runtime" must be one of "node", "bun", "deno"; got "python"\n`, "package.json: named with #distributed");
+  t.equal(
+    p.stderr,
+    `distributed: ${path.join(pkg, "package.json")}#distributed: "runtime" must be one of "node", "bun", "deno"; got "python"\n`,
+    "package.json: named with #distributed",
+  );
 
   const verbose = await cli("node", ["run", "--verbose", REPORT], { cwd: bad });
   t.equal(verbose.code, 1);
@@ -369,9 +562,19 @@ t.test("info and info --json: the runtimes with their versions, the configuratio
     const info = JSON.parse(r.stdout) as InfoJson;
     t.equal(info.version, VERSION);
     t.equal(info.runningUnder, `${runtime} ${versions[runtime]}`);
-    t.same(info.runtimes.map((x) => [x.runtime, x.version]), RUNTIMES.map((x) => [x, versions[x]]), `${runtime} info --json: node, bun, deno with their versions`);
-    for (const x of info.runtimes) t.ok(x.path !== null && path.isAbsolute(x.path) && existsSync(x.path), `${runtime} info --json: ${x.runtime}'s path exists`);
-    t.same(info.config, { file: path.join(withConfig, "distributed.config.json"), searchedFrom: withConfig }, `${runtime} info --json: the config file`);
+    t.same(
+      info.runtimes.map((x) => [x.runtime, x.version]),
+      RUNTIMES.map((x) => [x, versions[x]]),
+      `${runtime} info --json: node, bun, deno with their versions`,
+    );
+    for (const x of info.runtimes) {
+      t.ok(x.path !== null && path.isAbsolute(x.path) && existsSync(x.path), `${runtime} info --json: ${x.runtime}'s path exists`);
+    }
+    t.same(
+      info.config,
+      { file: path.join(withConfig, "distributed.config.json"), searchedFrom: withConfig },
+      `${runtime} info --json: the config file`,
+    );
     t.same(setting(info, "runtime"), { name: "runtime", value: "deno", from: "config" });
     t.same(setting(info, "procs"), { name: "procs", value: 3, from: "config" });
   }
@@ -382,58 +585,169 @@ t.test("info and info --json: the runtimes with their versions, the configuratio
 
 t.test("slurm submit --dry-run: the job script", async (t) => {
   const script = path.join("dist", "test", "fixtures", "cli-report.js");
-  const r = await cli("node", ["slurm", "submit", script, "--nodes", "2", "--ntasks-per-node", "2", "--time", "00:10:00", "--job-name", "my job", "--dry-run", "--", "--size", "3"]);
+  const r = await cli("node", [
+    "slurm",
+    "submit",
+    script,
+    "--nodes",
+    "2",
+    "--ntasks-per-node",
+    "2",
+    "--time",
+    "00:10:00",
+    "--job-name",
+    "my job",
+    "--dry-run",
+    "--",
+    "--size",
+    "3",
+  ]);
   succeeded(t, r, "slurm submit --dry-run");
   const lines = r.stdout.split("\n");
   t.equal(lines[0], "#!/bin/sh", "a #! line first");
   t.same(
     lines.filter((l) => l.startsWith("#SBATCH")),
-    ["#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=2", "#SBATCH --time=00:10:00", '#SBATCH "--job-name=my job"', "#SBATCH --output=distributed-%j.out"],
+    [
+      "#SBATCH --nodes=2",
+      "#SBATCH --ntasks-per-node=2",
+      "#SBATCH --time=00:10:00",
+      '#SBATCH "--job-name=my job"',
+      "#SBATCH --output=distributed-%j.out",
+    ],
     "the #SBATCH lines, the job name quoted",
   );
   const command = `cd ${ROOT} && ${exe("node")} ${CLI} run --slurm ${script} -- --size 3`;
-  t.ok(lines.includes(command), "the command: this CLI, run --slurm <script> -- <its arguments>", { found: lines.filter((l) => l.includes("run --slurm")), wanted: command });
+  t.ok(lines.includes(command), "the command: this CLI, run --slurm <script> -- <its arguments>", {
+    found: lines.filter((l) => l.includes("run --slurm")),
+    wanted: command,
+  });
   t.ok(lines.includes("exit $status"), "the template's end");
   t.same(lines.filter((l) => !l.startsWith("#") && l.includes("{{")), [], "no placeholder left (outside comments)");
   await execFileP("sh", ["-n", "-c", r.stdout]);
   t.pass("sh -n accepts it");
 
   // Worker options travel on the command; prologue and epilogue; repeatable --sbatch-flag.
-  const bun = await cli("bun", ["slurm", "submit", REPORT, "-N", "1", "-n", "3", "-p", "debug", "--sbatch-flag=--exclusive", "--sbatch-flag=--comment=a b", "--prologue", "echo before", "--epilogue", "echo after", "-t", "2", "--runtime", "deno", "--topology", "master_worker", "--timeout", "30", "--dry-run"]);
+  const bun = await cli("bun", [
+    "slurm",
+    "submit",
+    REPORT,
+    "-N",
+    "1",
+    "-n",
+    "3",
+    "-p",
+    "debug",
+    "--sbatch-flag=--exclusive",
+    "--sbatch-flag=--comment=a b",
+    "--prologue",
+    "echo before",
+    "--epilogue",
+    "echo after",
+    "-t",
+    "2",
+    "--runtime",
+    "deno",
+    "--topology",
+    "master_worker",
+    "--timeout",
+    "30",
+    "--dry-run",
+  ]);
   succeeded(t, bun, "bun slurm submit --dry-run with options");
   const b = bun.stdout.split("\n");
-  t.same(b.filter((l) => l.startsWith("#SBATCH")), ["#SBATCH --nodes=1", "#SBATCH --ntasks=3", "#SBATCH --partition=debug", "#SBATCH --job-name=distributed", "#SBATCH --output=distributed-%j.out", "#SBATCH --exclusive", '#SBATCH "--comment=a b"'], "-N, -n, -p (partition here), the defaults, the extra flags");
-  const bunCommand = `cd ${ROOT} && ${exe("bun")} ${CLI} run --slurm --threads 2 --runtime deno --topology master_worker --timeout 30 ${REPORT}`;
-  t.ok(b.includes(bunCommand), "bun's command, with the worker options", { found: b.filter((l) => l.startsWith("cd ")), wanted: bunCommand });
+  t.same(b.filter((l) => l.startsWith("#SBATCH")), [
+    "#SBATCH --nodes=1",
+    "#SBATCH --ntasks=3",
+    "#SBATCH --partition=debug",
+    "#SBATCH --job-name=distributed",
+    "#SBATCH --output=distributed-%j.out",
+    "#SBATCH --exclusive",
+    '#SBATCH "--comment=a b"',
+  ], "-N, -n, -p (partition here), the defaults, the extra flags");
+  const bunCommand = `cd ${ROOT} && ${
+    exe("bun")
+  } ${CLI} run --slurm --threads 2 --runtime deno --topology master_worker --timeout 30 ${REPORT}`;
+  t.ok(b.includes(bunCommand), "bun's command, with the worker options", {
+    found: b.filter((l) => l.startsWith("cd ")),
+    wanted: bunCommand,
+  });
   const at = b.indexOf(bunCommand);
-  t.ok(b.indexOf("echo before") >= 0 && b.indexOf("echo before") < at && b.indexOf("echo after") > at, "the prologue before the command, the epilogue after");
+  t.ok(
+    b.indexOf("echo before") >= 0 && b.indexOf("echo before") < at && b.indexOf("echo after") > at,
+    "the prologue before the command, the epilogue after",
+  );
 
   const deno = await cli("deno", ["slurm", "submit", REPORT, "--dry-run", "--", "it's"]);
   succeeded(t, deno, "deno slurm submit --dry-run");
-  t.ok(deno.stdout.split("\n").includes(`cd ${ROOT} && ${exe("deno")} run --allow-all ${CLI} run --slurm ${REPORT} -- 'it'\\''s'`), "deno's command; an argument with a quote, quoted for sh", { found: deno.stdout.split("\n").filter((l) => l.startsWith("cd ")) });
+  t.ok(
+    deno.stdout.split("\n").includes(`cd ${ROOT} && ${exe("deno")} run --allow-all ${CLI} run --slurm ${REPORT} -- 'it'\\''s'`),
+    "deno's command; an argument with a quote, quoted for sh",
+    { found: deno.stdout.split("\n").filter((l) => l.startsWith("cd ")) },
+  );
 });
 
 t.test("slurm submit --dry-run: the config's slurm defaults, flags over them, --template", async (t) => {
   const dir = project("slurm-config", {
-    "distributed.config.json": JSON.stringify({ slurm: { partition: "cfgpart", time: "01:00:00", account: "acct", sbatchFlags: ["--exclusive"], prologue: "module load bun" } }),
-    "my.sbatch": "#!/bin/bash\n# my own template\n{{sbatch}}\n#SBATCH --mail-type=END\n{{prologue}}\necho CUSTOM start\n{{command}}\necho CUSTOM end {{epilogue}}\n",
+    "distributed.config.json": JSON.stringify({
+      slurm: { partition: "cfgpart", time: "01:00:00", account: "acct", sbatchFlags: ["--exclusive"], prologue: "module load bun" },
+    }),
+    "my.sbatch":
+      "#!/bin/bash\n# my own template\n{{sbatch}}\n#SBATCH --mail-type=END\n{{prologue}}\necho CUSTOM start\n{{command}}\necho CUSTOM end {{epilogue}}\n",
     "bad.sbatch": "#!/bin/sh\n# {{sbatch}} only in a comment\n{{command}}\n",
   });
   const fromConfig = await cli("node", ["slurm", "submit", REPORT, "--dry-run"], { cwd: dir });
   succeeded(t, fromConfig, "config defaults");
   const c = fromConfig.stdout.split("\n");
-  t.same(c.filter((l) => l.startsWith("#SBATCH")), ["#SBATCH --time=01:00:00", "#SBATCH --partition=cfgpart", "#SBATCH --account=acct", "#SBATCH --job-name=distributed", "#SBATCH --output=distributed-%j.out", "#SBATCH --exclusive"], "partition, time, account, sbatchFlags from the config");
+  t.same(c.filter((l) => l.startsWith("#SBATCH")), [
+    "#SBATCH --time=01:00:00",
+    "#SBATCH --partition=cfgpart",
+    "#SBATCH --account=acct",
+    "#SBATCH --job-name=distributed",
+    "#SBATCH --output=distributed-%j.out",
+    "#SBATCH --exclusive",
+  ], "partition, time, account, sbatchFlags from the config");
   t.ok(c.includes("module load bun"), "the config's prologue");
   t.ok(c.some((l) => l.startsWith(`cd ${dir} && `)), "the job runs in the directory it was submitted from");
 
-  const flags = await cli("node", ["slurm", "submit", REPORT, "--partition", "debug", "--time", "00:05:00", "--prologue", "true", "--dry-run"], { cwd: dir });
+  const flags = await cli("node", [
+    "slurm",
+    "submit",
+    REPORT,
+    "--partition",
+    "debug",
+    "--time",
+    "00:05:00",
+    "--prologue",
+    "true",
+    "--dry-run",
+  ], { cwd: dir });
   succeeded(t, flags, "flags over the config");
   const f = flags.stdout.split("\n");
-  t.same(f.filter((l) => l.startsWith("#SBATCH")), ["#SBATCH --time=00:05:00", "#SBATCH --partition=debug", "#SBATCH --account=acct", "#SBATCH --job-name=distributed", "#SBATCH --output=distributed-%j.out", "#SBATCH --exclusive"], "--partition and --time win; the rest from the config");
+  t.same(f.filter((l) => l.startsWith("#SBATCH")), [
+    "#SBATCH --time=00:05:00",
+    "#SBATCH --partition=debug",
+    "#SBATCH --account=acct",
+    "#SBATCH --job-name=distributed",
+    "#SBATCH --output=distributed-%j.out",
+    "#SBATCH --exclusive",
+  ], "--partition and --time win; the rest from the config");
   t.notOk(flags.stdout.includes("cfgpart"), "the config's partition is gone");
   t.ok(f.includes("true") && !f.includes("module load bun"), "--prologue wins");
 
-  const custom = await cli("node", ["slurm", "submit", REPORT, "--template", "my.sbatch", "--partition", "debug", "--epilogue", "done", "--dry-run", "--", "x"], { cwd: dir });
+  const custom = await cli("node", [
+    "slurm",
+    "submit",
+    REPORT,
+    "--template",
+    "my.sbatch",
+    "--partition",
+    "debug",
+    "--epilogue",
+    "done",
+    "--dry-run",
+    "--",
+    "x",
+  ], { cwd: dir });
   succeeded(t, custom, "--template");
   t.equal(
     custom.stdout,
@@ -507,15 +821,34 @@ t.test("on the Slurm test cluster: slurm submit runs the script with one worker 
     return m[1]!;
   };
   const script = path.join("dist", "test", "fixtures", "cli-report.js");
-  const common = ["--nodes", "2", "--ntasks-per-node", "2", "--partition", "debug", "--time", "00:05:00", "--output", path.join(outDir, "out-%j.out")];
+  const common = [
+    "--nodes",
+    "2",
+    "--ntasks-per-node",
+    "2",
+    "--partition",
+    "debug",
+    "--time",
+    "00:05:00",
+    "--output",
+    path.join(outDir, "out-%j.out"),
+  ];
   const [nodeJob, bunJob] = await Promise.all([
     submit("node", [script, ...common, "--", "--size", "3"]),
     submit("bun", [script, ...common, "-t", "1", "--runtime", "deno", "--job-name", "cli test"]),
   ]);
 
-  const check = async (id: string, runtime: Runtime, workerRuntime: Runtime, nthreads: number | undefined, argv: string[]): Promise<void> => {
+  const check = async (
+    id: string,
+    runtime: Runtime,
+    workerRuntime: Runtime,
+    nthreads: number | undefined,
+    argv: string[],
+  ): Promise<void> => {
     const fields = await waitForJob(id, env, 120_000);
-    const output = existsSync(path.join(outDir, `out-${id}.out`)) ? readFileSync(path.join(outDir, `out-${id}.out`), "utf8") : "(no output file)";
+    const output = existsSync(path.join(outDir, `out-${id}.out`))
+      ? readFileSync(path.join(outDir, `out-${id}.out`), "utf8")
+      : "(no output file)";
     t.equal(fields.JobState, "COMPLETED", `job ${id} (${runtime}) completed`, { output });
     t.equal(fields.ExitCode, "0:0", `job ${id}: exit code 0`);
     t.equal(fields.Partition, "debug");
@@ -526,7 +859,11 @@ t.test("on the Slurm test cluster: slurm submit runs the script with one worker 
     const hostnames = nodes.map((n) => cluster.nodes.find((x) => x.name === n)?.hostname);
     const rep = report(t, output);
     t.equal(rep.runtime, runtime, `job ${id}: the master under ${runtime}`);
-    t.equal(rep.host, cluster.nodes.find((x) => x.name === fields.BatchHost)?.hostname, `job ${id}: the master on the batch host ${fields.BatchHost}`);
+    t.equal(
+      rep.host,
+      cluster.nodes.find((x) => x.name === fields.BatchHost)?.hostname,
+      `job ${id}: the master on the batch host ${fields.BatchHost}`,
+    );
     t.same(rep.workers, [2, 3, 4, 5], `job ${id}: 4 workers`);
     t.same(rep.argv, argv, `job ${id}: the script's arguments`);
     t.equal(rep.sum, 42, `job ${id}: remotecallFetch`);
@@ -538,13 +875,23 @@ t.test("on the Slurm test cluster: slurm submit runs the script with one worker 
       `job ${id}: two workers on each of the job's nodes (${hostnames.join(", ")})`,
     );
     t.same(rep.fromWorkers.map((w) => w.runtime), Array(4).fill(workerRuntime), `job ${id}: ${workerRuntime} workers`);
-    if (nthreads !== undefined) t.same([rep.nthreads, ...rep.fromWorkers.map((w) => w.nthreads)], Array(5).fill(nthreads), `job ${id}: pools of ${nthreads} (-t ${nthreads})`);
+    if (nthreads !== undefined) {
+      t.same(
+        [rep.nthreads, ...rep.fromWorkers.map((w) => w.nthreads)],
+        Array(5).fill(nthreads),
+        `job ${id}: pools of ${nthreads} (-t ${nthreads})`,
+      );
+    }
   };
   await Promise.all([
     check(nodeJob, "node", "node", undefined, ["--size", "3"]).catch((e: unknown) => t.fail(String(e))),
     check(bunJob, "bun", "deno", 1, []).catch((e: unknown) => t.fail(String(e))),
   ]);
-  t.equal((await execFileP("squeue", ["-h", "-t", "all", "-j", bunJob, "-o", "%j"], { env })).stdout.trim(), "cli test", "--job-name with a space reached Slurm whole");
+  t.equal(
+    (await execFileP("squeue", ["-h", "-t", "all", "-j", bunJob, "-o", "%j"], { env })).stdout.trim(),
+    "cli test",
+    "--job-name with a space reached Slurm whole",
+  );
 
   // Outside any job: refused, and nothing is submitted.
   const before = (await execFileP("squeue", ["-h", "-o", "%i"], { env })).stdout.trim();

@@ -56,7 +56,11 @@ for (const runtime of RUNTIMES) {
       t.equal(run.code, 0, `exit code 0${run.stderr ? `; stderr:\n${run.stderr}` : ""}`);
       const source = path.join(ROOT, "examples", `${name}.ts`);
       const problems = compareOutput(run.stdout, expectedFor(source));
-      t.same(problems, [], `output matches examples/${name}.expected${problems.length > 0 ? `\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}` : ""}`);
+      t.same(
+        problems,
+        [],
+        `output matches examples/${name}.expected${problems.length > 0 ? `\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}` : ""}`,
+      );
       const timings = run.stdout.split("\n").filter((l) => /\d\.\d+ ms|\d\.\d+x\b/.test(l)).map((l) => l.trim());
       t.comment(`${runtime} ${name}: ${run.ms} ms${timings.length > 0 ? `\n  ${timings.join("\n  ")}` : ""}`);
       if (name === "seed002/heat") {
@@ -72,7 +76,11 @@ for (const runtime of RUNTIMES) {
         // which a loaded machine may blur): each once, and all before "Done!".
         const block = run.stdout.slice(0, run.stdout.indexOf("Done!"));
         for (const text of ["Hello", " class!", "Today is reverse day!"]) {
-          t.equal(block.split("\n").filter((l) => l.endsWith(`:\t${text}`)).length, 1, `"${text}" printed once by a worker, before "Done!"`);
+          t.equal(
+            block.split("\n").filter((l) => l.endsWith(`:\t${text}`)).length,
+            1,
+            `"${text}" printed once by a worker, before "Done!"`,
+          );
         }
       }
       if (name === "seed001/04-data-movement") {

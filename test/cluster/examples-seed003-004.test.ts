@@ -72,7 +72,11 @@ for (const runtime of RUNTIMES) {
       const run = await runs.get(`${runtime} ${ex.dir}/${ex.name} ${ex.args.join(" ")}`)!;
       t.equal(run.code, 0, `exit code 0${run.signal !== null ? ` (ended by ${run.signal})` : ""}\nstderr:\n${run.stderr}`);
       const problems = compareOutput(run.stdout, expectedFor(source));
-      t.same(problems, [], `the output matches ${path.relative(ROOT, source.replace(/\.ts$/, ".expected"))}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      t.same(
+        problems,
+        [],
+        `the output matches ${path.relative(ROOT, source.replace(/\.ts$/, ".expected"))}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`,
+      );
       // Nothing on stderr: no warning, and no error forwarded from a worker ("From worker N:").
       t.equal(run.stderr, "", "nothing on stderr");
       t.comment(`${runtime} ${ex.dir}/${ex.name}: ${run.ms} ms`);

@@ -12,7 +12,7 @@ import { clusterCookie, rmprocs, type RuntimeName } from "../../src/mod.ts";
 import { MSG } from "../../src/protocol/messages.ts";
 import { frameBytes } from "../../bench/fuzz-frames.ts";
 import { openAuthenticated, reasonsByPort } from "../../bench/fuzz-drive.ts";
-import { startFuzzedWorker, type FuzzedWorker } from "../../bench/fuzz-cluster.ts";
+import { type FuzzedWorker, startFuzzedWorker } from "../../bench/fuzz-cluster.ts";
 import { alive, ROOT, runScriptInTime } from "../helpers/processes.ts";
 
 const RUNTIMES: RuntimeName[] = ["node", "bun", "deno"];
@@ -53,11 +53,19 @@ t.test("messages only the master sends are refused from another process, with a 
       s.write(bytes);
       await s.closed;
       t.ok(s.closedByPeer, `${w.runtime}: the worker closed the connection that sent ${name}`);
-      t.match(await reasonFor(w, s.localPort, 20_000), new RegExp(`it sent ${name}, which only the master \\(pid 1\\) sends`), `${w.runtime}: ${name}: the reason is logged`);
+      t.match(
+        await reasonFor(w, s.localPort, 20_000),
+        new RegExp(`it sent ${name}, which only the master \\(pid 1\\) sends`),
+        `${w.runtime}: ${name}: the reason is logged`,
+      );
     }
     const s = await openAuthenticated(target, 1);
     await s.closed;
-    t.match(await reasonFor(w, s.localPort, 20_000), /claims to be the master \(pid 1\), and this worker already has one/, `${w.runtime}: a second master is refused with a reason`);
+    t.match(
+      await reasonFor(w, s.localPort, 20_000),
+      /claims to be the master \(pid 1\), and this worker already has one/,
+      `${w.runtime}: a second master is refused with a reason`,
+    );
     t.ok(alive(w.ospid), `${w.runtime}: the worker is still running`);
   }
   await rmprocs(workers.map((w) => w.pid)); // not needed by the fuzzing, which has its own
@@ -65,7 +73,17 @@ t.test("messages only the master sends are refused from another process, with a 
 
 interface Summary {
   worker: { runtime: string; pid: number; ospid: number };
-  stats: { framesSent: number; framesProcessed: number; connections: number; closedByWorker: number; hangs: number; needReason: number; maxSentinelMs: number; lost?: string; kinds: Record<string, number> };
+  stats: {
+    framesSent: number;
+    framesProcessed: number;
+    connections: number;
+    closedByWorker: number;
+    hangs: number;
+    needReason: number;
+    maxSentinelMs: number;
+    lost?: string;
+    kinds: Record<string, number>;
+  };
   reasons: number;
   unexplained: string[];
   reasonCounts: Array<[string, number]>;
@@ -80,7 +98,12 @@ interface Summary {
 // Run as its own master process (npm run fuzz): inside tap, whose async hooks tax every
 // promise, the same fuzzing took three times as long.
 t.test(`${FRAMES}+ fuzz frames per runtime, before and after authentication (seed ${SEED})`, async (t) => {
-  const run = await runScriptInTime("node", path.join(ROOT, "dist", "bench", "fuzz.js"), [`--frames=${FRAMES}`, `--seed=${SEED}`, "--json"], { timeoutMs: 240_000 });
+  const run = await runScriptInTime(
+    "node",
+    path.join(ROOT, "dist", "bench", "fuzz.js"),
+    [`--frames=${FRAMES}`, `--seed=${SEED}`, "--json"],
+    { timeoutMs: 240_000 },
+  );
   const line = run.stdout.split("\n").find((l) => l.startsWith("FUZZ_JSON "));
   if (line === undefined) throw new Error(`npm run fuzz printed no report (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
   const reports = JSON.parse(line.slice("FUZZ_JSON ".length)) as Summary[];
@@ -90,7 +113,9 @@ t.test(`${FRAMES}+ fuzz frames per runtime, before and after authentication (see
     const s = r.stats;
     t.comment(
       `${runtime}: ${s.framesSent} frames sent, ${s.framesProcessed} processed, ${s.connections} connections, ${s.closedByWorker} closed by the worker, ` +
-        `${r.reasons} reasons logged (${r.reasonCounts.length} kinds), slowest sentinel ${s.maxSentinelMs} ms, peak RSS ${Math.round(r.memory.after.peak)} MiB, ${r.ms} ms`,
+        `${r.reasons} reasons logged (${r.reasonCounts.length} kinds), slowest sentinel ${s.maxSentinelMs} ms, peak RSS ${
+          Math.round(r.memory.after.peak)
+        } MiB, ${r.ms} ms`,
     );
     t.equal(s.lost, undefined, `${runtime}: kept accepting and answering throughout`);
     t.ok(s.framesProcessed >= FRAMES, `${runtime}: at least ${FRAMES} frames processed (${s.framesProcessed})`);
@@ -102,7 +127,10 @@ t.test(`${FRAMES}+ fuzz frames per runtime, before and after authentication (see
     t.equal(r.answer, pid, `${runtime}: it still answers remotecallFetch`);
     t.ok(s.closedByWorker > 0, `${runtime}: the worker closed bad connections (${s.closedByWorker})`);
     t.same(r.unexplained, [], `${runtime}: every connection it closed or left mid-frame (${s.needReason}) has a logged reason`);
-    t.ok(r.memory.after.peak < 400, `${runtime}: peak RSS ${Math.round(r.memory.after.peak)} MiB stays small (nothing allocated from a declared length)`);
+    t.ok(
+      r.memory.after.peak < 400,
+      `${runtime}: peak RSS ${Math.round(r.memory.after.peak)} MiB stays small (nothing allocated from a declared length)`,
+    );
   }
   t.equal(run.code, 0, "npm run fuzz exits 0");
 });

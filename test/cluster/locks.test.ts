@@ -15,9 +15,10 @@ const listed = (): string[] => readdirSync("/dev/shm").filter((n) => n.startsWit
 
 function runFixture(runtime: Runtime): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const source = path.join(ROOT, "test", "fixtures", "locks-master.ts");
-  const [exe, args] =
-    runtime === "node" ? [process.execPath, [path.join(ROOT, "dist", "test", "fixtures", "locks-master.js")]]
-    : runtime === "deno" ? [runtimeExe("deno"), ["run", "-A", source]]
+  const [exe, args] = runtime === "node"
+    ? [process.execPath, [path.join(ROOT, "dist", "test", "fixtures", "locks-master.js")]]
+    : runtime === "deno"
+    ? [runtimeExe("deno"), ["run", "-A", source]]
     : [runtimeExe("bun"), [source]];
   const child = spawn(exe, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const limit = setTimeout(() => child.kill("SIGKILL"), 240_000);
@@ -46,7 +47,9 @@ for (const runtime of RUNTIMES) {
     const scenario = (name: string, check: (t: Test, v: Record<string, unknown>) => void): void => {
       t.test(name, async (t) => {
         const v = r[name];
-        if (v !== undefined && typeof v === "object" && v !== null && "failed" in v) return void t.fail(`${name} threw: ${String(v.failed)}`);
+        if (v !== undefined && typeof v === "object" && v !== null && "failed" in v) {
+          return void t.fail(`${name} threw: ${String(v.failed)}`);
+        }
         t.not(v, undefined, `${name} has a result`);
         check(t, v as Record<string, unknown>);
       });
@@ -54,17 +57,36 @@ for (const runtime of RUNTIMES) {
     t.same(r.start, { pids: [2, 3, 4], runtimes: ["node", "bun", "deno"] }, "one worker process of each runtime");
     scenario("atomic.kinds", (t, v) => {
       const wrapped: Record<string, string> = { Int8Array: "-32", Uint8Array: "224" };
-      for (const kind of ["Int8Array", "Uint8Array", "Int16Array", "Uint16Array", "Int32Array", "Uint32Array", "BigInt64Array", "BigUint64Array", "Float32Array", "Float64Array"]) {
+      for (
+        const kind of [
+          "Int8Array",
+          "Uint8Array",
+          "Int16Array",
+          "Uint16Array",
+          "Int32Array",
+          "Uint32Array",
+          "BigInt64Array",
+          "BigUint64Array",
+          "Float32Array",
+          "Float64Array",
+        ]
+      ) {
         t.same(
           v[kind],
           { sum: wrapped[kind] ?? "12000", max: "99", min: "51", bits: "15", mapped: true },
-          `${kind}: 3000 adds from each of 4 processes at once (${wrapped[kind] ? "12000 wrapped at 8 bits" : "exact"}), max, min, or: exact`,
+          `${kind}: 3000 adds from each of 4 processes at once (${
+            wrapped[kind] ? "12000 wrapped at 8 bits" : "exact"
+          }), max, min, or: exact`,
         );
       }
     });
     for (const lock of ["ReentrantLock", "SpinLock"]) {
       scenario(`lock.${lock}`, (t, v) => {
-        t.equal(v.count, v.expected, `${lock}: ${String(v.expected)} read-modify-writes from async tasks, pool threads and 4 processes at once: none lost`);
+        t.equal(
+          v.count,
+          v.expected,
+          `${lock}: ${String(v.expected)} read-modify-writes from async tasks, pool threads and 4 processes at once: none lost`,
+        );
         t.equal(v.expected, 2100);
         t.equal(v.locked, false, "free at the end");
         t.equal(v.mapped, true, "on memory mapped by the worker processes");
@@ -76,21 +98,41 @@ for (const runtime of RUNTIMES) {
       t.equal(seen.trylock, false, "and cannot take it");
       t.match(seen.holder, { pid: 1, threadid: 0 }, "the holder is recorded: the master, its own thread");
       t.match(seen.text, /^ReentrantLock\(locked by the master \(OS pid \d+\)\)$/);
-      t.match(v.unlockThere, { remoteCode: "ERR_LOCK_NOT_OWNER", remoteMessage: /^ReentrantLock\.unlock\(\): this task does not hold the lock: it is held by the master \(OS pid \d+\)$/ }, "unlock by another process: a coded error naming the holder");
+      t.match(v.unlockThere, {
+        remoteCode: "ERR_LOCK_NOT_OWNER",
+        remoteMessage: /^ReentrantLock\.unlock\(\): this task does not hold the lock: it is held by the master \(OS pid \d+\)$/,
+      }, "unlock by another process: a coded error naming the holder");
       t.match(v.holderThere, { pid: 2, threadid: 0 }, "a waiting worker takes it once the master unlocks");
-      t.match(v.unlockFree, { name: "LockError", code: "ERR_LOCK_NOT_OWNER", message: "ReentrantLock.unlock(): this task does not hold the lock: it is not locked" });
-      t.match(v.abandoned, { name: "LockError", code: "ERR_LOCK_ABANDONED", message: new RegExp(`^SpinLock: held by worker ${String(v.doomed)} \\(OS pid \\d+\\), which ended without unlocking it`) }, "a worker that ended holding a lock: the waiter names it");
+      t.match(v.unlockFree, {
+        name: "LockError",
+        code: "ERR_LOCK_NOT_OWNER",
+        message: "ReentrantLock.unlock(): this task does not hold the lock: it is not locked",
+      });
+      t.match(v.abandoned, {
+        name: "LockError",
+        code: "ERR_LOCK_ABANDONED",
+        message: new RegExp(`^SpinLock: held by worker ${String(v.doomed)} \\(OS pid \\d+\\), which ended without unlocking it`),
+      }, "a worker that ended holding a lock: the waiter names it");
     });
     scenario("lock.threadWorker", (t, v) => {
       t.equal(v.count, 900, "a thread worker, a deno worker process and this process, 300 read-modify-writes each under one lock: exact");
       t.equal(v.participants, true, "the thread worker is a participant");
-      t.match(v.seen, { took: true, h: { pid: v.tw, threadid: 0 } }, "the thread worker takes the same lock, and is recorded as its holder");
+      t.match(
+        v.seen,
+        { took: true, h: { pid: v.tw, threadid: 0 } },
+        "the thread worker takes the same lock, and is recorded as its holder",
+      );
     });
     scenario("spawn", (t, v) => {
       t.equal(v.sum, 210 + 15, "20 spawned tasks here and one on each worker's pool, each adding under the lock: exact");
       t.same(v.threadsUsed, [1, 2], "the tasks went to both pool threads");
       t.same(v.onWorkers, [10, 10, 10], "threads.spawn on a node, a bun and a deno worker resolves with the value");
-      t.match(v.thrown, { name: "ThreadError", code: "ERR_THREAD", message: /^threads\.spawn: in thread [12]: RangeError: no$/, remoteMessage: "no" });
+      t.match(v.thrown, {
+        name: "ThreadError",
+        code: "ERR_THREAD",
+        message: /^threads\.spawn: in thread [12]: RangeError: no$/,
+        remoteMessage: "no",
+      });
     });
   });
 }

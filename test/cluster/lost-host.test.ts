@@ -9,7 +9,20 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { addprocs, isDistributedError, pmap, ProcessExitedError, remotecall, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import {
+  addprocs,
+  type ClusterManager,
+  isDistributedError,
+  type LaunchParams,
+  type ManageOp,
+  pmap,
+  ProcessExitedError,
+  remotecall,
+  remotecallFetch,
+  rmprocs,
+  type WorkerConfig,
+  workers,
+} from "../../src/mod.ts";
 import { LocalManager } from "../../managers/mod.ts";
 import { state } from "../../src/cluster/state.ts";
 import { runtimeExe } from "../helpers/processes.ts";
@@ -62,7 +75,10 @@ class NamespaceManager implements ClusterManager {
     this.#wrapper = wrapper;
   }
   launch(params: LaunchParams, launched: (config: WorkerConfig) => void): Promise<void> {
-    return this.#inner.launch({ ...params, exename: this.#wrapper, restrict: false }, (config) => launched({ ...config, hostLabel: "lost-host" }));
+    return this.#inner.launch(
+      { ...params, exename: this.#wrapper, restrict: false },
+      (config) => launched({ ...config, hostLabel: "lost-host" }),
+    );
   }
   manage(pid: number, config: WorkerConfig, op: ManageOp): void {
     this.#inner.manage(pid, config, op);
@@ -74,7 +90,10 @@ class NamespaceManager implements ClusterManager {
 
 t.test("the host timeout defaults to 30 s, and a bad value is refused at the call site", async (t) => {
   t.equal(state.heartbeat[2], 30_000, "DISTRIBUTED_HOST_TIMEOUT unset: 30 s");
-  await t.rejects(addprocs(1, { hostTimeout: -1 }), { name: "RangeError", message: /hostTimeout must be a number of seconds >= 0, got -1/ });
+  await t.rejects(addprocs(1, { hostTimeout: -1 }), {
+    name: "RangeError",
+    message: /hostTimeout must be a number of seconds >= 0, got -1/,
+  });
   t.same(workers(), [1], "nothing was started");
 });
 
@@ -94,7 +113,11 @@ for (const runtime of RUNTIMES) {
     chmodSync(wrapper, 0o755);
     const [near] = await addprocs(1, { runtime, hostTimeout: 2, heartbeatInterval: 0.5 });
     const [far] = await addprocs(new NamespaceManager(wrapper), { runtime });
-    t.equal(await remotecallFetch(() => (globalThis as { process?: { env: Record<string, string> } }).process !== undefined, far!), true, "the far worker answers");
+    t.equal(
+      await remotecallFetch(() => (globalThis as { process?: { env: Record<string, string> } }).process !== undefined, far!),
+      true,
+      "the far worker answers",
+    );
     const pending = remotecall(() => new Promise<never>(() => {}), far!);
     t.equal(await pending.isready(), false, "a call is pending on the far worker");
     ip("-n", host.ns, "link", "set", host.inner, "down");

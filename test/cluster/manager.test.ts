@@ -1,7 +1,17 @@
 // The ClusterManager interface: a manager of one's own, built on LocalManager, sees the
 // lifecycle operations the later managers (SSH, SLURM, threads) rely on.
 import t from "tap";
-import { addprocs, interrupt, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import {
+  addprocs,
+  type ClusterManager,
+  interrupt,
+  type LaunchParams,
+  type ManageOp,
+  remotecallFetch,
+  rmprocs,
+  type WorkerConfig,
+  workers,
+} from "../../src/mod.ts";
 import { LocalManager } from "../../managers/mod.ts";
 
 class RecordingManager implements ClusterManager {
@@ -32,7 +42,11 @@ t.test("a custom manager launches, is told about register/interrupt/deregister, 
   t.equal(pids.length, 2, "LocalManager's own count is used");
   t.equal(manager.launched, 2);
   t.same(workers(), pids);
-  t.equal(await remotecallFetch(() => (globalThis as { process?: { env: Record<string, string> } }).process!.env.RECORDED, pids[0]!), "yes", "the manager's env reached the worker");
+  t.equal(
+    await remotecallFetch(() => (globalThis as { process?: { env: Record<string, string> } }).process!.env.RECORDED, pids[0]!),
+    "yes",
+    "the manager's env reached the worker",
+  );
   t.same(manager.ops.filter(([, op]) => op === "register").map(([p]) => p).sort(), pids);
   interrupt(pids[1]!);
   t.ok(manager.ops.some(([p, op]) => p === pids[1] && op === "interrupt"), "interrupt goes through the manager");

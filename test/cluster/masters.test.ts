@@ -14,7 +14,17 @@ for (const runtime of RUNTIMES) {
   t.test(`${runtime} master: the issue's example works end to end`, async (t) => {
     const run = await runMaster(runtime, "issue-example");
     t.equal(run.code, 0, run.stderr);
-    const r = lastJson(run.stdout) as { pids: number[]; sum: number; cached: boolean; pi: number; any: number[]; waited: string; ospids: number[]; before: { workers: number[]; nworkers: number }; after: number[] };
+    const r = lastJson(run.stdout) as {
+      pids: number[];
+      sum: number;
+      cached: boolean;
+      pi: number;
+      any: number[];
+      waited: string;
+      ospids: number[];
+      before: { workers: number[]; nworkers: number };
+      after: number[];
+    };
     t.same(r.pids, [2, 3]);
     t.equal((r as unknown as { nested: number }).nested, 240, "named inner functions ship");
     t.equal((r as unknown as { bigOk: boolean }).bigOk, true, "large arrays sent concurrently from this runtime arrive intact");

@@ -84,24 +84,42 @@ for (const runtime of RUNTIMES) {
     const scenario = (name: string, check: (t: Tap, v: Record<string, unknown>) => void): void => {
       t.test(name, async (t) => {
         const v = r[name];
-        if (v !== undefined && v !== null && typeof v === "object" && "failed" in v) return void t.fail(`${name} threw: ${String(v.failed)}`);
+        if (v !== undefined && v !== null && typeof v === "object" && "failed" in v) {
+          return void t.fail(`${name} threw: ${String(v.failed)}`);
+        }
         t.not(v, undefined, `${name} has a result`);
         check(t, v as Record<string, unknown>);
       });
     };
-    t.same((r["leak.before"] as unknown as string[]).filter((n) => n !== path.basename(stale)), [], "no segment listed before (but the stale one this test made)");
+    t.same(
+      (r["leak.before"] as unknown as string[]).filter((n) => n !== path.basename(stale)),
+      [],
+      "no segment listed before (but the stale one this test made)",
+    );
     t.same(r.start, { pids: [2, 3, 4], runtimes: ["node", "bun", "deno"] }, "one worker process of each runtime");
     scenario("array.createInit", (t, v) => {
       t.same(v.pids, [1, 2, 3, 4], "the default participants: this process and every worker process on this host");
       t.equal(v.mapped, true, "a mapping, not a SharedArrayBuffer");
       t.equal(v.isSharedArrayBuffer, false);
-      t.same(v.data, [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4], "SharedArray{Int,2}((3,4), init = S -> S[localindices(S)] = myid()): each participant's block");
-      t.same(v.onWorkers, [2, 3, 4].map((p, k) => [p, p, [3 * (k + 1), 3 * (k + 1) + 1, 3 * (k + 1) + 2], true, [1, 2, 3, 4]]), "indexpids, localindices, mapped and pids on each worker");
+      t.same(
+        v.data,
+        [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4],
+        "SharedArray{Int,2}((3,4), init = S -> S[localindices(S)] = myid()): each participant's block",
+      );
+      t.same(
+        v.onWorkers,
+        [2, 3, 4].map((p, k) => [p, p, [3 * (k + 1), 3 * (k + 1) + 1, 3 * (k + 1) + 2], true, [1, 2, 3, 4]]),
+        "indexpids, localindices, mapped and pids on each worker",
+      );
       t.equal(v.masterIndexpids, 1);
       t.equal(v.sdataIsData, true, "sdata(S) is the typed array itself");
     });
     scenario("array.distributed", (t, v) => {
-      t.same(v.a, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], "@distributed for i = 1:10 a[i] = i end: the workers' writes are in this process's array");
+      t.same(
+        v.a,
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        "@distributed for i = 1:10 a[i] = i end: the workers' writes are in this process's array",
+      );
       t.same(v.by, [2, 2, 2, 2, 3, 3, 3, 4, 4, 4], "written by the node, bun and deno workers, one block each");
     });
     scenario("array.sameMemory", (t, v) => {
@@ -139,20 +157,34 @@ for (const runtime of RUNTIMES) {
       t.same(v.listed, [], "and /dev/shm lists none, while they are in use");
     });
     scenario("refuse.notParticipant", (t, v) => {
-      t.match(v.array, { isSharedMemoryError: true, code: "ERR_SHARED_MEMORY_NOT_PARTICIPANT", message: /^A SharedArray<Float64Array>\[4\] cannot be sent to worker 2: it is a separate process, not one of the participants \(1\), which are fixed when the value is made\. Make it after addprocs/ }, "an array made before the workers");
+      t.match(v.array, {
+        isSharedMemoryError: true,
+        code: "ERR_SHARED_MEMORY_NOT_PARTICIPANT",
+        message:
+          /^A SharedArray<Float64Array>\[4\] cannot be sent to worker 2: it is a separate process, not one of the participants \(1\), which are fixed when the value is made\. Make it after addprocs/,
+      }, "an array made before the workers");
       t.equal(v.copy, 4, "a copy goes");
     });
     scenario("refuse.tooLarge", (t, v) => {
       t.match(v.err, { isSharedMemoryError: true, code: "ERR_SHARED_MEMORY_TOO_LARGE" });
-      const m = /(\d+) bytes of shared memory do not fit in \/dev\/shm, which has (\d+) bytes free/.exec((v.err as { message: string }).message);
-      t.ok(m !== null && Number(m[1]) === v.bytes && Number(m[2]) < Number(m[1]), `both numbers: ${(v.err as { message: string }).message}`);
+      const m = /(\d+) bytes of shared memory do not fit in \/dev\/shm, which has (\d+) bytes free/.exec(
+        (v.err as { message: string }).message,
+      );
+      t.ok(
+        m !== null && Number(m[1]) === v.bytes && Number(m[2]) < Number(m[1]),
+        `both numbers: ${(v.err as { message: string }).message}`,
+      );
       t.same(v.initRan, [false, false, false], "init never reached a worker");
       t.same(v.listed, [], "nothing created");
     });
     scenario("refuse.denyFfiWorker", (t, v) => {
       t.same(v.defaultPids, [1, 2, 3, 4], "a Deno worker without FFI is left out of the default participants");
       for (const key of ["explicit", "send"]) {
-        t.match(v[key], { isSharedMemoryError: true, code: "ERR_SHARED_MEMORY_PERMISSION", message: new RegExp(`worker ${String(v.pid)} \\(deno\\) cannot map memory shared with this process: .*--allow-ffi`) }, `${key}: names the worker and the flag`);
+        t.match(v[key], {
+          isSharedMemoryError: true,
+          code: "ERR_SHARED_MEMORY_PERMISSION",
+          message: new RegExp(`worker ${String(v.pid)} \\(deno\\) cannot map memory shared with this process: .*--allow-ffi`),
+        }, `${key}: names the worker and the flag`);
       }
       t.equal(v.copy, 6, "a copy goes");
     });
@@ -181,13 +213,30 @@ t.test("a segment of a creator that is gone is swept by the next process that cr
 
 t.test("a Deno master without FFI permission: shares with threads only, and says which flag is missing", async (t) => {
   await Promise.all(fullRuns.values());
-  const run = await runFixture("deno", "noffi", ["--allow-read", "--allow-write", "--allow-net", "--allow-env", "--allow-sys", "--allow-run"]);
+  const run = await runFixture("deno", "noffi", [
+    "--allow-read",
+    "--allow-write",
+    "--allow-net",
+    "--allow-env",
+    "--allow-sys",
+    "--allow-run",
+  ]);
   t.equal(run.code, 0, run.stderr);
   const r = results(t, run);
   if (r === null) return;
-  t.same(r["noffi.defaults"], { pids: [1], mapped: false, atomicPids: [1], atomicMapped: false, workers: [2, 3] }, "the default participants: this process only");
-  const flag = /this one cannot map memory shared with it: Deno maps memory shared between processes through FFI, and the Deno process with OS pid \d+ has no FFI permission: run it with --allow-ffi \(or -A\)/;
-  for (const [scenario, key] of [["noffi.explicitPids", "array"], ["noffi.explicitPids", "atomic"], ["noffi.send", "array"], ["noffi.send", "atomic"]] as const) {
+  t.same(
+    r["noffi.defaults"],
+    { pids: [1], mapped: false, atomicPids: [1], atomicMapped: false, workers: [2, 3] },
+    "the default participants: this process only",
+  );
+  const flag =
+    /this one cannot map memory shared with it: Deno maps memory shared between processes through FFI, and the Deno process with OS pid \d+ has no FFI permission: run it with --allow-ffi \(or -A\)/;
+  for (
+    const [scenario, key] of [["noffi.explicitPids", "array"], ["noffi.explicitPids", "atomic"], ["noffi.send", "array"], [
+      "noffi.send",
+      "atomic",
+    ]] as const
+  ) {
     t.match(r[scenario]![key], { isSharedMemoryError: true, code: "ERR_SHARED_MEMORY_PERMISSION", message: flag }, `${scenario} ${key}`);
   }
   t.equal(r["noffi.send"]!.copy, 10);
@@ -202,7 +251,18 @@ for (const runtime of RUNTIMES) {
     let out = "";
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const hang = await new Promise<{ master: number; ospids: number[]; names: string[]; workerHeld: number[]; listed: string[]; sum: number; atomic: number; pids: number[] }>((resolve, reject) => {
+    const hang = await new Promise<
+      {
+        master: number;
+        ospids: number[];
+        names: string[];
+        workerHeld: number[];
+        listed: string[];
+        sum: number;
+        atomic: number;
+        pids: number[];
+      }
+    >((resolve, reject) => {
       child.stdout.on("data", (d: Buffer) => {
         out += d.toString();
         const line = out.split("\n").find((l) => l.startsWith('{"hang":'));

@@ -54,7 +54,9 @@ if (cluster !== undefined) {
 
   /** A `node -e` program that connects to host:port, sends "hello-from-<hostname>", prints reached or refused. */
   const connector = (host: string, port: number) =>
-    `const s = require("net").connect(${port}, ${JSON.stringify(host)}, () => s.end("hello-from-" + require("os").hostname() + "\\n", () => console.log("reached")));` +
+    `const s = require("net").connect(${port}, ${
+      JSON.stringify(host)
+    }, () => s.end("hello-from-" + require("os").hostname() + "\\n", () => console.log("reached")));` +
     `s.on("error", () => console.log("refused"));`;
 
   t.test("cluster.json describes four nodes in two partitions; sinfo agrees", async (t) => {
@@ -93,7 +95,9 @@ if (cluster !== undefined) {
   });
 
   t.test("tasks see SLURM_JOB_ID, SLURM_PROCID, SLURM_NTASKS, SLURMD_NODENAME", async (t) => {
-    const out = byTask(await slurm("srun", "-p", "debug", "-N3", "-l", "sh", "-c", 'echo "$SLURM_JOB_ID $SLURM_PROCID $SLURM_NTASKS $SLURMD_NODENAME"'));
+    const out = byTask(
+      await slurm("srun", "-p", "debug", "-N3", "-l", "sh", "-c", 'echo "$SLURM_JOB_ID $SLURM_PROCID $SLURM_NTASKS $SLURMD_NODENAME"'),
+    );
     t.equal(out.length, 3);
     const jobId = out[0]!.split(" ")[0]!;
     t.match(jobId, /^\d+$/, "a job id");
@@ -102,14 +106,21 @@ if (cluster !== undefined) {
   });
 
   t.test("tasks run with the submitter's environment: node, bun and deno, the test marker, the instance marker", async (t) => {
-    const probe = "for r in node bun deno; do printf '%s %s\\n' \"$(command -v $r)\" \"$($r --version | head -n 1)\"; done";
+    const probe = 'for r in node bun deno; do printf \'%s %s\\n\' "$(command -v $r)" "$($r --version | head -n 1)"; done';
     const local = (await run("sh", ["-c", probe])).stdout.trim();
     t.match(local, /^\/\S+ v\d+\.\d+\.\d+\n\/\S+ \d+\.\d+\.\d+\n\/\S+ deno \d+\.\d+\.\d+/, "all three runtimes are on this process's PATH");
     for (const n of ["dn1", "dn0"]) {
-      t.equal(await slurm("srun", "-p", n === "dn0" ? "single" : "debug", "-w", n, "-n1", "sh", "-c", probe), local, `same executables and versions on ${n}`);
+      t.equal(
+        await slurm("srun", "-p", n === "dn0" ? "single" : "debug", "-w", n, "-n1", "sh", "-c", probe),
+        local,
+        `same executables and versions on ${n}`,
+      );
     }
     const taskEnv = new Map(
-      (await run("srun", ["-p", "debug", "-w", "dn2", "-n1", "env"], { env: { ...env, DISTRIBUTED_SLURM_PROBE: "carried" }, timeout: 60_000 })).stdout
+      (await run("srun", ["-p", "debug", "-w", "dn2", "-n1", "env"], {
+        env: { ...env, DISTRIBUTED_SLURM_PROBE: "carried" },
+        timeout: 60_000,
+      })).stdout
         .split("\n")
         .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)] as const),
     );
@@ -128,9 +139,17 @@ if (cluster !== undefined) {
 
     const loop = await listen("127.0.0.1");
     t.teardown(() => loop.server.close());
-    t.equal(await slurm("srun", "-p", "debug", "-w", "dn1", "-n1", "node", "-e", connector("127.0.0.1", loop.port)), "refused", "127.0.0.1 inside dn1");
+    t.equal(
+      await slurm("srun", "-p", "debug", "-w", "dn1", "-n1", "node", "-e", connector("127.0.0.1", loop.port)),
+      "refused",
+      "127.0.0.1 inside dn1",
+    );
     t.same(loop.got, [], "nothing arrived on this machine's 127.0.0.1");
-    t.equal(await slurm("srun", "-p", "single", "-n1", "node", "-e", connector("127.0.0.1", loop.port)), "reached", "dn0 is this machine: 127.0.0.1 works there");
+    t.equal(
+      await slurm("srun", "-p", "single", "-n1", "node", "-e", connector("127.0.0.1", loop.port)),
+      "reached",
+      "dn0 is this machine: 127.0.0.1 works there",
+    );
   });
 
   t.test("dn1 reaches a listener in dn3", async (t) => {
@@ -217,7 +236,9 @@ if (cluster !== undefined) {
 
   t.test("a process a task leaves behind outlives its step and carries the markers", async (t) => {
     // The tasks share this machine's pid namespace: the leak check sees leftovers on every node.
-    const pid = Number(await slurm("srun", "-p", "debug", "-w", "dn1", "-n1", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $!"));
+    const pid = Number(
+      await slurm("srun", "-p", "debug", "-w", "dn1", "-n1", "sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $!"),
+    );
     t.ok(pid > 1, `pid ${pid}`);
     t.teardown(() => {
       try {
@@ -229,7 +250,9 @@ if (cluster !== undefined) {
     t.ok(alive(pid), "the background process is alive after srun returned (proctrack/linuxproc loses it)");
     const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
     t.ok(environ.includes(`DISTRIBUTED_SLURM_INSTANCE=${stateDir}`), "carries DISTRIBUTED_SLURM_INSTANCE");
-    if (process.env.DISTRIBUTED_TEST_MARKER) t.ok(environ.includes(`DISTRIBUTED_TEST_MARKER=${process.env.DISTRIBUTED_TEST_MARKER}`), "carries the test marker");
+    if (process.env.DISTRIBUTED_TEST_MARKER) {
+      t.ok(environ.includes(`DISTRIBUTED_TEST_MARKER=${process.env.DISTRIBUTED_TEST_MARKER}`), "carries the test marker");
+    }
     process.kill(pid, "SIGKILL");
     await waitUntil(() => !alive(pid), 30_000, `pid ${pid} to die`);
   });

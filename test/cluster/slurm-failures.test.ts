@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { addprocs, pmap, ProcessExitedError, remotecallFetch, rmprocs, WorkerStartError, workers } from "../../src/mod.ts";
+import { addprocs, pmap, ProcessExitedError, remotecallFetch, rmprocs, workers, WorkerStartError } from "../../src/mod.ts";
 import { SlurmManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { alive, ROOT, waitUntil } from "../helpers/processes.ts";
@@ -68,7 +68,10 @@ if (cluster !== undefined) {
     t.type(err, WorkerStartError);
     const id = /job (\d+) did not start/.exec(err.message)?.[1];
     t.ok(id, err.message);
-    t.match(err.message, `SlurmManager: job ${id} did not start within 3 s: still PENDING (reason: BeginTime); it was cancelled (option queueTimeout: 3 s)`);
+    t.match(
+      err.message,
+      `SlurmManager: job ${id} did not start within 3 s: still PENDING (reason: BeginTime); it was cancelled (option queueTimeout: 3 s)`,
+    );
     t.ok(Date.now() - started < 30_000, "bounded by queueTimeout (3 s, and room for a loaded machine)");
     t.equal(jobState(id!), "CANCELLED", "the job was cancelled");
   });
@@ -107,7 +110,10 @@ if (cluster !== undefined) {
     await addprocs(manager);
     t.teardown(() => rmprocs(workers()));
     let finished = 0;
-    const mapping = pmap((x: number) => new Promise((r) => setTimeout(() => r(x), 200)), Array.from({ length: 20 }, (_, i) => i), { batchSize: 1, progress: (p) => (finished = p.done) });
+    const mapping = pmap((x: number) => new Promise((r) => setTimeout(() => r(x), 200)), Array.from({ length: 20 }, (_, i) => i), {
+      batchSize: 1,
+      progress: (p) => (finished = p.done),
+    });
     await waitUntil(() => finished >= 2, 60_000, "2 items to finish"); // in the middle of the pmap
     await run("scancel", [manager.jobId!]);
     const err = await rejection(mapping);
@@ -128,7 +134,11 @@ if (cluster !== undefined) {
     t.type(err, ProcessExitedError);
     t.match(err.message, /Killed \(on dn\d, reported by srun\)|connection lost/, "says how it ended");
     t.same(workers(), [pids[0], pids[2]], "the other tasks are still workers");
-    t.same(await Promise.all([pids[0]!, pids[2]!].map((p) => remotecallFetch(() => process.env.SLURM_PROCID, p))), ["0", "2"], "and still answer");
+    t.same(
+      await Promise.all([pids[0]!, pids[2]!].map((p) => remotecallFetch(() => process.env.SLURM_PROCID, p))),
+      ["0", "2"],
+      "and still answer",
+    );
     t.equal(jobState(manager.jobId!), "RUNNING", "the job goes on");
   });
 
@@ -137,9 +147,15 @@ if (cluster !== undefined) {
     const id = /Granted job allocation (\d+)/.exec(stderr)![1]!;
     t.teardown(() => run("scancel", [id]).then(() => undefined));
     const started = Date.now();
-    const err = await rejection(addprocs(new SlurmManager({ jobId: id, ntasks: 2, srunFlags: ["--nodelist=nosuchnode"] }), { timeout: 20 }));
+    const err = await rejection(
+      addprocs(new SlurmManager({ jobId: id, ntasks: 2, srunFlags: ["--nodelist=nosuchnode"] }), { timeout: 20 }),
+    );
     t.type(err, WorkerStartError);
-    t.match(err.message, /srun step ended \(srun exit code 1\): srun: error: Unable to create step for job \d+: Requested node configuration is not available/, "srun's own words");
+    t.match(
+      err.message,
+      /srun step ended \(srun exit code 1\): srun: error: Unable to create step for job \d+: Requested node configuration is not available/,
+      "srun's own words",
+    );
     t.ok(Date.now() - started < 20_000, "well within the timeout");
     t.same(workers(), [1]);
   });
@@ -148,12 +164,16 @@ if (cluster !== undefined) {
     const started = Date.now();
     const manager = new SlurmManager({ ntasks: 2, time: "00:05:00" });
     // A "runtime" that starts and never prints an address line, nor obeys a stop line.
-    const err = await rejection(addprocs(manager, { runtime: "bun", exename: "/bin/sh", exeflags: ["-c", "exec /usr/bin/tail -f /dev/null", "sh"], timeout: 3 }));
+    const err = await rejection(
+      addprocs(manager, { runtime: "bun", exename: "/bin/sh", exeflags: ["-c", "exec /usr/bin/tail -f /dev/null", "sh"], timeout: 3 }),
+    );
     t.type(err, WorkerStartError);
     t.match(err.message, /not connected within the timeout of 3 s/);
     t.ok(Date.now() - started < 20_000, "bounded");
     await waitUntil(() => ended(manager.jobId!), 60_000, "the job to end");
-    const tails = execFileSync("ps", ["-eo", "args="], { encoding: "utf8" }).split("\n").filter((l) => l.startsWith("/usr/bin/tail -f /dev/null"));
+    const tails = execFileSync("ps", ["-eo", "args="], { encoding: "utf8" }).split("\n").filter((l) =>
+      l.startsWith("/usr/bin/tail -f /dev/null")
+    );
     t.same(tails, [], "no task left running");
   });
 
@@ -163,7 +183,11 @@ if (cluster !== undefined) {
   for (const late of [false, true]) {
     t.test(`a SIGKILLed master leaves no task and no job${late ? " (the job's script looks only after the workers are gone)" : ""}`, async (t) => {
       const release = path.join(dir, `release-prologue-${process.pid}`);
-      const master = spawn(process.execPath, [path.join(ROOT, "dist", "test", "fixtures", "slurm-master.js"), "hold", ...(late ? [release] : [])], { stdio: ["ignore", "pipe", "inherit"] });
+      const master = spawn(process.execPath, [
+        path.join(ROOT, "dist", "test", "fixtures", "slurm-master.js"),
+        "hold",
+        ...(late ? [release] : []),
+      ], { stdio: ["ignore", "pipe", "inherit"] });
       let out = "";
       master.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
       const exited = new Promise<void>((r) => master.once("exit", () => r()));
@@ -183,27 +207,55 @@ if (cluster !== undefined) {
       t.pass(`the workers exited ${gone} ms after the master was killed`);
       if (late) {
         // The script starts looking once the workers' step has left Slurm's list too.
-        const workerSteps = (): string[] => execFileSync("squeue", ["-h", "--steps", "-j", ready.jobId, "-o", "%i"], { encoding: "utf8" }).split("\n").filter((s) => /\.\d+$/.test(s.trim()));
+        const workerSteps = (): string[] =>
+          execFileSync("squeue", ["-h", "--steps", "-j", ready.jobId, "-o", "%i"], { encoding: "utf8" }).split("\n").filter((s) =>
+            /\.\d+$/.test(s.trim())
+          );
         await waitUntil(() => workerSteps().length === 0, 60_000, "the workers' step to leave squeue");
         writeFileSync(release, "");
       }
       const jobGone = await waitUntil(() => ended(ready.jobId), 60_000, `job ${ready.jobId} to end (attachTimeout is 240 s)`);
-      t.pass(`the job ended ${Date.now() - killed} ms after the master was killed (${jobGone} ms after the workers${late ? " and the script's first look" : ""})`);
+      t.pass(
+        `the job ended ${Date.now() - killed} ms after the master was killed (${jobGone} ms after the workers${
+          late ? " and the script's first look" : ""
+        })`,
+      );
       t.equal(jobState(ready.jobId), "COMPLETED", "the job's script ended it");
       t.notOk(ourJobs().includes(ready.jobId), "the job is gone from the queue");
       const log = readFileSync(path.join(dir, `distributed-${ready.jobId}.out`), "utf8");
       t.match(log, "distributed: the workers have ended", "because its workers have ended");
-      if (late) t.match(execFileSync("scontrol", ["show", "job", "-o", ready.jobId], { encoding: "utf8" }), "Comment=distributed:workers-started", "the master marked the job once its workers ran");
+      if (late) {
+        t.match(
+          execFileSync("scontrol", ["show", "job", "-o", ready.jobId], { encoding: "utf8" }),
+          "Comment=distributed:workers-started",
+          "the master marked the job once its workers ran",
+        );
+      }
     });
   }
 
   t.test("options that make no sense are refused at once", async (t) => {
     t.throws(() => new SlurmManager({ ntasks: 0 }), new TypeError("SlurmManager: option ntasks must be a positive integer, got 0"));
-    t.throws(() => new SlurmManager({ nodes: "two" }), new TypeError('SlurmManager: option nodes must be a positive integer or a range like "2-4", got "two"'));
-    t.throws(() => new SlurmManager({ jobId: "abc" }), new TypeError('SlurmManager: option jobId must be a Slurm job id (digits), got "abc"'));
-    t.throws(() => new SlurmManager({ queueTimeout: -1 }), new RangeError("SlurmManager: option queueTimeout must be a positive number of seconds, got -1"));
-    t.throws(() => new SlurmManager({ srunFlags: ["oops"] }), new TypeError('SlurmManager: option srunFlags must be an array of srun options, e.g. ["--cpu-bind=cores"]'));
-    t.throws(() => new SlurmManager({ time: "1:00\n#SBATCH --x" }), new TypeError('SlurmManager: option time must be a non-empty single line, got "1:00\\n#SBATCH --x"'));
+    t.throws(
+      () => new SlurmManager({ nodes: "two" }),
+      new TypeError('SlurmManager: option nodes must be a positive integer or a range like "2-4", got "two"'),
+    );
+    t.throws(
+      () => new SlurmManager({ jobId: "abc" }),
+      new TypeError('SlurmManager: option jobId must be a Slurm job id (digits), got "abc"'),
+    );
+    t.throws(
+      () => new SlurmManager({ queueTimeout: -1 }),
+      new RangeError("SlurmManager: option queueTimeout must be a positive number of seconds, got -1"),
+    );
+    t.throws(
+      () => new SlurmManager({ srunFlags: ["oops"] }),
+      new TypeError('SlurmManager: option srunFlags must be an array of srun options, e.g. ["--cpu-bind=cores"]'),
+    );
+    t.throws(
+      () => new SlurmManager({ time: "1:00\n#SBATCH --x" }),
+      new TypeError('SlurmManager: option time must be a non-empty single line, got "1:00\\n#SBATCH --x"'),
+    );
     const saved = process.env.SLURM_JOB_ID;
     process.env.SLURM_JOB_ID = "424242";
     try {

@@ -16,12 +16,12 @@ import {
   interrupt,
   myid,
   pmap,
+  remotecallFetch,
   RemoteChannel,
   RemoteError,
-  remotecallFetch,
   rmprocs,
-  workers,
   type RuntimeName,
+  workers,
 } from "../../src/mod.ts";
 import { SlurmManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
@@ -55,7 +55,12 @@ if (cluster !== undefined) {
       t.equal(jobState(jobId), "RUNNING");
 
       const seen = await Promise.all(
-        pids.map((p) => remotecallFetch(() => [myid(), gethostname(), process.env.SLURM_JOB_ID, process.env.SLURM_PROCID, process.env.SLURMD_NODENAME, process.cwd()], p)),
+        pids.map((p) =>
+          remotecallFetch(
+            () => [myid(), gethostname(), process.env.SLURM_JOB_ID, process.env.SLURM_PROCID, process.env.SLURMD_NODENAME, process.cwd()],
+            p,
+          )
+        ),
       );
       t.same(seen.map((s) => s[0]), pids, "each worker knows its pid");
       t.same(seen.map((s) => s[2]), pids.map(() => jobId), "SLURM_JOB_ID is the job's");
@@ -63,7 +68,18 @@ if (cluster !== undefined) {
       t.same([...new Set(seen.map((s) => s[1]))].sort(), debugNodes, "workers on the three nodes");
       t.same(seen.map((s) => s[4]), seen.map((s) => s[1]), "SLURMD_NODENAME is the node the worker runs on");
       t.ok(seen.every((s) => s[5] === dir), "the workers run in the given directory");
-      t.same(await remotecallFetch(() => (globalThis as { Bun?: unknown }).Bun !== undefined ? "bun" : (globalThis as { Deno?: unknown }).Deno !== undefined ? "deno" : "node", pids[5]!), runtime);
+      t.same(
+        await remotecallFetch(
+          () =>
+            (globalThis as { Bun?: unknown }).Bun !== undefined
+              ? "bun"
+              : (globalThis as { Deno?: unknown }).Deno !== undefined
+              ? "deno"
+              : "node",
+          pids[5]!,
+        ),
+        runtime,
+      );
 
       const squares = await pmap((x: number) => [x * x, gethostname()] as const, Array.from({ length: 60 }, (_, i) => i), { batchSize: 1 });
       t.same(squares.map((s) => s[0]), Array.from({ length: 60 }, (_, i) => i * i), "pmap results in order");
@@ -73,11 +89,23 @@ if (cluster !== undefined) {
       const first = pids[0]!;
       const last = pids[5]!;
       const rc = new RemoteChannel<string>(() => new Channel(8), first);
-      await remotecallFetch(async (ch: RemoteChannel<string>) => {
-        for (let i = 0; i < 3; i++) await ch.put(`${gethostname()}:${i}`);
-      }, last, rc);
-      const drained = await remotecallFetch(async (ch: RemoteChannel<string>) => [gethostname(), await ch.take(), await ch.take(), await ch.take()], first, rc);
-      t.same(drained, [seen[0]![1], `${seen[5]![1]}:0`, `${seen[5]![1]}:1`, `${seen[5]![1]}:2`], "a channel between workers on different nodes");
+      await remotecallFetch(
+        async (ch: RemoteChannel<string>) => {
+          for (let i = 0; i < 3; i++) await ch.put(`${gethostname()}:${i}`);
+        },
+        last,
+        rc,
+      );
+      const drained = await remotecallFetch(
+        async (ch: RemoteChannel<string>) => [gethostname(), await ch.take(), await ch.take(), await ch.take()],
+        first,
+        rc,
+      );
+      t.same(
+        drained,
+        [seen[0]![1], `${seen[5]![1]}:0`, `${seen[5]![1]}:1`, `${seen[5]![1]}:2`],
+        "a channel between workers on different nodes",
+      );
 
       // interrupt: a control line on srun's stdin, on which task 1 alone raises SIGINT on itself.
       await Promise.all([pids[0]!, pids[1]!].map(listenForSigint));

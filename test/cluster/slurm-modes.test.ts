@@ -33,14 +33,18 @@ if (cluster !== undefined) {
   const fixture = path.join(ROOT, "dist", "test", "fixtures", "slurm-master.js");
   const fixtureSource = path.join(ROOT, "test", "fixtures", "slurm-master.ts");
   /** The command that runs the fixture under a runtime (Bun and Deno run the source, as users do). */
-  const fixtureCommand = (runtime: string, ...args: string[]): string[] => [runtimeExe(runtime), ...runtimeArgs(runtime, runtime === "node" ? fixture : fixtureSource, args)];
+  const fixtureCommand = (
+    runtime: string,
+    ...args: string[]
+  ): string[] => [runtimeExe(runtime), ...runtimeArgs(runtime, runtime === "node" ? fixture : fixtureSource, args)];
   const squares = [1, 4, 9, 16, 25, 36, 49, 64];
   const parseResult = (text: string): Result => {
     const line = text.split("\n").find((l) => l.startsWith("RESULT "));
     if (line === undefined) throw new Error(`no RESULT line in:\n${text}`);
     return JSON.parse(line.slice(7)) as Result;
   };
-  const jobState = (id: string): string => /JobState=(\S+)/.exec(execFileSync("scontrol", ["show", "job", "-o", id], { encoding: "utf8" }))?.[1] ?? "?";
+  const jobState = (id: string): string =>
+    /JobState=(\S+)/.exec(execFileSync("scontrol", ["show", "job", "-o", id], { encoding: "utf8" }))?.[1] ?? "?";
   /** Submits a batch job and resolves with its id once it has ended. */
   const sbatchAndWait = async (args: string[], ms = 90_000): Promise<string> => {
     const { stdout } = await run("sbatch", ["--parsable", ...args], { cwd: ROOT });
@@ -66,7 +70,15 @@ if (cluster !== undefined) {
   for (const runtime of ["node", "bun", "deno"]) {
     t.test(`mode 1 under ${runtime}: a master inside an sbatch job adds the job's tasks`, async (t) => {
       const out = path.join(dir, `inside-${runtime}-%j.out`);
-      const id = await sbatchAndWait(["-p", "debug", "-N3", "--ntasks-per-node=2", `--output=${out}`, "--wrap", fixtureCommand(runtime, "inside").join(" ")]);
+      const id = await sbatchAndWait([
+        "-p",
+        "debug",
+        "-N3",
+        "--ntasks-per-node=2",
+        `--output=${out}`,
+        "--wrap",
+        fixtureCommand(runtime, "inside").join(" "),
+      ]);
       const text = read(out.replace("%j", id));
       t.equal(jobState(id), "COMPLETED", `the job completed; its output:\n${text}`);
       const r = parseResult(text);
@@ -94,7 +106,11 @@ if (cluster !== undefined) {
       t.equal(r.master, "dn1");
       t.same([...new Set(r.tasks.map((x) => x.host))].sort(), ["dn1", "dn2", "dn3"], "workers on the three nodes");
       t.same(r.squares, squares);
-      t.same(r.interrupt, { error: "InterruptError", count: 1, after: "still serving" }, "interrupt reaches a task over its connection: its SIGINT listener runs, its call fails, it survives");
+      t.same(
+        r.interrupt,
+        { error: "InterruptError", count: 1, after: "still serving" },
+        "interrupt reaches a task over its connection: its SIGINT listener runs, its call fails, it survives",
+      );
     });
   }
 
@@ -169,7 +185,10 @@ if (cluster !== undefined) {
 
   t.test("slurm/examples/spmd.sbatch under bun: SPMD pi, output in the job's file", async (t) => {
     const out = path.join(dir, "spmd-%j.out");
-    const { stdout } = await run("sbatch", ["--parsable", `--output=${out}`, "slurm/examples/spmd.sbatch", "1e8"], { cwd: ROOT, env: { ...process.env, DISTRIBUTED_RUNTIME: "bun" } });
+    const { stdout } = await run("sbatch", ["--parsable", `--output=${out}`, "slurm/examples/spmd.sbatch", "1e8"], {
+      cwd: ROOT,
+      env: { ...process.env, DISTRIBUTED_RUNTIME: "bun" },
+    });
     const id = stdout.trim();
     while (["PENDING", "RUNNING", "CONFIGURING", "COMPLETING"].includes(jobState(id))) await new Promise((r) => setTimeout(r, 250));
     const text = read(out.replace("%j", id));
@@ -179,13 +198,21 @@ if (cluster !== undefined) {
   });
 
   t.test("examples/slurm/pi.ts from this machine: submits a job for its workers (mode 2), then cancels it", async (t) => {
-    const { stdout } = await run(process.execPath, [path.join(ROOT, "dist", "examples", "slurm", "pi.js"), "1e8", "--nodes=3", "--tasks-per-node=1", "--partition=debug"], { cwd: dir, timeout: 90_000 });
+    const { stdout } = await run(process.execPath, [
+      path.join(ROOT, "dist", "examples", "slurm", "pi.js"),
+      "1e8",
+      "--nodes=3",
+      "--tasks-per-node=1",
+      "--partition=debug",
+    ], { cwd: dir, timeout: 90_000 });
     const id = /Slurm job (\d+) \(submitted for the workers\)/.exec(stdout)?.[1];
     t.ok(id, stdout);
     t.match(stdout, "3 workers on dn1, dn2, dn3");
     t.match(stdout, /pmap {4}pi = 3\.14159/);
     const until = Date.now() + 60_000;
-    while (["PENDING", "RUNNING", "CONFIGURING", "COMPLETING"].includes(jobState(id!)) && Date.now() < until) await new Promise((r) => setTimeout(r, 250));
+    while (["PENDING", "RUNNING", "CONFIGURING", "COMPLETING"].includes(jobState(id!)) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
     t.match(jobState(id!), /^(CANCELLED|COMPLETED)$/, "the job ended with the script");
   });
 }

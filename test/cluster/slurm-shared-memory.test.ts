@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { addprocs, gethostname, remotecallFetch, rmprocs, workers, type RuntimeName } from "../../src/mod.ts";
+import { addprocs, gethostname, remotecallFetch, rmprocs, type RuntimeName, workers } from "../../src/mod.ts";
 import { SlurmManager } from "../../managers/mod.ts";
 import { refusesOtherHost, sharesOnThisHost } from "../helpers/shared-memory-hosts.ts";
 import { slurmCluster } from "../helpers/slurm-cluster.ts";

@@ -51,7 +51,11 @@ for (const r of runs) {
   t.test(`soak ${r.runtime}`, async (t) => {
     const streams = Object.entries(r.streams);
     const done = streams.reduce((n, [, s]) => n + s.done, 0);
-    t.comment(`${r.runtime}: ${done} items done, ${r.killer.kills} kills, ${r.killer.replacements} replacements; start ${JSON.stringify(r.start)}; end ${JSON.stringify(r.end)}`);
+    t.comment(
+      `${r.runtime}: ${done} items done, ${r.killer.kills} kills, ${r.killer.replacements} replacements; start ${
+        JSON.stringify(r.start)
+      }; end ${JSON.stringify(r.end)}`,
+    );
     for (const [name, s] of streams) {
       t.ok(s.done > 0, `${name}: items were done (${s.done})`);
       t.equal(s.lost + s.vanished, 0, `${name}: no item lost`, { errors: s.errors });

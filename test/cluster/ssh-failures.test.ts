@@ -16,7 +16,11 @@ if (hosts !== undefined) {
   const h1 = hosts.hosts[1]!;
 
   /** Runs an addprocs that must fail; checks that it added nothing. */
-  async function failure(t: Test, machines: Parameters<typeof addprocs>[0], options: Parameters<typeof addprocs>[1]): Promise<{ err: WorkerStartError; ms: number }> {
+  async function failure(
+    t: Test,
+    machines: Parameters<typeof addprocs>[0],
+    options: Parameters<typeof addprocs>[1],
+  ): Promise<{ err: WorkerStartError; ms: number }> {
     const started = Date.now();
     const err = await addprocs(machines, options).catch((e: unknown) => e);
     if (!(err instanceof WorkerStartError)) throw new Error(`expected a WorkerStartError, got ${String(err)}`);
@@ -42,7 +46,18 @@ if (hosts !== undefined) {
     const dir = mkdtempSync(path.join(os.tmpdir(), "distributed-ssh-key-"));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "key")]);
-    const strangerFlags = ["-i", path.join(dir, "key"), "-o", "IdentitiesOnly=yes", "-o", `UserKnownHostsFile=${hosts.knownHosts}`, "-o", "StrictHostKeyChecking=yes", "-F", "/dev/null"];
+    const strangerFlags = [
+      "-i",
+      path.join(dir, "key"),
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      `UserKnownHostsFile=${hosts.knownHosts}`,
+      "-o",
+      "StrictHostKeyChecking=yes",
+      "-F",
+      "/dev/null",
+    ];
     const { err } = await failure(t, [`root@${loop.address}:${loop.port}`], { sshflags: strangerFlags, timeout: 20 });
     t.match(err.message, /authentication failed: ssh runs with BatchMode/);
     t.match(err.stderrTail, /Permission denied/);
@@ -79,10 +94,18 @@ if (hosts !== undefined) {
 
   t.test("partial: true keeps the hosts that came up and reports the others", async (t) => {
     const reported: Error[] = [];
-    const pids = await addprocs([h1.alias, "no-such-host.invalid", hosts.hosts[2]!.alias], { sshflags: flags, timeout: 20, partial: true, onFailure: (e) => reported.push(e) });
+    const pids = await addprocs([h1.alias, "no-such-host.invalid", hosts.hosts[2]!.alias], {
+      sshflags: flags,
+      timeout: 20,
+      partial: true,
+      onFailure: (e) => reported.push(e),
+    });
     t.teardown(() => rmprocs(workers()));
     t.equal(pids.length, 2, "the two good hosts");
-    t.same((await Promise.all(pids.map((p) => remotecallFetch(() => gethostname(), p)))).sort(), [h1.hostname, hosts.hosts[2]!.hostname].sort());
+    t.same(
+      (await Promise.all(pids.map((p) => remotecallFetch(() => gethostname(), p)))).sort(),
+      [h1.hostname, hosts.hosts[2]!.hostname].sort(),
+    );
     t.equal(reported.length, 1);
     t.type(reported[0], WorkerStartError);
     t.match(reported[0]!.message, /no-such-host\.invalid/);

@@ -61,7 +61,9 @@ if (hosts !== undefined) {
   });
 
   t.test("a wrong host key is refused (StrictHostKeyChecking is on)", async (t) => {
-    const err = await run("ssh", ["-F", hosts.sshConfig, "-o", "UserKnownHostsFile=/dev/null", "dh1", "true"], { timeout: 120_000 }).catch((e: unknown) => e);
+    const err = await run("ssh", ["-F", hosts.sshConfig, "-o", "UserKnownHostsFile=/dev/null", "dh1", "true"], { timeout: 120_000 }).catch((
+      e: unknown,
+    ) => e);
     t.ok(err instanceof Error, "ssh failed without a known host key");
     t.match((err as { stderr?: string }).stderr ?? "", /Host key verification failed/);
   });
@@ -87,12 +89,15 @@ if (hosts !== undefined) {
     await waitUntil(() => got.join("").includes("\n"), 30_000, "the line from dh1");
     t.equal(got.join(""), "hello-from-dh1\n", "dh1 -> this machine's bridge address");
 
-    const out = await ssh("dh1", `bash -c 'cat </dev/null >/dev/tcp/127.0.0.1/${hosts.loopbackPort} && echo reached || echo refused' 2>/dev/null`);
+    const out = await ssh(
+      "dh1",
+      `bash -c 'cat </dev/null >/dev/tcp/127.0.0.1/${hosts.loopbackPort} && echo reached || echo refused' 2>/dev/null`,
+    );
     t.equal(out, "refused", "127.0.0.1 inside dh1 is dh1's own loopback");
   });
 
   t.test("sessions find node, bun and deno where the caller does (PATH carried)", async (t) => {
-    const probe = "for r in node bun deno; do printf '%s %s\\n' \"$(command -v $r)\" \"$($r --version | head -n 1)\"; done";
+    const probe = 'for r in node bun deno; do printf \'%s %s\\n\' "$(command -v $r)" "$($r --version | head -n 1)"; done';
     const local = (await run("sh", ["-c", probe])).stdout.trim();
     t.match(local, /^\/\S+ v\d+\.\d+\.\d+\n\/\S+ \d+\.\d+\.\d+\n\/\S+ deno \d+\.\d+\.\d+/, "all three runtimes are on this process's PATH");
     for (const h of [dh1, dh2, dh0]) t.equal(await ssh(h.alias, probe), local, `same executables and versions on ${h.alias}`);
@@ -140,16 +145,28 @@ if (hosts !== undefined) {
     const env = { ...process.env, DISTRIBUTED_SSH_DIR: other };
     await run("bash", [script, "stop"], { env, timeout: 60_000 });
     t.notOk(existsSync(other), "stop removed its own state directory");
-    t.ok(existsSync("/sys/class/net/dtssh0") && existsSync("/run/netns/dtssh-dh1") && existsSync("/run/netns/dtssh-dh2"), "the bridge and namespaces are still there");
+    t.ok(
+      existsSync("/sys/class/net/dtssh0") && existsSync("/run/netns/dtssh-dh1") && existsSync("/run/netns/dtssh-dh2"),
+      "the bridge and namespaces are still there",
+    );
     if (owner === stateDir) {
-      const err = (await run("bash", [script, "start"], { env, timeout: 60_000 }).catch((e: unknown) => e)) as { code?: number; stderr?: string };
+      const err = (await run("bash", [script, "start"], { env, timeout: 60_000 }).catch((e: unknown) => e)) as {
+        code?: number;
+        stderr?: string;
+      };
       t.equal(err.code, 1, "start refuses");
       t.match(err.stderr ?? "", `the SSH test hosts of ${stateDir} hold the bridge dtssh0`, "and names whose hosts are in the way");
       t.notOk(existsSync(other), "and makes nothing");
     }
     const names = await Promise.all(hosts.hosts.map((h) => ssh(h.alias, "hostname")));
     t.same(names, [os.hostname(), "dh1", "dh2"], "every host still answers");
-    t.same(await run("bash", [script, "status"], { env: { ...process.env, DISTRIBUTED_SSH_DIR: stateDir }, timeout: 60_000 }).then((r) => r.stdout.trim()), path.join(stateDir, "hosts.json"), "status of the running hosts is ok");
+    t.same(
+      await run("bash", [script, "status"], { env: { ...process.env, DISTRIBUTED_SSH_DIR: stateDir }, timeout: 60_000 }).then((r) =>
+        r.stdout.trim()
+      ),
+      path.join(stateDir, "hosts.json"),
+      "status of the running hosts is ok",
+    );
   });
 
   t.test("20 connections to one host at once (sshd's default MaxStartups 10 would drop some)", async (t) => {

@@ -5,7 +5,20 @@ import t from "tap";
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { addprocs, gethostname, pmap, ProcessExitedError, RemoteChannel, Channel, RemoteError, remotecall, remotecallFetch, rmprocs, workers, type RuntimeName } from "../../src/mod.ts";
+import {
+  addprocs,
+  Channel,
+  gethostname,
+  pmap,
+  ProcessExitedError,
+  remotecall,
+  remotecallFetch,
+  RemoteChannel,
+  RemoteError,
+  rmprocs,
+  type RuntimeName,
+  workers,
+} from "../../src/mod.ts";
 import { checkInterrupt, listenForSigint } from "../helpers/interrupt.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { alive, ROOT, waitUntil } from "../helpers/processes.ts";
@@ -48,7 +61,9 @@ if (hosts !== undefined) {
     const ospid = ospidOf(onH1);
     const pending = remotecallFetch(() => new Promise((r) => setTimeout(r, 30_000)), onH1).catch((e: unknown) => e);
     // Find the session of h1: the one whose command line names it.
-    const h1Session = sessions.find((s) => execFileSync("ps", ["-o", "args=", "-p", String(s)], { encoding: "utf8" }).includes(` ${h1.alias} `))!;
+    const h1Session = sessions.find((s) =>
+      execFileSync("ps", ["-o", "args=", "-p", String(s)], { encoding: "utf8" }).includes(` ${h1.alias} `)
+    )!;
     process.kill(h1Session, "SIGKILL");
     t.type(await pending, ProcessExitedError, "the pending call fails with ProcessExitedError");
     await waitUntil(() => !alive(ospid), 30_000, "the worker on h1 to exit");
@@ -58,7 +73,14 @@ if (hosts !== undefined) {
 
   for (const mode of ["direct", "tunnel"]) {
     t.test(`a SIGKILLed master leaves no process on any host (${mode})`, async (t) => {
-      const master = spawn(process.execPath, [path.join(ROOT, "dist", "test", "fixtures", "ssh-master.js"), hosts.sshConfig, mode, h1.alias, `root@${loop.address}:${loop.port}`, h2.alias], { stdio: ["ignore", "pipe", "pipe"] });
+      const master = spawn(process.execPath, [
+        path.join(ROOT, "dist", "test", "fixtures", "ssh-master.js"),
+        hosts.sshConfig,
+        mode,
+        h1.alias,
+        `root@${loop.address}:${loop.port}`,
+        h2.alias,
+      ], { stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       master.stdout.on("data", (d: Buffer) => (out += d.toString()));
       master.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -80,11 +102,19 @@ if (hosts !== undefined) {
   t.test("tunnel: workers listen on their host's loopback and are reached through ssh", async (t) => {
     const pids = await addprocs([[h1.alias, 2], h2.alias], { sshflags: flags, tunnel: true });
     t.teardown(() => rmprocs(workers()));
-    t.same(pids.map((p) => peers.get(p)!.address!.host), ["127.0.0.1", "127.0.0.1", "127.0.0.1"], "each worker listens on its own host's loopback");
+    t.same(
+      pids.map((p) => peers.get(p)!.address!.host),
+      ["127.0.0.1", "127.0.0.1", "127.0.0.1"],
+      "each worker listens on its own host's loopback",
+    );
     const names = await Promise.all(pids.map((p) => remotecallFetch(() => gethostname(), p)));
     t.same(names, [h1.hostname, h1.hostname, h2.hostname]);
     const big = new Float64Array(1 << 20).fill(1.5);
-    t.equal(await remotecallFetch((a: Float64Array) => a.reduce((s, x) => s + x, 0), pids[2]!, big), 1.5 * (1 << 20), "8 MiB through the tunnel");
+    t.equal(
+      await remotecallFetch((a: Float64Array) => a.reduce((s, x) => s + x, 0), pids[2]!, big),
+      1.5 * (1 << 20),
+      "8 MiB through the tunnel",
+    );
     t.same(await pmap((x: number) => x + 1, [1, 2, 3, 4, 5, 6]), [2, 3, 4, 5, 6, 7]);
     // Same host: the two workers on h1 reach each other over h1's loopback.
     t.equal(await remotecallFetch((p: number) => remotecallFetch(() => gethostname(), p), pids[1]!, pids[0]!), h1.hostname);

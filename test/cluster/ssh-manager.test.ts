@@ -11,13 +11,13 @@ import {
   gethostname,
   myid,
   pmap,
-  RemoteChannel,
   remotecallFetch,
+  RemoteChannel,
   rmprocs,
-  workers,
   type RuntimeName,
+  workers,
 } from "../../src/mod.ts";
-import { SSHManager, parseMachineFile } from "../../managers/mod.ts";
+import { parseMachineFile, SSHManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { alive, waitUntil } from "../helpers/processes.ts";
 import { sshHosts } from "../helpers/ssh-hosts.ts";
@@ -31,7 +31,11 @@ if (hosts !== undefined) {
   for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
     t.test(`workers under ${runtime} on three ssh hosts`, async (t) => {
       // The three forms of a host: an alias from ssh_config, user@address:port, and [host, count].
-      const pids = await addprocs([h1.alias, `root@${loop.address}:${loop.port}`, [h2.address, 2]], { sshflags: flags, runtime, timeout: 60 });
+      const pids = await addprocs([h1.alias, `root@${loop.address}:${loop.port}`, [h2.address, 2]], {
+        sshflags: flags,
+        runtime,
+        timeout: 60,
+      });
       t.equal(pids.length, 4);
       t.teardown(() => rmprocs(workers()));
 
@@ -43,7 +47,18 @@ if (hosts !== undefined) {
       t.equal(byHost.get(h2.hostname), 2, `two workers on ${h2.hostname}`);
       t.equal(byHost.get(loop.hostname), 1, `one worker on the loopback host ${loop.hostname}`);
       t.equal(new Set(names.map((n) => n[0])).size, 3, "three distinct hostnames");
-      t.same(await remotecallFetch(() => (globalThis as { Bun?: unknown }).Bun !== undefined ? "bun" : (globalThis as { Deno?: unknown }).Deno !== undefined ? "deno" : "node", pids[0]!), runtime);
+      t.same(
+        await remotecallFetch(
+          () =>
+            (globalThis as { Bun?: unknown }).Bun !== undefined
+              ? "bun"
+              : (globalThis as { Deno?: unknown }).Deno !== undefined
+              ? "deno"
+              : "node",
+          pids[0]!,
+        ),
+        runtime,
+      );
 
       const squares = await pmap((x: number) => [x * x, gethostname()] as const, Array.from({ length: 40 }, (_, i) => i), { batchSize: 1 });
       t.same(squares.map((s) => s[0]), Array.from({ length: 40 }, (_, i) => i * i), "pmap results in order");
@@ -53,12 +68,24 @@ if (hosts !== undefined) {
       const onH1 = pids[names.findIndex((n) => n[0] === h1.hostname)]!;
       const onH2 = pids[names.findIndex((n) => n[0] === h2.hostname)]!;
       const rc = new RemoteChannel<string>(() => new Channel(8), onH1);
-      await remotecallFetch(async (ch: RemoteChannel<string>) => {
-        for (let i = 0; i < 3; i++) await ch.put(`${gethostname()}:${i}`);
-      }, onH2, rc);
-      const drained = await remotecallFetch(async (ch: RemoteChannel<string>) => [gethostname(), await ch.take(), await ch.take(), await ch.take()], onH1, rc);
+      await remotecallFetch(
+        async (ch: RemoteChannel<string>) => {
+          for (let i = 0; i < 3; i++) await ch.put(`${gethostname()}:${i}`);
+        },
+        onH2,
+        rc,
+      );
+      const drained = await remotecallFetch(
+        async (ch: RemoteChannel<string>) => [gethostname(), await ch.take(), await ch.take(), await ch.take()],
+        onH1,
+        rc,
+      );
       t.same(drained, [h1.hostname, `${h2.hostname}:0`, `${h2.hostname}:1`, `${h2.hostname}:2`]);
-      t.equal(await remotecallFetch((p: number) => remotecallFetch(() => gethostname(), p), onH1, onH2), h2.hostname, "a worker on h1 calls a worker on h2");
+      t.equal(
+        await remotecallFetch((p: number) => remotecallFetch(() => gethostname(), p), onH1, onH2),
+        h2.hostname,
+        "a worker on h1 calls a worker on h2",
+      );
 
       await everywhere(() => undefined, { procs: pids });
       const ospids = pids.map(ospidOf);
@@ -94,7 +121,11 @@ if (hosts !== undefined) {
     const first = await addprocs([h1.alias], { sshflags: flags, multiplex: true });
     const second = await addprocs([h1.alias, h2.alias], { sshflags: flags, multiplex: true, maxParallel: 1 });
     t.teardown(() => rmprocs(workers()));
-    t.same(await Promise.all([...first, ...second].map((p) => remotecallFetch(() => gethostname(), p))), [h1.hostname, h1.hostname, h2.hostname]);
+    t.same(await Promise.all([...first, ...second].map((p) => remotecallFetch(() => gethostname(), p))), [
+      h1.hostname,
+      h1.hostname,
+      h2.hostname,
+    ]);
   });
 
   t.test("worker output is forwarded with the worker's pid", async (t) => {

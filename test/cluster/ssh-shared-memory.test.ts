@@ -26,10 +26,10 @@ import {
   myid,
   remotecallFetch,
   rmprocs,
+  type RuntimeName,
   SharedArray,
   SharedMemoryError,
   workers,
-  type RuntimeName,
 } from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { memoryNamespace } from "../../src/runtime/shm.ts";
@@ -85,10 +85,12 @@ if (hosts !== undefined) {
       const S = new SharedArray(Float64Array, [4]);
       t.same(S.pids, [1, local!], "a default participant is the local worker, not the one in its own PID namespace");
       const before = listedSegments();
-      for (const [what, make] of [
-        ["SharedArray", () => new SharedArray(Float64Array, [4], { pids: [1, apart!] })],
-        ["Atomic", () => new Atomic(Int32Array, 0, { pids: [1, local!, apart!] })],
-      ] as const) {
+      for (
+        const [what, make] of [
+          ["SharedArray", () => new SharedArray(Float64Array, [4], { pids: [1, apart!] })],
+          ["Atomic", () => new Atomic(Int32Array, 0, { pids: [1, local!, apart!] })],
+        ] as const
+      ) {
         const err = await failure(t, make);
         t.type(err, SharedMemoryError, `${err.name}: ${err.message}`);
         t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_OTHER_HOST", what);

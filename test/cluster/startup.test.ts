@@ -1,7 +1,7 @@
 // Start-up failures: each is bounded, names the command, the host and the worker's stderr
 // tail, and leaves no process behind.
 import t from "tap";
-import { addprocs, workers, WorkerStartError, rmprocs } from "../../src/mod.ts";
+import { addprocs, rmprocs, workers, WorkerStartError } from "../../src/mod.ts";
 import { execFileSync } from "node:child_process";
 
 t.test("an executable that does not exist", async (t) => {
@@ -16,7 +16,9 @@ t.test("an executable that does not exist", async (t) => {
 t.test("a worker that dies at start fails at once with its stderr", async (t) => {
   // A timeout far beyond any start-up, so that only the exit can end the call: its message
   // says which ended it, whatever the machine's load.
-  const err = await addprocs(2, { exeflags: ["-e", "console.error('cannot start: no licence'); process.exit(3)"], timeout: 600 }).catch((e: unknown) => e);
+  const err = await addprocs(2, { exeflags: ["-e", "console.error('cannot start: no licence'); process.exit(3)"], timeout: 600 }).catch((
+    e: unknown,
+  ) => e);
   t.type(err, WorkerStartError);
   t.notMatch((err as Error).message, /within the timeout/, "not by the timeout");
   t.match((err as Error).message, /the process exited \(exit code 3\) before it was connected/);
@@ -27,7 +29,9 @@ t.test("a worker that dies at start fails at once with its stderr", async (t) =>
 
 t.test("a worker that never prints its address is bounded by timeout and stopped", async (t) => {
   const started = Date.now();
-  const err = await addprocs(1, { exeflags: ["-e", "console.log('pid', process.pid); setInterval(() => {}, 1000)"], timeout: 2 }).catch((e: unknown) => e);
+  const err = await addprocs(1, { exeflags: ["-e", "console.log('pid', process.pid); setInterval(() => {}, 1000)"], timeout: 2 }).catch((
+    e: unknown,
+  ) => e);
   const took = Date.now() - started;
   t.type(err, WorkerStartError);
   t.match((err as Error).message, /not connected within the timeout of 2 s/);
@@ -39,7 +43,10 @@ t.test("a worker that never prints its address is bounded by timeout and stopped
 t.test("bad options are TypeError/RangeError naming the option", async (t) => {
   await t.rejects(addprocs(-1), RangeError);
   await t.rejects(addprocs(1.5), RangeError);
-  await t.rejects(addprocs(1, { runtime: "python" as never }), { name: "TypeError", message: /runtime must be one of "node", "bun", "deno"/ });
+  await t.rejects(addprocs(1, { runtime: "python" as never }), {
+    name: "TypeError",
+    message: /runtime must be one of "node", "bun", "deno"/,
+  });
   await t.rejects(addprocs(1, { exeflags: "--foo" as never }), { name: "TypeError", message: /exeflags/ });
   await t.rejects(addprocs(1, { timeout: -5 }), { name: "RangeError", message: /timeout/ });
   await t.rejects(addprocs(1, { env: { A: 1 } as never }), { name: "TypeError", message: /env/ });

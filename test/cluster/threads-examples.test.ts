@@ -87,15 +87,27 @@ for (const runtime of RUNTIMES) {
       const run = await runExample(runtime, "advection", ["48", "6", "1", kind]);
       t.equal(run.code, 0, run.stderr);
       const out = run.stdout;
-      t.match(out, new RegExp(`^advection, q and u of 48×48×6, \\w+: participants 1, 2 \\(this process and 1 ${kind === "threads" ? "thread worker" : "worker process"}\\)`, "m"));
+      t.match(
+        out,
+        new RegExp(
+          `^advection, q and u of 48×48×6, \\w+: participants 1, 2 \\(this process and 1 ${
+            kind === "threads" ? "thread worker" : "worker process"
+          }\\)`,
+          "m",
+        ),
+      );
       // myrange(q): all rows, the columns split between the two participants, all steps.
       t.match(out, /^ {2}advection_shared on pid 1: \(irange, jrange, trange\) = \(0:47, 0:23, 0:4\) /m);
       t.match(out, /^ {2}advection_shared on pid 2: \(irange, jrange, trange\) = \(0:47, 24:47, 0:4\) /m);
-      for (const name of ["advection_serial", "advection_parallel", "advection_shared", "threads.parallelFor"]) t.match(out, new RegExp(`^ {2}${name.replace(".", "\\.")} (?!on pid).* [\\d.]+ ms`, "m"), `${name} was timed`);
+      for (const name of ["advection_serial", "advection_parallel", "advection_shared", "threads.parallelFor"]) {
+        t.match(out, new RegExp(`^ {2}${name.replace(".", "\\.")} (?!on pid).* [\\d.]+ ms`, "m"), `${name} was timed`);
+      }
       t.notMatch(out, /DIFFERENT RESULT/);
       t.match(out, /^checksum of q\[:, :, end\] = -?[\d.e+-]+$/m);
       t.match(out, /^results identical: true$/m);
-      const times = [...out.matchAll(/^ {2}(advection_\w+|threads\.parallelFor) (?!on pid).*?([\d.]+) ms/gm)].map((m) => `${m[1]} ${m[2]} ms`);
+      const times = [...out.matchAll(/^ {2}(advection_\w+|threads\.parallelFor) (?!on pid).*?([\d.]+) ms/gm)].map((m) =>
+        `${m[1]} ${m[2]} ms`
+      );
       t.comment(`${runtime} ${kind} advection 48×48×6: ${times.join(", ")}; ran in ${run.ms} ms`);
     });
   }

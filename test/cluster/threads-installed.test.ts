@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import os from "node:os";
 import path from "node:path";
 import t from "tap";
-import { ROOT, runScript, type RunOptions } from "../helpers/processes.ts";
+import { ROOT, type RunOptions, runScript } from "../helpers/processes.ts";
 
 const RUN_LIMIT_MS = 120_000;
 
@@ -46,7 +46,8 @@ function installedProject(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "distributed-installed-"));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   // --ignore-scripts: `prepare` would build again; this test runs from the build already made.
-  const tarball = execFileSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" }).trim().split("\n").pop()!;
+  const tarball = execFileSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" })
+    .trim().split("\n").pop()!;
   const project = path.join(dir, "project");
   const installed = path.join(project, "node_modules", "distributed");
   mkdirSync(installed, { recursive: true });
@@ -66,11 +67,19 @@ const project = installedProject();
 const ways: Array<[string, string, string, readonly string[], RunOptions]> = [
   ["the tsx CLI: tsx master.ts", "tsx", "master.ts", [], {}],
   ["node --import tsx master.ts", "node", "master.ts", [], { flags: ["--import", "tsx"] }],
-  ["the package's CLI on node: distributed run master.ts", "node", path.join(project, "node_modules", "distributed", "dist", "bin", "distributed.js"), ["run", "master.ts"], {}],
+  [
+    "the package's CLI on node: distributed run master.ts",
+    "node",
+    path.join(project, "node_modules", "distributed", "dist", "bin", "distributed.js"),
+    ["run", "master.ts"],
+    {},
+  ],
 ];
 
 // The three run at the same time, as three users would.
-const runs = ways.map(([, runtime, file, args, options]) => runScript(runtime, file, args, { ...options, cwd: project, timeoutMs: RUN_LIMIT_MS }));
+const runs = ways.map(([, runtime, file, args, options]) =>
+  runScript(runtime, file, args, { ...options, cwd: project, timeoutMs: RUN_LIMIT_MS })
+);
 
 ways.forEach(([name], i) => {
   t.test(name, async (t) => {
@@ -80,6 +89,10 @@ ways.forEach(([name], i) => {
     t.equal(run.code, 0, `exit code 0${detail}`);
     t.notMatch(run.stderr, /Unknown file extension/, "no thread failed to load a .ts module");
     const line = run.stdout.split("\n").find((l) => l.startsWith("{"));
-    t.same(line === undefined ? null : JSON.parse(line), { onWorkers: [9, 9], inPool: [9, 3.14] }, "the thread workers and the pool ran the project's .ts module");
+    t.same(
+      line === undefined ? null : JSON.parse(line),
+      { onWorkers: [9, 9], inPool: [9, 3.14] },
+      "the thread workers and the pool ran the project's .ts module",
+    );
   });
 });

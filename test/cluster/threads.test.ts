@@ -34,10 +34,25 @@ interface FixtureRun {
 }
 
 function runFixture(runtime: Runtime): Promise<FixtureRun> {
-  const file = runtime === "node" ? path.join(ROOT, "dist", "test", "fixtures", "threads-master.js") : path.join(ROOT, "test", "fixtures", "threads-master.ts");
+  const file = runtime === "node"
+    ? path.join(ROOT, "dist", "test", "fixtures", "threads-master.js")
+    : path.join(ROOT, "test", "fixtures", "threads-master.ts");
   const start = Date.now();
-  const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file), { cwd: ROOT, env: { ...process.env, DISTRIBUTED_THREADS: "3" }, stdio: ["ignore", "pipe", "pipe"] });
-  const run: FixtureRun = { results: null, code: null, signal: null, stdout: "", stderr: "", printedMs: null, exitMs: null, killedBecause: null };
+  const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, file), {
+    cwd: ROOT,
+    env: { ...process.env, DISTRIBUTED_THREADS: "3" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const run: FixtureRun = {
+    results: null,
+    code: null,
+    signal: null,
+    stdout: "",
+    stderr: "",
+    printedMs: null,
+    exitMs: null,
+    killedBecause: null,
+  };
   const kill = (why: string): void => {
     if (run.killedBecause === null) run.killedBecause = why;
     child.kill("SIGKILL");
@@ -96,7 +111,11 @@ for (const runtime of RUNTIMES) {
   t.test(`${runtime} master`, async (t) => {
     const run = await runs.get(runtime)!;
     if (run.results === null) {
-      t.fail(`${runtime}: the fixture printed no results (code ${run.code}, signal ${run.signal}, ${run.killedBecause ?? ""})\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      t.fail(
+        `${runtime}: the fixture printed no results (code ${run.code}, signal ${run.signal}, ${
+          run.killedBecause ?? ""
+        })\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`,
+      );
       return;
     }
     const results = run.results;
@@ -140,8 +159,16 @@ for (const runtime of RUNTIMES) {
       t.equal(v.ran, 0, "the body never ran for range(0, 0), 0, range(5, 0)");
     });
     scenario("pool.parallelForBadArguments", (t, v) => {
-      isError(t, v.negativeCount, { isTypeError: true, message: "threads.parallelFor: a count must be a non-negative integer, got -1" }, "count -1");
-      isError(t, v.notRange, { isTypeError: true, message: "threads.parallelFor: the iteration space must be a range (range(0, n)) or a count" }, "an array");
+      isError(
+        t,
+        v.negativeCount,
+        { isTypeError: true, message: "threads.parallelFor: a count must be a non-negative integer, got -1" },
+        "count -1",
+      );
+      isError(t, v.notRange, {
+        isTypeError: true,
+        message: "threads.parallelFor: the iteration space must be a range (range(0, n)) or a count",
+      }, "an array");
       isError(t, v.notFunction, { isTypeError: true, message: "threads.parallelFor(range, body): body must be a function" }, "no body");
     });
     scenario("pool.map", (t, v) => {
@@ -162,7 +189,12 @@ for (const runtime of RUNTIMES) {
       t.equal(v.concat, "012345678", "parts combined in order");
       t.equal(v.count, 1000, "over a count");
       t.equal(v.empty, "undefined", "an empty range reduces to undefined");
-      isError(t, v.unknownReducer, { isTypeError: true, message: 'Unknown reducer "avg"; use a function or one of "+", "*", "min", "max"' }, "an unknown reducer");
+      isError(
+        t,
+        v.unknownReducer,
+        { isTypeError: true, message: 'Unknown reducer "avg"; use a function or one of "+", "*", "min", "max"' },
+        "an unknown reducer",
+      );
     });
     scenario("pool.async", (t, v) => {
       t.equal(v.parallelFor, 9, "parallelFor waited for every async body");
@@ -173,21 +205,52 @@ for (const runtime of RUNTIMES) {
       isError(
         t,
         v.parallelFor,
-        { name: "ThreadError", isThreadError: true, threadid: 3, remoteName: "Error", remoteMessage: "boom at 4", message: "threads.parallelFor: in thread 3: Error: boom at 4" },
+        {
+          name: "ThreadError",
+          isThreadError: true,
+          threadid: 3,
+          remoteName: "Error",
+          remoteMessage: "boom at 4",
+          message: "threads.parallelFor: in thread 3: Error: boom at 4",
+        },
         "a throwing parallelFor body",
       );
-      isError(t, v.map, { name: "ThreadError", isThreadError: true, threadid: 2, remoteName: "RangeError", remoteMessage: "bad 2", message: "threads.map: in thread 2: RangeError: bad 2" }, "a throwing map f");
+      isError(t, v.map, {
+        name: "ThreadError",
+        isThreadError: true,
+        threadid: 2,
+        remoteName: "RangeError",
+        remoteMessage: "bad 2",
+        message: "threads.map: in thread 2: RangeError: bad 2",
+      }, "a throwing map f");
       isError(
         t,
         v.asyncReduce,
-        { name: "ThreadError", isThreadError: true, threadid: 1, remoteName: "TypeError", remoteMessage: "async failure at 1", message: "threads.reduce: in thread 1: TypeError: async failure at 1" },
+        {
+          name: "ThreadError",
+          isThreadError: true,
+          threadid: 1,
+          remoteName: "TypeError",
+          remoteMessage: "async failure at 1",
+          message: "threads.reduce: in thread 1: TypeError: async failure at 1",
+        },
         "a rejecting async reduce body",
       );
       t.same(v.after, [2, 3, 4], "the pool works after failures");
     });
     scenario("pool.everywhereBefore", (t, v) => {
-      isError(t, v.moduleName, { name: "UndefinedNameError", message: /`MOD_SCALE`, which is not defined/ as unknown as string }, "a module's export before everywhere(url)");
-      isError(t, v.definition, { name: "UndefinedNameError", message: /`triple`, which is not defined/ as unknown as string }, "a definition before everywhere({ ... })");
+      isError(
+        t,
+        v.moduleName,
+        { name: "UndefinedNameError", message: /`MOD_SCALE`, which is not defined/ as unknown as string },
+        "a module's export before everywhere(url)",
+      );
+      isError(
+        t,
+        v.definition,
+        { name: "UndefinedNameError", message: /`triple`, which is not defined/ as unknown as string },
+        "a definition before everywhere({ ... })",
+      );
     });
     scenario("pool.everywhereRunningPool", (t, v) => {
       t.equal(v.nthreads, 3, "the pool that was running");
@@ -235,7 +298,18 @@ for (const runtime of RUNTIMES) {
       t.equal(v.value, 4000, "a compare-and-swap loop from 2 threads counts exactly");
     });
     scenario("atomic.cas", (t, v) => {
-      t.same(v, { miss: 5, afterMiss: 5, hit: 5, afterHit: 9, fmiss: 1.25, fAfterMiss: 1.25, fhit: 1.25, fAfterHit: 2.75, xchg: 9, afterXchg: -3 }, "cas returns the old value and swaps only on a match");
+      t.same(v, {
+        miss: 5,
+        afterMiss: 5,
+        hit: 5,
+        afterHit: 9,
+        fmiss: 1.25,
+        fAfterMiss: 1.25,
+        fhit: 1.25,
+        fAfterHit: 2.75,
+        xchg: 9,
+        afterXchg: -3,
+      }, "cas returns the old value and swaps only on a match");
     });
     scenario("atomic.bigint", (t, v) => {
       t.equal(v.big, "1099511630776n", "BigInt64: 2^40 + 1000 adds of 3n from threads");
@@ -248,16 +322,36 @@ for (const runtime of RUNTIMES) {
     });
     scenario("atomic.typeErrors", (t, v) => {
       isError(t, v.numberGetsBigint, { isTypeError: true, message: "Atomic<Int32Array>: values are numbers, got bigint" }, "Int32 add(1n)");
-      isError(t, v.bigintGetsNumber, { isTypeError: true, message: "Atomic<BigInt64Array>: values are bigints, got number" }, "BigInt64 add(1)");
-      isError(t, v.floatGetsString, { isTypeError: true, message: "Atomic<Float64Array>: values are numbers, got string" }, 'Float64 store("1")');
-      isError(t, v.badKind, { isTypeError: true, message: "Atomic: the kind must be Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Float32Array or Float64Array, got Uint8ClampedArray" }, "Uint8ClampedArray");
+      isError(
+        t,
+        v.bigintGetsNumber,
+        { isTypeError: true, message: "Atomic<BigInt64Array>: values are bigints, got number" },
+        "BigInt64 add(1)",
+      );
+      isError(
+        t,
+        v.floatGetsString,
+        { isTypeError: true, message: "Atomic<Float64Array>: values are numbers, got string" },
+        'Float64 store("1")',
+      );
+      isError(t, v.badKind, {
+        isTypeError: true,
+        message:
+          "Atomic: the kind must be Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Float32Array or Float64Array, got Uint8ClampedArray",
+      }, "Uint8ClampedArray");
       // A one-part call goes to the next thread in turn: any of them.
       const tid = (v.inThread as { threadid: number }).threadid;
       t.ok([1, 2, 3].includes(tid), `in a pool thread: thread ${tid} of 3`);
       isError(
         t,
         v.inThread,
-        { isThreadError: true, threadid: tid, remoteName: "TypeError", remoteMessage: "Atomic<Int32Array>: values are numbers, got bigint", message: `threads.parallelFor: in thread ${tid}: TypeError: Atomic<Int32Array>: values are numbers, got bigint` },
+        {
+          isThreadError: true,
+          threadid: tid,
+          remoteName: "TypeError",
+          remoteMessage: "Atomic<Int32Array>: values are numbers, got bigint",
+          message: `threads.parallelFor: in thread ${tid}: TypeError: Atomic<Int32Array>: values are numbers, got bigint`,
+        },
         "in a pool thread",
       );
     });
@@ -315,7 +409,10 @@ for (const runtime of RUNTIMES) {
     });
     scenario("tw.otherRuntime", (t, v) => {
       t.not(v.other, runtime);
-      isError(t, v.err, { isTypeError: true, message: "Thread workers run in this process's own runtime: runtime, exename and exeflags do not apply to them" }, `runtime: "${String(v.other)}"`);
+      isError(t, v.err, {
+        isTypeError: true,
+        message: "Thread workers run in this process's own runtime: runtime, exename and exeflags do not apply to them",
+      }, `runtime: "${String(v.other)}"`);
       t.same(v.workers, [2, 3], "no worker was added");
     });
     scenario("tw.rmprocs", (t, v) => {
@@ -330,11 +427,27 @@ for (const runtime of RUNTIMES) {
     });
     scenario("proc.refused", (t, v) => {
       const pid = v.pid as number;
-      const sa = `A SharedArray<Float64Array>[10] cannot be sent to worker ${pid}: it is a separate process, not one of the participants (1), which are fixed when the value is made`;
+      const sa =
+        `A SharedArray<Float64Array>[10] cannot be sent to worker ${pid}: it is a separate process, not one of the participants (1), which are fixed when the value is made`;
       const notParticipant = { name: "SharedMemoryError", code: "ERR_SHARED_MEMORY_NOT_PARTICIPANT" };
-      isError(t, v.sharedArray, { ...notParticipant, message: new RegExp(`^${sa.replace(/[[\]()<>]/g, "\\$&")}`) as unknown as string }, "a SharedArray made before the worker, as an argument");
-      isError(t, v.captured, { ...notParticipant, message: new RegExp(`^${sa.replace(/[[\]()<>]/g, "\\$&")}`) as unknown as string }, "captured");
-      isError(t, v.atomic, { ...notParticipant, message: new RegExp(`^An Atomic<Int32Array>\\(0\\) cannot be sent to worker ${pid}: it is a separate process, not one of the participants \\(1\\)`) as unknown as string }, "an Atomic made before the worker");
+      isError(
+        t,
+        v.sharedArray,
+        { ...notParticipant, message: new RegExp(`^${sa.replace(/[[\]()<>]/g, "\\$&")}`) as unknown as string },
+        "a SharedArray made before the worker, as an argument",
+      );
+      isError(
+        t,
+        v.captured,
+        { ...notParticipant, message: new RegExp(`^${sa.replace(/[[\]()<>]/g, "\\$&")}`) as unknown as string },
+        "captured",
+      );
+      isError(t, v.atomic, {
+        ...notParticipant,
+        message: new RegExp(
+          `^An Atomic<Int32Array>\\(0\\) cannot be sent to worker ${pid}: it is a separate process, not one of the participants \\(1\\)`,
+        ) as unknown as string,
+      }, "an Atomic made before the worker");
       t.equal(v.localTouch, null, "the bodies did not run here either");
       t.equal(v.touched, 0, "nothing reached the worker");
       t.equal(v.copy, 10, "the worker answers, and a copy (.data.slice()) goes through");
@@ -350,8 +463,17 @@ for (const runtime of RUNTIMES) {
     });
 
     scenario("tw.frameLimit", (t, v) => {
-      isError(t, v.refused, { name: "SerializationError", isTypeError: false, code: "ERR_PAYLOAD_TOO_LARGE" }, "a copy over the thread worker's DISTRIBUTED_MAX_FRAME_BYTES");
-      t.match((v.refused as { message: string }).message, /2097\d{3} bytes .*1048576 bytes .*worker 5 accepts/, "names the size and the limit");
+      isError(
+        t,
+        v.refused,
+        { name: "SerializationError", isTypeError: false, code: "ERR_PAYLOAD_TOO_LARGE" },
+        "a copy over the thread worker's DISTRIBUTED_MAX_FRAME_BYTES",
+      );
+      t.match(
+        (v.refused as { message: string }).message,
+        /2097\d{3} bytes .*1048576 bytes .*worker 5 accepts/,
+        "names the size and the limit",
+      );
       t.equal(v.shared, 1 << 18, "a SharedArray of the same size goes by reference");
       t.equal(v.answers, 5, "the thread worker keeps serving");
     });

@@ -2,7 +2,25 @@
 // workers exist, so each case adds its own workers and removes them after.
 import t from "tap";
 import { execFileSync } from "node:child_process";
-import { addprocs, Channel, ClusterOptionsError, myid, nprocs, nworkers, pmap, ProcessExitedError, RemoteChannel, RemoteError, remotecallFetch, rmprocs, workers, type ClusterManager, type LaunchParams, type ManageOp, type WorkerConfig } from "../../src/mod.ts";
+import {
+  addprocs,
+  Channel,
+  type ClusterManager,
+  ClusterOptionsError,
+  type LaunchParams,
+  type ManageOp,
+  myid,
+  nprocs,
+  nworkers,
+  pmap,
+  ProcessExitedError,
+  remotecallFetch,
+  RemoteChannel,
+  RemoteError,
+  rmprocs,
+  type WorkerConfig,
+  workers,
+} from "../../src/mod.ts";
 import { LocalManager } from "../../managers/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 
@@ -58,8 +76,15 @@ for (const runtime of RUNTIMES) {
     t.type(inner, RemoteError);
     t.equal((inner as RemoteError).remote.code, "ERR_TOPOLOGY", "pmap inside a worker fails at once, naming the topology");
     t.match((inner as RemoteError).remote.message, new RegExp(`Worker ${x} cannot reach worker ${y}`));
-    t.same(await remotecallFetch(() => pmap((v: number) => v * 2, [1, 2, 3, 4], { pool: [myid()] }), x), [2, 4, 6, 8], "a pool of the worker itself works");
-    await t.rejects(addprocs(1, { runtime, topology: "all_to_all" }), { code: "ERR_CLUSTER_OPTIONS", message: /use topology master_worker; this addprocs asks for topology all_to_all/ });
+    t.same(
+      await remotecallFetch(() => pmap((v: number) => v * 2, [1, 2, 3, 4], { pool: [myid()] }), x),
+      [2, 4, 6, 8],
+      "a pool of the worker itself works",
+    );
+    await t.rejects(addprocs(1, { runtime, topology: "all_to_all" }), {
+      code: "ERR_CLUSTER_OPTIONS",
+      message: /use topology master_worker; this addprocs asks for topology all_to_all/,
+    });
     await rmprocs([x, y]);
   });
 
@@ -76,7 +101,11 @@ for (const runtime of RUNTIMES) {
   });
 
   t.test(`${runtime}: custom topology connects only what ident/connectIdents name`, async (t) => {
-    const [a, b, c] = (await addprocs(new NamedManager(["a", "b", "c"], [["b"], [], []]), { runtime, topology: "custom" })) as [number, number, number];
+    const [a, b, c] = (await addprocs(new NamedManager(["a", "b", "c"], [["b"], [], []]), { runtime, topology: "custom" })) as [
+      number,
+      number,
+      number,
+    ];
     t.teardown(() => rmprocs(workers()));
     t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), a, b), b, "a names b: connected");
     t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), b, a), a, "and both ways");
@@ -105,10 +134,16 @@ for (const runtime of RUNTIMES) {
     t.equal((err as RemoteError).remote?.code, "ERR_TOPOLOGY", "and gets its rules");
     await rmprocs(workers());
     const [a, b] = (await addprocs(2, { runtime })) as [number, number];
-    t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), a, b), b, "emptied: the default all_to_all applies again");
+    t.equal(
+      await remotecallFetch((to: number) => remotecallFetch(() => myid(), to), a, b),
+      b,
+      "emptied: the default all_to_all applies again",
+    );
     await rmprocs([a, b]);
     const eager = (await addprocs(3, { runtime, lazy: false })) as number[];
-    for (const p of eager) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 3, `worker ${p}: lazy: false connects every pair after a master_worker cluster`);
+    for (const p of eager) {
+      t.equal(tcpConnections(peers.get(p)!.info!.ospid), 3, `worker ${p}: lazy: false connects every pair after a master_worker cluster`);
+    }
     await rmprocs(eager);
   });
 
@@ -119,10 +154,16 @@ for (const runtime of RUNTIMES) {
     t.type(refused, ClusterOptionsError, "a different lazy while workers exist");
     t.match((refused as Error).message, /lazy: false; this addprocs asks for lazy: true/, "naming both");
     const [third] = await addprocs(1, { runtime });
-    t.equal(tcpConnections(peers.get(third!)!.info!.ospid), 3, "no lazy given: the cluster's lazy: false, so the newcomer connects to both");
+    t.equal(
+      tcpConnections(peers.get(third!)!.info!.ospid),
+      3,
+      "no lazy given: the cluster's lazy: false, so the newcomer connects to both",
+    );
     await rmprocs(workers());
     const lazy = (await addprocs(2, { runtime })) as number[];
-    for (const p of lazy) t.equal(tcpConnections(peers.get(p)!.info!.ospid), 1, `emptied: lazy is true again, worker ${p} has only the master`);
+    for (const p of lazy) {
+      t.equal(tcpConnections(peers.get(p)!.info!.ospid), 1, `emptied: lazy is true again, worker ${p} has only the master`);
+    }
     await rmprocs([...first, ...lazy].filter((p) => workers().includes(p)));
   });
 
@@ -142,18 +183,26 @@ for (const runtime of RUNTIMES) {
   }
 
   t.test(`${runtime}: a hung worker is declared dead by the heartbeat, with no call of ours in flight to it`, async (t) => {
-    const [h, other] = (await addprocs(2, { runtime, topology: "all_to_all", lazy: true, heartbeatInterval: 0.2, heartbeatTimeout: 1.5 })) as [number, number];
+    const [h, other] =
+      (await addprocs(2, { runtime, topology: "all_to_all", lazy: true, heartbeatInterval: 0.2, heartbeatTimeout: 1.5 })) as [
+        number,
+        number,
+      ];
     t.teardown(() => rmprocs(workers()));
     const ospid = peers.get(h)!.info!.ospid;
     // Worker `other` waits on the hung worker; the master has nothing in flight to it.
-    const waiting = remotecallFetch(async (to: number) => {
-      try {
-        await remotecallFetch(() => new Promise(() => {}), to);
-        return "answered";
-      } catch (err) {
-        return (err as Error).name;
-      }
-    }, other, h);
+    const waiting = remotecallFetch(
+      async (to: number) => {
+        try {
+          await remotecallFetch(() => new Promise(() => {}), to);
+          return "answered";
+        } catch (err) {
+          return (err as Error).name;
+        }
+      },
+      other,
+      h,
+    );
     await remotecallFetch((to: number) => remotecallFetch(() => 1, to), other, h); // other <-> h connected
     const started = Date.now();
     process.kill(ospid, "SIGSTOP");

@@ -8,14 +8,19 @@ import { ROOT, runtimeArgs, runtimeExe } from "../helpers/processes.ts";
 
 const entry = path.join(ROOT, "dist", "src", "worker", "main.js");
 
-function startWorker(runtime: string, args: string[]): { child: ReturnType<typeof spawn>; out: () => string; err: () => string; closed: Promise<{ code: number | null; ms: number }> } {
+function startWorker(
+  runtime: string,
+  args: string[],
+): { child: ReturnType<typeof spawn>; out: () => string; err: () => string; closed: Promise<{ code: number | null; ms: number }> } {
   const started = Date.now();
   const child = spawn(runtimeExe(runtime), runtimeArgs(runtime, entry, args), { stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr!.on("data", (d: Buffer) => (err += d.toString()));
-  const closed = new Promise<{ code: number | null; ms: number }>((resolve) => child.on("close", (code) => resolve({ code, ms: Date.now() - started })));
+  const closed = new Promise<{ code: number | null; ms: number }>((resolve) =>
+    child.on("close", (code) => resolve({ code, ms: Date.now() - started }))
+  );
   return { child, out: () => out, err: () => err, closed };
 }
 
@@ -55,10 +60,18 @@ t.test("the distributed bin: --version, worker, and an unknown command", async (
   const { execFileSync, spawnSync } = await import("node:child_process");
   const { PACKAGE_VERSION } = await import("../../src/version.ts");
   t.equal(execFileSync(process.execPath, [bin, "--version"], { encoding: "utf8" }).trim(), PACKAGE_VERSION);
-  const worker = spawnSync(process.execPath, [bin, "worker", "--timeout=1"], { input: "cookie-value-1234\n", encoding: "utf8", timeout: 10_000 });
+  const worker = spawnSync(process.execPath, [bin, "worker", "--timeout=1"], {
+    input: "cookie-value-1234\n",
+    encoding: "utf8",
+    timeout: 10_000,
+  });
   t.match(worker.stdout.trim(), ADDRESS_LINE, "`distributed worker` starts a worker that prints its address");
   t.equal(worker.status, 1, "and exits when no master comes");
-  const spaced = spawnSync(process.execPath, [bin, "worker", "--timeout", "1", "--bind", "127.0.0.1"], { input: "cookie-value-1234\n", encoding: "utf8", timeout: 10_000 });
+  const spaced = spawnSync(process.execPath, [bin, "worker", "--timeout", "1", "--bind", "127.0.0.1"], {
+    input: "cookie-value-1234\n",
+    encoding: "utf8",
+    timeout: 10_000,
+  });
   t.match(spaced.stdout.trim(), ADDRESS_LINE, "options also take their value as the next word (--timeout 1)");
   const unknown = spawnSync(process.execPath, [bin, "bogus"], { encoding: "utf8" });
   t.equal(unknown.status, 2, "an unknown command is a usage error");

@@ -9,7 +9,10 @@ import { readFileSync } from "node:fs";
 export function compareOutput(actual: string, expected: string): string[] {
   const out = actual.replace(/\s+$/, "").split("\n").map((l) => l.replace(/\s+$/, ""));
   const want = expected.replace(/\s+$/, "").split("\n").map((l) => l.replace(/\s+$/, ""));
-  const matches = (line: string, pattern: string): boolean => (pattern.startsWith("re:") ? new RegExp(`^(?:${pattern.slice(3)})$`).test(line) : line === pattern);
+  const matches = (
+    line: string,
+    pattern: string,
+  ): boolean => (pattern.startsWith("re:") ? new RegExp(`^(?:${pattern.slice(3)})$`).test(line) : line === pattern);
   // Backtracking over "..." (few in a file; outputs are short).
   const memo = new Map<string, boolean>();
   const walk = (i: number, j: number): boolean => {
@@ -32,7 +35,9 @@ export function compareOutput(actual: string, expected: string): string[] {
       break;
     }
     if (want[k] === undefined || out[k] === undefined || !matches(out[k]!, want[k]!)) {
-      problems.push(`line ${k + 1}: expected ${JSON.stringify(want[k] ?? "(end of output)")}, got ${JSON.stringify(out[k] ?? "(end of output)")}`);
+      problems.push(
+        `line ${k + 1}: expected ${JSON.stringify(want[k] ?? "(end of output)")}, got ${JSON.stringify(out[k] ?? "(end of output)")}`,
+      );
       break;
     }
   }

@@ -4,7 +4,7 @@
 //   await listenForSigint(p);        // before: the worker counts the SIGINTs its listeners see
 //   await checkInterrupt(t, p, "deno");
 import type tap from "tap";
-import { interrupt, RemoteError, remotecallFetch, type RuntimeName } from "../../src/mod.ts";
+import { interrupt, remotecallFetch, RemoteError, type RuntimeName } from "../../src/mod.ts";
 
 /** The part of a tap test this helper uses. */
 type TestLike = Pick<typeof tap, "type" | "equal" | "same" | "ok">;
@@ -50,7 +50,10 @@ export function sigintCountsAfter(pid: number, n: number, ms = 20_000): Promise<
       const deadline = Date.now() + ms;
       while (seen.counts.process < n) {
         let timer: ReturnType<typeof setTimeout> | undefined;
-        const woken = await Promise.race([new Promise<boolean>((r) => seen.waiters.push(() => r(true))), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now()))))]);
+        const woken = await Promise.race([
+          new Promise<boolean>((r) => seen.waiters.push(() => r(true))),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, deadline - Date.now())))),
+        ]);
         clearTimeout(timer);
         if (!woken) throw new Error(`the SIGINT listener saw ${seen.counts.process} SIGINTs within ${ms} ms, not ${n}`);
       }
@@ -81,6 +84,10 @@ export async function checkInterrupt(t: TestLike, pid: number, runtime: RuntimeN
   t.equal((err as RemoteError).remote?.name, "InterruptError", "with InterruptError");
   t.ok(ms < promptMs, `promptly (${ms} ms)`);
   const counts = await sigintCountsAfter(pid, before.process + 1);
-  t.same(counts, { process: before.process + 1, deno: runtime === "deno" ? before.deno! + 1 : null }, "the worker's SIGINT listeners ran, once each");
+  t.same(
+    counts,
+    { process: before.process + 1, deno: runtime === "deno" ? before.deno! + 1 : null },
+    "the worker's SIGINT listeners ran, once each",
+  );
   t.equal(await remotecallFetch(() => "still serving", pid), "still serving", "the worker survives and answers");
 }

@@ -88,7 +88,11 @@ export function runScript(runtime: string, file: string, args: readonly string[]
   return new Promise((resolve) => {
     const argv = runtimeArgs(runtime, file, [...args]);
     if (options.flags !== undefined) argv.splice(runtime === "deno" ? 1 : 0, 0, ...options.flags);
-    const child = spawn(runtimeExe(runtime), argv, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(runtimeExe(runtime), argv, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -110,9 +114,20 @@ export function runScript(runtime: string, file: string, args: readonly string[]
 }
 
 /** The same, rejecting (with the output so far) when the script does not end in time. */
-export async function runScriptInTime(runtime: string, file: string, args: readonly string[] = [], options: RunOptions = {}): Promise<ScriptRun> {
+export async function runScriptInTime(
+  runtime: string,
+  file: string,
+  args: readonly string[] = [],
+  options: RunOptions = {},
+): Promise<ScriptRun> {
   const run = await runScript(runtime, file, args, options);
-  if (run.timedOut) throw new Error(`${runtime} ${path.relative(ROOT, file)} ${args.join(" ")} did not finish within ${options.timeoutMs ?? 60_000} ms\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  if (run.timedOut) {
+    throw new Error(
+      `${runtime} ${path.relative(ROOT, file)} ${args.join(" ")} did not finish within ${
+        options.timeoutMs ?? 60_000
+      } ms\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`,
+    );
+  }
   return run;
 }
 
@@ -122,7 +137,14 @@ export function exampleFile(runtime: string, name: string): string {
 }
 
 /** Runs a compiled fixture script (dist/test/fixtures/NAME.js) as a master under `runtime`. */
-export function runMaster(runtime: string, name: string, args: string[] = [], env: Record<string, string> = {}, timeoutMs = 60_000, cwd = ROOT): Promise<MasterRun> {
+export function runMaster(
+  runtime: string,
+  name: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+  cwd = ROOT,
+): Promise<MasterRun> {
   // tsx runs the TypeScript source; the others run the compiled fixture.
   const file = path.join(ROOT, "dist", "test", "fixtures", `${name}.${runtime === "tsx" ? "ts" : "js"}`);
   return runScriptInTime(runtime, file, args, { cwd, env: { ...process.env, ...env }, timeoutMs });

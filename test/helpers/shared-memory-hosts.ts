@@ -4,7 +4,7 @@
 //   await refusesOtherHost(t, { remote, remoteHost: "dh1", sameHost: [viaLoop, local] });
 //   await sharesOnThisHost(t, viaLoop, local);
 import type { Test } from "tap";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Atomic, gethostname, myid, remotecall, remotecallFetch, SharedArray, SharedMemoryError } from "../../src/mod.ts";
 
 /** This package's segments listed in /dev/shm (they are unlinked once mapped: normally none). */
@@ -88,8 +88,7 @@ export async function refusesOtherHost(t: Test, w: HostWorkers): Promise<void> {
         new SharedArray(Float64Array, [2]).pids,
       ] as const;
     }, remote);
-    const expected =
-      `the master runs on host ${gethostname()} and this process on host ${w.remoteHost}: ` +
+    const expected = `the master runs on host ${gethostname()} and this process on host ${w.remoteHost}: ` +
       "memory is shared only by processes on one host. Between hosts, use a DArray";
     t.equal(array[0], "ERR_SHARED_MEMORY_OTHER_HOST");
     t.ok(array[1].startsWith(`SharedArray: ${expected}`), array[1]);

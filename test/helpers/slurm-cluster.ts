@@ -88,8 +88,7 @@ export function slurmEnv(cluster: SlurmCluster, extra: Record<string, string> = 
 
 function parse(text: string, file: string): SlurmCluster {
   const v = JSON.parse(text) as Partial<SlurmCluster>;
-  const ok =
-    typeof v.slurmConf === "string" &&
+  const ok = typeof v.slurmConf === "string" &&
     typeof v.bridgeAddress === "string" &&
     typeof v.defaultPartition === "string" &&
     typeof v.cpusPerNode === "number" &&

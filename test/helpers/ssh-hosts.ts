@@ -69,14 +69,15 @@ export function sshHosts(t: TestLike): SshHosts | undefined {
 
 function parse(text: string, file: string): SshHosts {
   const v = JSON.parse(text) as Partial<SshHosts>;
-  const ok =
-    typeof v.sshConfig === "string" &&
+  const ok = typeof v.sshConfig === "string" &&
     typeof v.key === "string" &&
     typeof v.knownHosts === "string" &&
     typeof v.loopbackPort === "number" &&
     typeof v.bridgeAddress === "string" &&
     Array.isArray(v.hosts) &&
-    v.hosts.every((h) => typeof h.alias === "string" && typeof h.address === "string" && typeof h.port === "number" && typeof h.hostname === "string");
+    v.hosts.every((h) =>
+      typeof h.alias === "string" && typeof h.address === "string" && typeof h.port === "number" && typeof h.hostname === "string"
+    );
   if (!ok) throw new Error(`${file} is not a hosts.json written by scripts/test-hosts/ssh.sh`);
   return v as SshHosts;
 }

@@ -1,18 +1,18 @@
 // Shared suite: remote calls, futures, values and errors, against workers of one runtime.
 import type tap from "tap";
 import {
+  fetchfrom,
   Future,
-  RemoteError,
   myid,
   nprocs,
   nworkers,
   procs,
-  remoteDo,
   remotecall,
   remotecallFetch,
   remotecallWait,
+  remoteDo,
+  RemoteError,
   spawnat,
-  fetchfrom,
   workers,
 } from "../../src/mod.ts";
 
@@ -28,7 +28,10 @@ export function callsSuite(t: TAP, runtime: string, pids: number[]): void {
     t.equal(myid(), 1);
     for (const p of pids) {
       t.equal(await remotecallFetch(() => myid(), p), p, `worker ${p} says myid() = ${p}`);
-      const rt = await remotecallFetch(() => ((globalThis as { Bun?: unknown }).Bun ? "bun" : (globalThis as { Deno?: unknown }).Deno ? "deno" : "node"), p);
+      const rt = await remotecallFetch(
+        () => ((globalThis as { Bun?: unknown }).Bun ? "bun" : (globalThis as { Deno?: unknown }).Deno ? "deno" : "node"),
+        p,
+      );
       t.equal(rt, runtime);
     }
   });
@@ -74,13 +77,22 @@ export function callsSuite(t: TAP, runtime: string, pids: number[]): void {
     await t.rejects(remotecallWait(boom, myid()), RemoteError, "remotecallWait to myid() on the master");
     await t.rejects(remotecall(boom, myid()).wait(), RemoteError, "Future.wait to myid() on the master");
     const onWorker = await remotecallFetch(async () => {
-      const outcome = async (p: Promise<unknown>): Promise<string> => p.then(() => "resolved", (e: Error) => `${e.name}: ${e.message.split("\n").pop()}`);
+      const outcome = async (p: Promise<unknown>): Promise<string> =>
+        p.then(() => "resolved", (e: Error) => `${e.name}: ${e.message.split("\n").pop()}`);
       const bad = (): never => {
         throw new Error("boom on self");
       };
-      return [await outcome(remotecallWait(bad, myid())), await outcome(remotecall(bad, myid()).wait()), await outcome(remotecall(bad, 1).wait())];
+      return [
+        await outcome(remotecallWait(bad, myid())),
+        await outcome(remotecall(bad, myid()).wait()),
+        await outcome(remotecall(bad, 1).wait()),
+      ];
     }, pids[0]!);
-    t.same(onWorker, ["RemoteError: Error: boom on self", "RemoteError: Error: boom on self", "RemoteError: Error: boom on self"], "on a worker: self and master calls");
+    t.same(
+      onWorker,
+      ["RemoteError: Error: boom on self", "RemoteError: Error: boom on self", "RemoteError: Error: boom on self"],
+      "on a worker: self and master calls",
+    );
     // A successful wait still resolves to the Future, and nothing is left unhandled.
     const ok = remotecall(() => 5, pids[0]!);
     t.equal(await ok.wait(), ok);
@@ -130,7 +142,20 @@ export function callsSuite(t: TAP, runtime: string, pids: number[]): void {
     t.type(back, Float64Array);
     t.equal(back.length, big.length);
     t.equal(back[12345], 12345 * 0.5);
-    for (const arr of [new Int8Array([-1, 2]), new Uint8Array([255]), new Uint8ClampedArray([7]), new Int16Array([-300]), new Uint16Array([65535]), new Int32Array([-5]), new Uint32Array([4e9]), new Float32Array([1.5]), new BigInt64Array([-9n]), new BigUint64Array([2n ** 63n])]) {
+    for (
+      const arr of [
+        new Int8Array([-1, 2]),
+        new Uint8Array([255]),
+        new Uint8ClampedArray([7]),
+        new Int16Array([-300]),
+        new Uint16Array([65535]),
+        new Int32Array([-5]),
+        new Uint32Array([4e9]),
+        new Float32Array([1.5]),
+        new BigInt64Array([-9n]),
+        new BigUint64Array([2n ** 63n]),
+      ]
+    ) {
       const r = await echo(arr);
       t.equal(r.constructor, arr.constructor, `${arr.constructor.name} keeps its type`);
       t.same([...(r as unknown as Iterable<unknown>)], [...(arr as unknown as Iterable<unknown>)]);
@@ -166,7 +191,9 @@ export function callsSuite(t: TAP, runtime: string, pids: number[]): void {
       for (let i = 0; i < n; i += 4099) if (e[i] !== k + 0.5) bad = i;
       t.equal(bad, -1, `array ${k} came back with its own values`);
     }
-    const sums = await Promise.all([0, 1, 2, 3].map((k) => remotecallFetch((len: number, v: number) => new Float64Array(len).fill(v), pids[k % 2]!, n, k)));
+    const sums = await Promise.all(
+      [0, 1, 2, 3].map((k) => remotecallFetch((len: number, v: number) => new Float64Array(len).fill(v), pids[k % 2]!, n, k)),
+    );
     t.same(sums.map((a) => [a[0], a[n - 1]]), [[0, 0], [1, 1], [2, 2], [3, 3]]);
   });
 

@@ -10,17 +10,17 @@ import {
   everywhere,
   localReferenceCounts,
   myid,
-  procs,
   ProcessExitedError,
-  RemoteChannel,
-  RemoteError,
+  procs,
   remotecall,
   remotecallFetch,
+  RemoteChannel,
   remoteDo,
+  RemoteError,
   rmprocs,
+  type RuntimeName,
   spawnat,
   workers,
-  type RuntimeName,
 } from "../../src/mod.ts";
 import { whileHeld } from "../../src/cluster/keepalive.ts";
 import { peers } from "../../src/cluster/peers.ts";
@@ -46,7 +46,11 @@ async function counts(pids: number[]): Promise<Array<{ futures: number; channels
 }
 
 /** Collects garbage here until `cond` holds (FinalizationRegistry callbacks run after GC). */
-async function collectUntil(cond: () => Promise<boolean>, what: string, lastState: () => Promise<unknown> = async () => null): Promise<void> {
+async function collectUntil(
+  cond: () => Promise<boolean>,
+  what: string,
+  lastState: () => Promise<unknown> = async () => null,
+): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc === undefined) throw new Error("run the tests with --expose-gc");
   const start = Date.now();
@@ -95,9 +99,13 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
   t.test("a channel on one worker, used by the master and by another worker", async (t) => {
     const rc = new RemoteChannel<string>(() => new Channel(4), a);
     t.equal(rc.where, a);
-    await remotecallFetch(async (ch: RemoteChannel<string>) => {
-      await ch.put(`from ${myid()}`);
-    }, b, rc);
+    await remotecallFetch(
+      async (ch: RemoteChannel<string>) => {
+        await ch.put(`from ${myid()}`);
+      },
+      b,
+      rc,
+    );
     t.equal(await rc.fetch(), `from ${b}`, "fetch reads without removing");
     t.equal(await rc.isready(), true);
     t.equal(await rc.take(), `from ${b}`);
@@ -122,14 +130,18 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     for await (const x of rc) rest.push(x);
     t.same(rest, [2], "for await drained what was left and ended");
     await t.rejects(rc.take(), ChannelClosedError);
-    const fromWorker = await remotecallFetch(async (ch: RemoteChannel<number>) => {
-      try {
-        await ch.take();
-        return "took";
-      } catch (err) {
-        return (err as { code?: string }).code;
-      }
-    }, b, rc);
+    const fromWorker = await remotecallFetch(
+      async (ch: RemoteChannel<number>) => {
+        try {
+          await ch.take();
+          return "took";
+        } catch (err) {
+          return (err as { code?: string }).code;
+        }
+      },
+      b,
+      rc,
+    );
     t.equal(fromWorker, "ERR_CHANNEL_CLOSED", "a third process sees the same error");
   });
 
@@ -180,7 +192,11 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
 
   t.test("Futures across processes", async (t) => {
     const f = remotecall(() => 6 * myid(), a);
-    t.equal(await remotecallFetch((fut: { fetch(): Promise<number> }) => fut.fetch(), b, f), 6 * a, "a Future passed to a third process resolves there");
+    t.equal(
+      await remotecallFetch((fut: { fetch(): Promise<number> }) => fut.fetch(), b, f),
+      6 * a,
+      "a Future passed to a third process resolves there",
+    );
     t.equal(await f.fetch(), 6 * a, "and still here");
     const g = remotecall(() => "carried", a);
     await g.fetch();
@@ -189,19 +205,28 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     await fromOwnerGone.fetch();
     process.kill(ospidOf(victim!), "SIGKILL");
     await waitUntil(() => peers.get(victim!) === undefined, 5000, "the victim to be gone");
-    t.equal(await remotecallFetch((fut: { fetch(): Promise<string> }) => fut.fetch(), b, fromOwnerGone), "value of the dead", "a fetched Future passed on carries its value");
+    t.equal(
+      await remotecallFetch((fut: { fetch(): Promise<string> }) => fut.fetch(), b, fromOwnerGone),
+      "value of the dead",
+      "a fetched Future passed on carries its value",
+    );
     t.equal(await remotecallFetch((fut: { fetch(): Promise<string> }) => fut.fetch(), b, g), "carried");
   });
 
   t.test("worker-to-worker calls, both ways and in chains", async (t) => {
     t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid() * 100, to), a, b), b * 100);
     t.equal(await remotecallFetch((to: number) => remotecallFetch(() => myid() * 100, to), b, a), a * 100);
-    t.equal(await remotecallFetch((x: number, y: number) => remotecallFetch((z: number) => remotecallFetch(() => myid(), z), x, y), a, b, a), a, "a -> b -> a");
+    t.equal(
+      await remotecallFetch((x: number, y: number) => remotecallFetch((z: number) => remotecallFetch(() => myid(), z), x, y), a, b, a),
+      a,
+      "a -> b -> a",
+    );
   });
 
   t.test("two workers calling each other at the same moment end with one connection", async (t) => {
     const [x, y] = (await addprocs(2, { runtime })) as [number, number];
-    const call = (from: number, to: number): Promise<number> => remotecallFetch((other: number) => remotecallFetch(() => myid(), other), from, to);
+    const call = (from: number, to: number): Promise<number> =>
+      remotecallFetch((other: number) => remotecallFetch(() => myid(), other), from, to);
     const [r1, r2] = await Promise.all([call(x, y), call(y, x)]);
     t.same([r1, r2], [y, x], "both calls succeed");
     await Promise.all([call(x, y), call(y, x), call(x, y)]);
@@ -215,14 +240,18 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     const rc = new RemoteChannel<number>(() => new Channel(1), v);
     await rc.isready();
     const masterWait = rc.take();
-    const workerWait = remotecallFetch(async (ch: RemoteChannel<number>) => {
-      try {
-        await ch.take();
-        return "took";
-      } catch (err) {
-        return (err as Error).name;
-      }
-    }, a, rc);
+    const workerWait = remotecallFetch(
+      async (ch: RemoteChannel<number>) => {
+        try {
+          await ch.take();
+          return "took";
+        } catch (err) {
+          return (err as Error).name;
+        }
+      },
+      a,
+      rc,
+    );
     await remotecallFetch((ch: RemoteChannel<number>) => ch.isready(), a, rc); // worker a is connected to v
     process.kill(ospidOf(v), "SIGKILL");
     const err = await masterWait.catch((e: unknown) => e);
@@ -263,7 +292,11 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     if (await rc.isready()) t.equal(await rc.take(), 42);
     rc.release();
     idle.release();
-    t.equal(await remotecallFetch(() => localReferenceCounts().channels, owner), 0, "the owner freed both channels: the dead taker's waits do not hold them");
+    t.equal(
+      await remotecallFetch(() => localReferenceCounts().channels, owner),
+      0,
+      "the owner freed both channels: the dead taker's waits do not hold them",
+    );
   });
 
   t.test("release, using and fetch free remote values at once", async (t) => {
@@ -307,7 +340,11 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     // last batch it touched reachable, which would say nothing about the library.
     for (let batch = 0; batch < 20; batch++) await dropCalls(pids, 5000);
     for (let batch = 0; batch < 10; batch++) await dropChannels(pids, 1000);
-    await collectUntil(async () => (await counts(pids)).every((c) => c.futures === 0 && c.channels === 0), "the owners' tables to empty", () => counts(pids));
+    await collectUntil(
+      async () => (await counts(pids)).every((c) => c.futures === 0 && c.channels === 0),
+      "the owners' tables to empty",
+      () => counts(pids),
+    );
     t.same(await counts(pids), start, "no value or channel is left on the workers");
     gc();
     const growth = process.memoryUsage().heapUsed - heapBefore;
@@ -350,4 +387,3 @@ async function waitFor(cond: () => Promise<boolean>, what: string): Promise<void
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-

@@ -1,8 +1,19 @@
 // Shared suite: code movement (DESIGN.md "Code movement"), against workers of one runtime.
 import type tap from "tap";
-import { capture, everywhere, fetchfrom, myid, remotecallFetch, remotecall, spawnat, UndefinedNameError, SerializationError, workers } from "../../src/mod.ts";
+import {
+  capture,
+  everywhere,
+  fetchfrom,
+  myid,
+  remotecall,
+  remotecallFetch,
+  SerializationError,
+  spawnat,
+  UndefinedNameError,
+  workers,
+} from "../../src/mod.ts";
 import { Main } from "../../src/code/main-scope.ts";
-import { Point, partialPi, SCALE, whereAmI } from "../fixtures/pimod.ts";
+import { partialPi, Point, SCALE, whereAmI } from "../fixtures/pimod.ts";
 
 type TAP = typeof tap;
 
@@ -74,7 +85,10 @@ export function codeSuite(t: TAP, runtime: string, pids: number[]): void {
     t.match((thrown as Error).message, /`secret`/);
     t.match((thrown as Error).message, /capture\(\{ secret \}/);
     t.match((thrown as Error).message, /everywhere/);
-    await t.rejects(remotecallFetch((x: number) => x + secret + notDefinedAnywhere, pids[0]!, 1), { name: "UndefinedNameError", names: ["secret", "notDefinedAnywhere"] });
+    await t.rejects(remotecallFetch((x: number) => x + secret + notDefinedAnywhere, pids[0]!, 1), {
+      name: "UndefinedNameError",
+      names: ["secret", "notDefinedAnywhere"],
+    });
     // Each API names itself, not the call it is built on.
     t.match((thrown as Error).message, /^remotecall: /);
     t.throws(() => spawnat(pids[0]!, () => secret), /^spawnat: the shipped function uses `secret`/);
@@ -113,9 +127,15 @@ export function codeSuite(t: TAP, runtime: string, pids: number[]): void {
     class Unregistered {
       v = 1;
     }
-    t.throws(() => remotecall((o: unknown) => o, pids[0]!, { cfg: { cb: () => 1 } }), { name: "SerializationError", path: "remotecall: argument 1.cfg.cb" });
+    t.throws(() => remotecall((o: unknown) => o, pids[0]!, { cfg: { cb: () => 1 } }), {
+      name: "SerializationError",
+      path: "remotecall: argument 1.cfg.cb",
+    });
     t.throws(() => remotecall((o: unknown) => o, pids[0]!, [1, Symbol("s")]), SerializationError);
-    await t.rejects(remotecallFetch((_n: number, o: unknown) => o, pids[0]!, 0, new Unregistered()), { name: "SerializationError", message: /class Unregistered.*registerClass/s });
+    await t.rejects(remotecallFetch((_n: number, o: unknown) => o, pids[0]!, 0, new Unregistered()), {
+      name: "SerializationError",
+      message: /class Unregistered.*registerClass/s,
+    });
     const err = await remotecallFetch(() => ({ f: () => 1 }), pids[1]!).catch((e: unknown) => e);
     t.match(String((err as Error).message), /the return value\.f/, "an unsendable result is an error, not a silent undefined");
     t.equal(await remotecallFetch(() => 1, pids[1]!), 1, "the connection is still usable");

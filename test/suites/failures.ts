@@ -12,16 +12,16 @@ import {
   pmap,
   ProcessExitedError,
   registerClass,
-  RemoteChannel,
-  RemoteError,
-  remoteDo,
   remotecall,
   remotecallFetch,
+  RemoteChannel,
+  remoteDo,
+  RemoteError,
   rmprocs,
+  type RuntimeName,
   SerializationError,
   WorkerPool,
   workers,
-  type RuntimeName,
 } from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { state } from "../../src/cluster/state.ts";
@@ -148,7 +148,9 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
     t.test("wrong cookie", async (t) => {
       const socket = await rawSocket(p!);
       const conn = new Connection(socket, { maxFrameBytes: 1 << 20, label: `worker ${p} (test)` });
-      const err = await authenticate(conn, { role: "connector", cookie: "not-the-cookie", myPid: 1, timeoutMs: 5000 }).catch((e: unknown) => e);
+      const err = await authenticate(conn, { role: "connector", cookie: "not-the-cookie", myPid: 1, timeoutMs: 5000 }).catch((e: unknown) =>
+        e
+      );
       t.match(err, { name: "AuthenticationError", code: "ERR_AUTH" });
       t.match(String((err as Error).message), /cookie/);
       t.equal(await remotecallFetch(() => "ok", p!), "ok");
@@ -159,10 +161,14 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
       const reader = new FrameReader(4096);
       const received: Buffer[] = [];
       socket.on("data", (d: Buffer) => received.push(d));
-      const hello = await new Promise<Record<string, unknown>>((resolve) => socket.once("data", (d) => resolve(decode(reader.push(d)[0]!.body) as Record<string, unknown>)));
+      const hello = await new Promise<Record<string, unknown>>((resolve) =>
+        socket.once("data", (d) => resolve(decode(reader.push(d)[0]!.body) as Record<string, unknown>))
+      );
       t.type(hello.nonce, Uint8Array, "HELLO carries a nonce");
       const closed = closedByPeer(socket);
-      for (const c of encodeFrame(MSG.AUTH, 0, encode({ v: 1, nonce: new Uint8Array(16), pid: 1, mac: new Uint8Array(32) }).body, [])) socket.write(c);
+      for (const c of encodeFrame(MSG.AUTH, 0, encode({ v: 1, nonce: new Uint8Array(16), pid: 1, mac: new Uint8Array(32) }).body, [])) {
+        socket.write(c);
+      }
       await closed;
       t.pass("the worker closed the connection after a bad MAC");
       t.notOk(Buffer.concat(received).includes(Buffer.from(clusterCookie())), "the cookie is not in anything the worker sent");
@@ -195,7 +201,11 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
       const frames: Array<{ type: number; body: unknown }> = [];
       socket.on("data", (d) => {
         for (const f of reader.push(d)) frames.push({ type: f.type, body: decode(f.body) });
-        if (frames.length === 1) for (const c of encodeFrame(MSG.AUTH, 0, encode({ v: 999, nonce: new Uint8Array(16), pid: 1, mac: new Uint8Array(32) }).body, [])) socket.write(c);
+        if (frames.length === 1) {
+          for (
+            const c of encodeFrame(MSG.AUTH, 0, encode({ v: 999, nonce: new Uint8Array(16), pid: 1, mac: new Uint8Array(32) }).body, [])
+          ) socket.write(c);
+        }
       });
       await new Promise((r) => socket.once("close", r));
       const fail = frames.find((f) => f.type === MSG.AUTH_FAIL);
@@ -233,7 +243,10 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
       t.match((err as Error).message, /DISTRIBUTED_MAX_FRAME_BYTES.*SharedArray.*chunks/, `${what}: names the fixes`);
     };
     refused("remotecallFetch", await remotecallFetch((a: Float64Array) => a.length, small!, big).catch((e: unknown) => e));
-    refused("remotecall", await Promise.resolve().then(() => remotecall((a: Float64Array) => a.length, small!, big)).catch((e: unknown) => e));
+    refused(
+      "remotecall",
+      await Promise.resolve().then(() => remotecall((a: Float64Array) => a.length, small!, big)).catch((e: unknown) => e),
+    );
     refused("remoteDo", await Promise.resolve().then(() => remoteDo((a: Float64Array) => a.length, small!, big)).catch((e: unknown) => e));
     refused("RemoteChannel put", await new RemoteChannel(() => new Channel(4), small!).put(big).catch((e: unknown) => e));
     refused("Future put", await new Future(small!).put(big).catch((e: unknown) => e));
@@ -241,7 +254,11 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
     refused("everywhere", await everywhere(capture({ big }, () => big.length), { procs: [small!] }).catch((e: unknown) => e));
     t.ok(alive(ospid), "the worker's process is alive");
     t.equal(await remotecallFetch(() => globalThis.process.pid, small!), ospid, "the same OS process answers");
-    t.equal(await remotecallFetch((a: Float64Array) => a.length, small!, new Float64Array(1000)), 1000, "a message under the limit goes through");
+    t.equal(
+      await remotecallFetch((a: Float64Array) => a.length, small!, new Float64Array(1000)),
+      1000,
+      "a message under the limit goes through",
+    );
     t.equal(await remotecallFetch((a: Float64Array) => a.length, other!, big.subarray(0, 1000)), 1000, "other workers are unaffected");
     await rmprocs([small!, other!]);
   });
@@ -261,8 +278,16 @@ export function failuresSuite(t: TAP, runtime: RuntimeName): void {
     const refused = (what: string, err: unknown): void => {
       t.type(err, RemoteError, `${what}: a RemoteError`);
       t.equal((err as RemoteError).pid, p, `${what}: from the worker`);
-      t.match((err as RemoteError).remote, { name: "SerializationError", code: "ERR_PAYLOAD_TOO_LARGE" }, `${what}: refused as a SerializationError`);
-      t.match((err as Error).message, /return value.*2097\d{3} bytes.*1048576 bytes.*the master accepts/s, `${what}: names the size and the master's limit`);
+      t.match(
+        (err as RemoteError).remote,
+        { name: "SerializationError", code: "ERR_PAYLOAD_TOO_LARGE" },
+        `${what}: refused as a SerializationError`,
+      );
+      t.match(
+        (err as Error).message,
+        /return value.*2097\d{3} bytes.*1048576 bytes.*the master accepts/s,
+        `${what}: names the size and the master's limit`,
+      );
       t.match((err as Error).message, /DISTRIBUTED_MAX_FRAME_BYTES=\d+ in the master's environment/, `${what}: names the fix`);
     };
     refused("remotecallFetch", await remotecallFetch(() => new Float64Array(1 << 18), p).catch((e: unknown) => e));

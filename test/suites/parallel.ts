@@ -3,8 +3,8 @@
 import type tap from "tap";
 import {
   addprocs,
-  capture,
   CachingPool,
+  capture,
   Channel,
   clear,
   defaultWorkerPool,
@@ -13,19 +13,19 @@ import {
   localReferenceCounts,
   myid,
   pmap,
+  type PmapProgress,
   ProcessExitedError,
   range,
-  RemoteError,
   remote,
   remotecall,
   remotecallFetch,
   remotecallWait,
   RemoteChannel,
   remoteDo,
+  RemoteError,
   rmprocs,
-  WorkerPool,
-  type PmapProgress,
   type RuntimeName,
+  WorkerPool,
 } from "../../src/mod.ts";
 import { peers } from "../../src/cluster/peers.ts";
 import { partialPi } from "../fixtures/pimod.ts";
@@ -42,7 +42,11 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     t.equal(r.length, 1_000_000);
     const sumOfOffsets = await distributed(r, (offset: number) => offset / 10_000, "+");
     t.equal(sumOfOffsets, (999_999 * 1_000_000) / 2, "every offset was visited once");
-    const pi = await distributed(range(0, 20_000_000, 10_000), (offset: number) => partialPi(offset, offset + 10_000), (a: number, b: number) => a + b);
+    const pi = await distributed(
+      range(0, 20_000_000, 10_000),
+      (offset: number) => partialPi(offset, offset + 10_000),
+      (a: number, b: number) => a + b,
+    );
     t.ok(Math.abs(pi! - Math.PI) < 1e-6, `distributed pi = ${pi}`);
     const parts = await pmap((k: number) => partialPi(k * 1_000_000, (k + 1) * 1_000_000), range(0, 20));
     t.ok(Math.abs(parts.reduce((a, b) => a + b) - Math.PI) < 1e-6, "pmap pi");
@@ -53,7 +57,11 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     t.equal(await distributed(range(1, 6), (x: number) => x, "*"), 120);
     t.equal(await distributed(range(0, 100), (x: number) => (x * 37) % 101, Math.max), 100, "Math.max is accepted");
     t.equal(await distributed(range(0, 100), (x: number) => x - 50, "min"), -50);
-    t.same(await distributed(["a", "b", "c"], (s: string) => s.toUpperCase(), (a: string, b: string) => a + b), "ABC", "partials are reduced in order");
+    t.same(
+      await distributed(["a", "b", "c"], (s: string) => s.toUpperCase(), (a: string, b: string) => a + b),
+      "ABC",
+      "partials are reduced in order",
+    );
     t.equal(await distributed(range(0, 0), (x: number) => x, "+"), undefined, "nothing to reduce");
     await everywhere(() => {
       (globalThis as { visited?: number }).visited = 0;
@@ -109,12 +117,13 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
       const n = 60;
       const a = new Float64Array(n * n).map((_, i) => Math.sin(seed + i));
       let norm = 0;
-      for (let i = 0; i < n; i++)
+      for (let i = 0; i < n; i++) {
         for (let j = 0; j < n; j++) {
           let s = 0;
           for (let k = 0; k < n; k++) s += a[i * n + k]! * a[k * n + j]!;
           norm += s * s;
         }
+      }
       return [Math.sqrt(norm), myid()] as const;
     };
     const res = await pmap(matrixWork, range(0, 40));
@@ -125,10 +134,14 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
   });
 
   t.test("onError runs on the worker and its value becomes the result", async (t) => {
-    const res = await pmap((x: number): number | string => {
-      if (x % 3 === 0) throw new Error(`bad ${x}`);
-      return x;
-    }, range(0, 7), { onError: (err: unknown) => `${myid()}:${(err as Error).message}` });
+    const res = await pmap(
+      (x: number): number | string => {
+        if (x % 3 === 0) throw new Error(`bad ${x}`);
+        return x;
+      },
+      range(0, 7),
+      { onError: (err: unknown) => `${myid()}:${(err as Error).message}` },
+    );
     t.equal(res[1], 1);
     t.match(String(res[3]), /^\d+:bad 3$/);
     t.ok(pids.includes(Number(String(res[3]).split(":")[0])), "computed on a worker");
@@ -163,9 +176,13 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     }, range(0, 8)).catch((e: unknown) => e);
     t.type(err, RemoteError);
     t.equal((err as RemoteError).remote.message, "four is bad");
-    const refused = await pmap((x: number) => {
-      throw new Error(`fatal ${x}`);
-    }, range(0, 3), { retryDelays: [1, 1], retryCheck: (_a, e) => !/fatal/.test(e.message) }).catch((e: unknown) => e);
+    const refused = await pmap(
+      (x: number) => {
+        throw new Error(`fatal ${x}`);
+      },
+      range(0, 3),
+      { retryDelays: [1, 1], retryCheck: (_a, e) => !/fatal/.test(e.message) },
+    ).catch((e: unknown) => e);
     t.match((refused as Error).message, /fatal/, "retryCheck can refuse");
   });
 
@@ -212,10 +229,14 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
 
   t.test("progress: the callback sees the counts grow to the total", async (t) => {
     const seen: PmapProgress[] = [];
-    await pmap(async (x: number) => {
-      await new Promise((r) => setTimeout(r, 5));
-      return x;
-    }, range(0, 50), { batchSize: 1, progress: (p) => seen.push(p) });
+    await pmap(
+      async (x: number) => {
+        await new Promise((r) => setTimeout(r, 5));
+        return x;
+      },
+      range(0, 50),
+      { batchSize: 1, progress: (p) => seen.push(p) },
+    );
     t.ok(seen.length >= 1);
     const last = seen[seen.length - 1]!;
     t.equal(last.done, 50);
@@ -260,7 +281,14 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
         const viaRemote = await Promise.all(Array.from({ length: 6 }, () => remote(() => myid())()));
         const viaDistributed = await distributed(range(0, 8), () => [myid()], (a: number[], b: number[]) => [...a, ...b]);
         const viaRemotecall = await Promise.all(Array.from({ length: 4 }, () => remotecall(() => myid(), pool).fetch()));
-        return { where: pool.where, pmap: viaPmap, remote: viaRemote, distributed: viaDistributed!, remotecall: viaRemotecall, status: await pool.status() };
+        return {
+          where: pool.where,
+          pmap: viaPmap,
+          remote: viaRemote,
+          distributed: viaDistributed!,
+          remotecall: viaRemotecall,
+          status: await pool.status(),
+        };
       }, w);
       const set = (xs: number[]) => [...new Set(xs)].sort((x, y) => x - y);
       t.equal(seen.where, 1, `on worker ${w}, defaultWorkerPool() lives on the master`);
@@ -275,10 +303,14 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
   t.test("a WorkerPool passed to a worker arrives as the same pool: take, put, wait and status go to the master", async (t) => {
     const [a, b] = pids as [number, number];
     const pool = new WorkerPool(pids);
-    const onA = await remotecallFetch(async (p: WorkerPool) => {
-      const taken = await p.take();
-      return { taken, where: p.where, isPool: p instanceof WorkerPool, status: await p.status() };
-    }, a, pool);
+    const onA = await remotecallFetch(
+      async (p: WorkerPool) => {
+        const taken = await p.take();
+        return { taken, where: p.where, isPool: p instanceof WorkerPool, status: await p.status() };
+      },
+      a,
+      pool,
+    );
     t.equal(onA.isPool, true);
     t.equal(onA.where, 1, "a handle to the master's pool");
     t.same(onA.status.workers, pool.workers(), "workers() match");
@@ -288,11 +320,16 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     t.same(await pool.status(), { workers: pids, idle: [other] });
     // remotecallWait and remoteDo through the handle take the master's idle worker too.
     const ch = new RemoteChannel<number>(() => new Channel(1));
-    const viaWait = await remotecallFetch(async (p: WorkerPool, c: RemoteChannel<number>) => {
-      const f = await remotecallWait(() => myid(), p);
-      remoteDo((rc: RemoteChannel<number>) => rc.put(myid()), p, c);
-      return f.fetch();
-    }, a, pool, ch);
+    const viaWait = await remotecallFetch(
+      async (p: WorkerPool, c: RemoteChannel<number>) => {
+        const f = await remotecallWait(() => myid(), p);
+        remoteDo((rc: RemoteChannel<number>) => rc.put(myid()), p, c);
+        return f.fetch();
+      },
+      a,
+      pool,
+      ch,
+    );
     t.equal(viaWait, other, "remotecallWait inside a worker ran on the pool's one idle worker");
     t.equal(await ch.take(), other, "and so did remoteDo");
     await pool.wait(); // remoteDo gives its worker back through the master once it is sent
@@ -310,10 +347,14 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     t.equal(pool.isready(), true);
     // wait() on a handle resolves once the master gives a worker back.
     const again = await pool.take();
-    const waitingOnA = remotecallFetch(async (p: WorkerPool) => {
-      await p.wait();
-      return (await p.status()).idle;
-    }, a, pool);
+    const waitingOnA = remotecallFetch(
+      async (p: WorkerPool) => {
+        await p.wait();
+        return (await p.status()).idle;
+      },
+      a,
+      pool,
+    );
     // Worker a's status request follows its wait on the same connection: once answered, the wait is registered.
     t.same((await remotecallFetch((p: WorkerPool) => p.status(), a, pool)).idle, [], "none idle while a waits");
     pool.put(again);
@@ -321,36 +362,55 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     pool.put(mine);
     t.same((await pool.status()).idle, pids);
     // The synchronous members answer only where the pool lives.
-    const sync = await remotecallFetch((p: WorkerPool) => {
-      try {
-        return String(p.workers());
-      } catch (err) {
-        return `${(err as { code?: string }).code}: ${(err as Error).message}`;
-      }
-    }, a, pool);
-    t.match(sync, /^ERR_POOL_ELSEWHERE: WorkerPool.workers\(\) answers only on the process the pool lives on, and this pool lives on process 1 .*use \(await pool.status\(\)\).workers/);
+    const sync = await remotecallFetch(
+      (p: WorkerPool) => {
+        try {
+          return String(p.workers());
+        } catch (err) {
+          return `${(err as { code?: string }).code}: ${(err as Error).message}`;
+        }
+      },
+      a,
+      pool,
+    );
+    t.match(
+      sync,
+      /^ERR_POOL_ELSEWHERE: WorkerPool.workers\(\) answers only on the process the pool lives on, and this pool lives on process 1 .*use \(await pool.status\(\)\).workers/,
+    );
   });
 
   t.test("a CachingPool passed to a worker arrives as the same pool; each process keeps its own function cache", async (t) => {
     const a = pids[0]!;
     const cp = new CachingPool(pids);
     const addId = (x: number) => x * 10 + myid();
-    t.same(await pmap(addId, range(0, 4), { pool: cp, batchSize: 1 }).then((r) => r.map((v) => Math.floor(v / 10))), [0, 1, 2, 3], "the master ships addId through the pool");
-    const onA = await remotecallFetch(async (p: CachingPool) => {
-      (globalThis as { keptPool?: CachingPool }).keptPool = p;
-      // Kept, so that later calls on worker a use this very function (the cache is by function).
-      const triple = ((globalThis as { keptTriple?: (x: number) => number[] }).keptTriple = (x: number) => [x * 3, myid()]);
-      const mapped = await pmap(triple, range(0, 6), { pool: p, batchSize: 1 });
-      const one = await remotecallFetch(triple, p, 7);
-      return { isCaching: p instanceof CachingPool, where: p.where, workers: (await p.status()).workers, mapped, one };
-    }, a, cp);
+    t.same(
+      await pmap(addId, range(0, 4), { pool: cp, batchSize: 1 }).then((r) => r.map((v) => Math.floor(v / 10))),
+      [0, 1, 2, 3],
+      "the master ships addId through the pool",
+    );
+    const onA = await remotecallFetch(
+      async (p: CachingPool) => {
+        (globalThis as { keptPool?: CachingPool }).keptPool = p;
+        // Kept, so that later calls on worker a use this very function (the cache is by function).
+        const triple = ((globalThis as { keptTriple?: (x: number) => number[] }).keptTriple = (x: number) => [x * 3, myid()]);
+        const mapped = await pmap(triple, range(0, 6), { pool: p, batchSize: 1 });
+        const one = await remotecallFetch(triple, p, 7);
+        return { isCaching: p instanceof CachingPool, where: p.where, workers: (await p.status()).workers, mapped, one };
+      },
+      a,
+      cp,
+    );
     t.equal(onA.isCaching, true, "a CachingPool arrives as a CachingPool");
     t.equal(onA.where, 1);
     t.same(onA.workers, cp.workers(), "workers() match");
     t.same(onA.mapped.map((r) => r[0]), [0, 3, 6, 9, 12, 15]);
     t.same([...new Set(onA.mapped.map((r) => r[1]))].sort(), [...pids].sort(), "worker a's pmap over the pool used both workers");
     t.equal(onA.one[0], 21);
-    t.equal(await remotecallFetch((p: CachingPool) => (globalThis as { keptPool?: CachingPool }).keptPool === p, a, cp), true, "sent again, it is the same object there: one cache per process");
+    t.equal(
+      await remotecallFetch((p: CachingPool) => (globalThis as { keptPool?: CachingPool }).keptPool === p, a, cp),
+      true,
+      "sent again, it is the same object there: one cache per process",
+    );
     // The master's clear forgets what the master shipped, not what worker a shipped.
     await clear(cp);
     const afterMasterClear = await remotecallFetch(async () => {
@@ -364,20 +424,36 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
       return [...results, ...afterOwnClear].map((r) => r[0]);
     }, a);
     t.same(afterMasterClear, [3, 6, 9, 12], "worker a's cached functions survive the master's clear, and its own clear re-ships them");
-    t.same(await pmap(addId, range(0, 2), { pool: cp }).then((r) => r.map((v) => Math.floor(v / 10))), [0, 1], "the master re-ships after its clear");
+    t.same(
+      await pmap(addId, range(0, 2), { pool: cp }).then((r) => r.map((v) => Math.floor(v / 10))),
+      [0, 1],
+      "the master re-ships after its clear",
+    );
   });
 
   t.test("pool handles are released: release(), Symbol.dispose, a dropped handle, a process that exits", async (t) => {
     const [a, b] = pids as [number, number];
     const start = localReferenceCounts().pools;
     const pool = new WorkerPool([a]);
-    await remotecallFetch((p: WorkerPool) => {
-      (globalThis as { heldPool?: WorkerPool }).heldPool = p;
-    }, a, pool);
-    await remotecallFetch((p: WorkerPool) => {
-      (globalThis as { heldPool?: WorkerPool }).heldPool = p;
-    }, b, pool);
-    t.equal(await remotecallFetch((p: WorkerPool) => (globalThis as { heldPool?: WorkerPool }).heldPool === p, b, pool), true, "sent twice, one handle object on b (holding twice)");
+    await remotecallFetch(
+      (p: WorkerPool) => {
+        (globalThis as { heldPool?: WorkerPool }).heldPool = p;
+      },
+      a,
+      pool,
+    );
+    await remotecallFetch(
+      (p: WorkerPool) => {
+        (globalThis as { heldPool?: WorkerPool }).heldPool = p;
+      },
+      b,
+      pool,
+    );
+    t.equal(
+      await remotecallFetch((p: WorkerPool) => (globalThis as { heldPool?: WorkerPool }).heldPool === p, b, pool),
+      true,
+      "sent twice, one handle object on b (holding twice)",
+    );
     t.equal(localReferenceCounts().pools, start + 1, "the master keeps the pool while workers hold it");
     // Each release travels ahead of the call's answer on the same connection.
     await remotecallFetch(() => {
@@ -390,19 +466,27 @@ export function parallelSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     t.same(pool.workers(), [a, b], "push through a handle adds to the master's pool");
     t.equal(await remotecallFetch((p: WorkerPool) => p, b, pool), pool, "sent back to the master, a handle is the master's own pool");
     t.equal(localReferenceCounts().pools, start + 1, "and coming home adds no hold");
-    const released = await remotecallFetch((p: WorkerPool) => {
-      delete (globalThis as { heldPool?: WorkerPool }).heldPool;
-      p[Symbol.dispose](); // all of b's holds: one handle object stands for them
-      try {
-        p.put(1);
-        return "usable";
-      } catch (err) {
-        return (err as Error).message;
-      }
-    }, b, pool);
+    const released = await remotecallFetch(
+      (p: WorkerPool) => {
+        delete (globalThis as { heldPool?: WorkerPool }).heldPool;
+        p[Symbol.dispose](); // all of b's holds: one handle object stands for them
+        try {
+          p.put(1);
+          return "usable";
+        } catch (err) {
+          return (err as Error).message;
+        }
+      },
+      b,
+      pool,
+    );
     t.match(released, /this handle was released/, "a released handle refuses to work");
     t.equal(localReferenceCounts().pools, start, "freed on the master once no worker holds it");
-    t.same(await pmap(() => myid(), range(0, 4), { pool, batchSize: 1 }).then((r) => [...new Set(r)].sort()), [a, b].sort(), "the pool itself still works here");
+    t.same(
+      await pmap(() => myid(), range(0, 4), { pool, batchSize: 1 }).then((r) => [...new Set(r)].sort()),
+      [a, b].sort(),
+      "the pool itself still works here",
+    );
 
     // A pool made on worker a, held by the master and dropped: a frees it after the master's GC.
     const before = await remotecallFetch(() => localReferenceCounts().pools, a);

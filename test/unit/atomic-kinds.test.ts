@@ -61,7 +61,10 @@ for (const [kind, bits, signed] of smallInts) {
     t.equal(a.store(-1), -1, "-1 is accepted: all bits set");
     t.equal(a.load(), signed ? -1 : 2 ** bits - 1);
     t.equal(messageOf(() => a.add(2 ** bits)), `RangeError: Atomic<${name}>: ${2 ** bits} does not fit in ${bits} bits`);
-    t.equal(messageOf(() => a.max(-(2 ** (bits - 1)) - 1)), `RangeError: Atomic<${name}>: ${-(2 ** (bits - 1)) - 1} does not fit in ${bits} bits`);
+    t.equal(
+      messageOf(() => a.max(-(2 ** (bits - 1)) - 1)),
+      `RangeError: Atomic<${name}>: ${-(2 ** (bits - 1)) - 1} does not fit in ${bits} bits`,
+    );
     t.equal(messageOf(() => a.or(0.5)), `RangeError: Atomic<${name}>: values are integers, got 0.5`);
     t.equal(messageOf(() => a.and(1n as never)), `TypeError: Atomic<${name}>: values are numbers, got bigint`);
     t.equal(String(new Atomic(kind as Int32ArrayConstructor, 5)), `Atomic<${name}>(5)`);
@@ -139,7 +142,18 @@ t.test("Float32 rounds to single precision, as Julia's Atomic{Float32}", (t) => 
 });
 
 t.test("every kind travels by name and is the same memory", (t) => {
-  const kinds: AtomicKind[] = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Float32Array, Float64Array];
+  const kinds: AtomicKind[] = [
+    Int8Array,
+    Uint8Array,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    BigInt64Array,
+    BigUint64Array,
+    Float32Array,
+    Float64Array,
+  ];
   for (const kind of kinds) {
     const one = (kind === BigInt64Array || kind === BigUint64Array ? 1n : 1) as never;
     const a = new Atomic(kind, one);

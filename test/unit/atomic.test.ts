@@ -97,13 +97,20 @@ t.test("Uint32, BigInt64 and BigUint64", (t) => {
 });
 
 t.test("wrong kinds and wrong value types: TypeErrors with exact messages", (t) => {
-  const kinds = "Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Float32Array or Float64Array";
+  const kinds =
+    "Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array, BigInt64Array, BigUint64Array, Float32Array or Float64Array";
   t.equal(messageOf(() => new Atomic(Uint8ClampedArray as never)), `TypeError: Atomic: the kind must be ${kinds}, got Uint8ClampedArray`);
   t.equal(messageOf(() => new Atomic(Array as never)), `TypeError: Atomic: the kind must be ${kinds}, got Array`);
   t.equal(messageOf(() => new Atomic(null as never)), `TypeError: Atomic: the kind must be ${kinds}, got null`);
   t.equal(messageOf(() => new Atomic("Int32Array" as never)), `TypeError: Atomic: the kind must be ${kinds}, got string`);
-  t.equal(messageOf(() => new Atomic(Int32Array, 0, new SharedArrayBuffer(4))), "TypeError: Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
-  t.equal(messageOf(() => new Atomic(Int32Array, 0, new ArrayBuffer(8) as never)), "TypeError: Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes");
+  t.equal(
+    messageOf(() => new Atomic(Int32Array, 0, new SharedArrayBuffer(4))),
+    "TypeError: Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes",
+  );
+  t.equal(
+    messageOf(() => new Atomic(Int32Array, 0, new ArrayBuffer(8) as never)),
+    "TypeError: Atomic: buffer must be a SharedArrayBuffer (or another Atomic's buffer) of at least 8 bytes",
+  );
 
   const i = new Atomic(Int32Array, 3);
   t.equal(messageOf(() => i.add(1n as never)), "TypeError: Atomic<Int32Array>: values are numbers, got bigint");
@@ -111,7 +118,11 @@ t.test("wrong kinds and wrong value types: TypeErrors with exact messages", (t) 
   t.equal(messageOf(() => i.cas(3, undefined as never)), "TypeError: Atomic<Int32Array>: values are numbers, got undefined");
   t.equal(messageOf(() => i.cas(3n as never, 4)), "TypeError: Atomic<Int32Array>: values are numbers, got bigint");
   t.equal(messageOf(() => i.exchange(null as never)), "TypeError: Atomic<Int32Array>: values are numbers, got object");
-  t.equal(messageOf(() => new Atomic(Int32Array, 1n as never)), "TypeError: Atomic<Int32Array>: values are numbers, got bigint", "the initial value too");
+  t.equal(
+    messageOf(() => new Atomic(Int32Array, 1n as never)),
+    "TypeError: Atomic<Int32Array>: values are numbers, got bigint",
+    "the initial value too",
+  );
   t.equal(i.load(), 3, "nothing was changed by the refused calls");
 
   const f = new Atomic(Float64Array);
@@ -150,7 +161,10 @@ t.test("the codec: by reference to a target that shares memory, refused to a sep
   const err = caught(() => encode({ a }, { sharesMemory: false, describe: "worker 9" }, true));
   t.type(err, SharedMemoryError);
   t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_NOT_PARTICIPANT");
-  t.match((err as Error).message, /^An Atomic<Float64Array>\(0\.75\) cannot be sent to worker 9: it is a separate process, not one of the participants \(1\)/);
+  t.match(
+    (err as Error).message,
+    /^An Atomic<Float64Array>\(0\.75\) cannot be sent to worker 9: it is a separate process, not one of the participants \(1\)/,
+  );
   t.same(a.pids, [1], "alone, the participants are this process");
   t.equal(a.mapped, false, "among threads only: a SharedArrayBuffer");
   t.end();

@@ -289,7 +289,23 @@ t.test("Map, Set, Date and RegExp round trip", (t) => {
 });
 
 t.test("BigInt of any size keeps its type and value", (t) => {
-  const values = [0n, 1n, -1n, -5n, 255n, 2n ** 31n, 2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 63n, 2n ** 64n - 1n, 2n ** 64n, 2n ** 100n + 7n, -(2n ** 70n) - 3n, 10n ** 50n];
+  const values = [
+    0n,
+    1n,
+    -1n,
+    -5n,
+    255n,
+    2n ** 31n,
+    2n ** 53n + 1n,
+    2n ** 63n - 1n,
+    -(2n ** 63n),
+    2n ** 63n,
+    2n ** 64n - 1n,
+    2n ** 64n,
+    2n ** 100n + 7n,
+    -(2n ** 70n) - 3n,
+    10n ** 50n,
+  ];
   for (const b of values) {
     const v = roundTrip(b);
     t.equal(typeof v, "bigint", `${b}: bigint`);
@@ -300,7 +316,27 @@ t.test("BigInt of any size keeps its type and value", (t) => {
 });
 
 t.test("numbers stay numbers (large integers are not turned into BigInt)", (t) => {
-  for (const n of [0, 1, -1, 255, 2 ** 31, 2 ** 32 + 1, 2 ** 40, -(2 ** 40), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 53, 2 ** 64, 0.1, -1e-300, 1e308, Infinity, -Infinity]) {
+  for (
+    const n of [
+      0,
+      1,
+      -1,
+      255,
+      2 ** 31,
+      2 ** 32 + 1,
+      2 ** 40,
+      -(2 ** 40),
+      Number.MAX_SAFE_INTEGER,
+      Number.MIN_SAFE_INTEGER,
+      2 ** 53,
+      2 ** 64,
+      0.1,
+      -1e-300,
+      1e308,
+      Infinity,
+      -Infinity,
+    ]
+  ) {
     const v = roundTrip(n);
     t.equal(typeof v, "number", `${n}: number`);
     t.equal(v, n, `${n}: value`);

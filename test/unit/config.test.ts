@@ -6,11 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import t from "tap";
-import { validateConfig, type DistributedConfig } from "../../src/config/schema.ts";
+import { type DistributedConfig, validateConfig } from "../../src/config/schema.ts";
 import { ConfigError, DistributedError } from "../../src/errors.ts";
 import { forgetConfig, loadConfig } from "../../src/config/load.ts";
 import { addprocs } from "../../src/cluster/addprocs.ts";
-import { withConfig, type AddprocsOptions } from "../../src/cluster/addprocs-options.ts";
+import { type AddprocsOptions, withConfig } from "../../src/cluster/addprocs-options.ts";
 import type { ClusterManager, LaunchParams } from "../../src/cluster/manager.ts";
 import { caught } from "../helpers/unit.ts";
 
@@ -73,11 +73,27 @@ function rejects(t: Asserts, raw: unknown, key: string, message: string, file = 
 t.test("validateConfig accepts every documented key and returns the same values", async (t) => {
   t.same(validateConfig(EVERY_KEY, FILE), EVERY_KEY);
   t.same(Object.keys(validateConfig(EVERY_KEY, FILE)).sort(), [
-    "env", "exeflags", "exename", "heartbeatInterval", "heartbeatTimeout", "hostTimeout", "lazy", "procs", "restrict", "runtime", "slurm", "ssh", "threads", "timeout", "topology",
+    "env",
+    "exeflags",
+    "exename",
+    "heartbeatInterval",
+    "heartbeatTimeout",
+    "hostTimeout",
+    "lazy",
+    "procs",
+    "restrict",
+    "runtime",
+    "slurm",
+    "ssh",
+    "threads",
+    "timeout",
+    "topology",
   ]);
   t.same(validateConfig({}, FILE), {}, "an empty configuration");
   for (const runtime of ["node", "bun", "deno"]) t.same(validateConfig({ runtime }, FILE), { runtime }, `runtime ${runtime}`);
-  for (const topology of ["all_to_all", "master_worker", "custom"]) t.same(validateConfig({ topology }, FILE), { topology }, `topology ${topology}`);
+  for (const topology of ["all_to_all", "master_worker", "custom"]) {
+    t.same(validateConfig({ topology }, FILE), { topology }, `topology ${topology}`);
+  }
   t.same(validateConfig({ ssh: {}, slurm: {} }, FILE), { ssh: {}, slurm: {} }, "empty sections");
   t.same(validateConfig({ exeflags: [], timeout: 0.5 }, FILE), { exeflags: [], timeout: 0.5 }, "an empty array; a fractional timeout");
   t.same(validateConfig({ runtime: undefined, procs: 2 }, FILE), { procs: 2 }, "a key set to undefined (a JS config) is left out");
@@ -109,9 +125,19 @@ t.test("nested keys are dotted: ssh.* and slurm.*", async (t) => {
   t.same(validateConfig({ slurm: { nodes: "2-4" } }, FILE), { slurm: { nodes: "2-4" } }, "slurm.nodes as a range");
   rejects(t, { slurm: { ntasksPerNode: 2.5 } }, "slurm.ntasksPerNode", `"slurm.ntasksPerNode" must be a positive integer; got 2.5`);
   rejects(t, { slurm: { queueTimeout: -1 } }, "slurm.queueTimeout", `"slurm.queueTimeout" must be a positive number of seconds; got -1`);
-  rejects(t, { slurm: { sbatchFlags: "--exclusive" } }, "slurm.sbatchFlags", `"slurm.sbatchFlags" must be an array of strings; got "--exclusive"`);
+  rejects(
+    t,
+    { slurm: { sbatchFlags: "--exclusive" } },
+    "slurm.sbatchFlags",
+    `"slurm.sbatchFlags" must be an array of strings; got "--exclusive"`,
+  );
   rejects(t, { slurm: { srunFlags: [1] } }, "slurm.srunFlags", `"slurm.srunFlags" must be an array of strings; got [1]`);
-  rejects(t, { slurm: { prologue: ["module load bun"] } }, "slurm.prologue", `"slurm.prologue" must be a string of shell code; got ["module load bun"]`);
+  rejects(
+    t,
+    { slurm: { prologue: ["module load bun"] } },
+    "slurm.prologue",
+    `"slurm.prologue" must be a string of shell code; got ["module load bun"]`,
+  );
   rejects(t, { slurm: { epilogue: 0 } }, "slurm.epilogue", `"slurm.epilogue" must be a string of shell code; got 0`);
   rejects(t, { exename: "" }, "exename", `"exename" must be a non-empty string; got ""`);
   rejects(t, { lazy: "no" }, "lazy", `"lazy" must be true or false; got "no"`);
@@ -129,20 +155,40 @@ t.test("nested keys are dotted: ssh.* and slurm.*", async (t) => {
   rejects(t, { slurm: null }, "slurm", `"slurm" must be an object, got null`);
   rejects(t, { ssh: ["host"] }, "ssh", `"ssh" must be an object, got an array`);
   // The first bad key is the one reported, in the file's order.
-  rejects(t, { procs: 2, slurm: { partition: "debug", time: 30 }, runtime: "python" }, "slurm.time", `"slurm.time" must be a non-empty string; got 30`);
+  rejects(
+    t,
+    { procs: 2, slurm: { partition: "debug", time: 30 }, runtime: "python" },
+    "slurm.time",
+    `"slurm.time" must be a non-empty string; got 30`,
+  );
 });
 
 t.test("an unknown key lists the known ones (of its section, for nested keys)", async (t) => {
-  rejects(t, { procs: 2, prcos: 2 }, "prcos", `unknown key "prcos"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm`);
+  rejects(
+    t,
+    { procs: 2, prcos: 2 },
+    "prcos",
+    `unknown key "prcos"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm`,
+  );
   rejects(
     t,
     { slurm: { partion: "debug" } },
     "slurm.partion",
     `unknown key "slurm.partion"; known keys of "slurm": partition, time, account, qos, nodes, ntasks, ntasksPerNode, cpusPerTask, mem, constraint, sbatchFlags, srunFlags, queueTimeout, prologue, epilogue, template`,
   );
-  rejects(t, { ssh: { user: "me" } }, "ssh.user", `unknown key "ssh.user"; known keys of "ssh": ssh, sshflags, shell, tunnel, multiplex, maxParallel`);
+  rejects(
+    t,
+    { ssh: { user: "me" } },
+    "ssh.user",
+    `unknown key "ssh.user"; known keys of "ssh": ssh, sshflags, shell, tunnel, multiplex, maxParallel`,
+  );
   // Names of the CLI's flags are not config keys.
-  rejects(t, { "machine-file": "hosts" }, "machine-file", `unknown key "machine-file"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm`);
+  rejects(
+    t,
+    { "machine-file": "hosts" },
+    "machine-file",
+    `unknown key "machine-file"; known keys: runtime, exename, exeflags, topology, lazy, restrict, timeout, threads, heartbeatInterval, heartbeatTimeout, hostTimeout, procs, env, ssh, slurm`,
+  );
 });
 
 t.test("a configuration that is not an object", async (t) => {
@@ -152,7 +198,13 @@ t.test("a configuration that is not an object", async (t) => {
   rejects(t, 42, "(top)", "the configuration must be an object, got number");
   rejects(t, true, "(top)", "the configuration must be an object, got boolean");
   // The file is named as given, e.g. package.json's key.
-  rejects(t, { runtime: "python" }, "runtime", `"runtime" must be one of "node", "bun", "deno"; got "python"`, "/proj/package.json#distributed");
+  rejects(
+    t,
+    { runtime: "python" },
+    "runtime",
+    `"runtime" must be one of "node", "bun", "deno"; got "python"`,
+    "/proj/package.json#distributed",
+  );
   const err = caught(() => validateConfig({ threads: 0 }, "x.json")) as ConfigError;
   t.equal(err.name, "ConfigError");
   t.ok(err instanceof Error, "a ConfigError is an Error");
@@ -182,7 +234,11 @@ t.test("withConfig: an option beats the config", async (t) => {
     multiplex: false,
     maxParallel: 1,
   };
-  t.same(withConfig(options, config, noEnv), { ...options, env: { A: "config", B: "option", C: "option" } }, "every given option kept (even [] and false); env merged, the option's keys winning");
+  t.same(
+    withConfig(options, config, noEnv),
+    { ...options, env: { A: "config", B: "option", C: "option" } },
+    "every given option kept (even [] and false); env merged, the option's keys winning",
+  );
   t.same(options.env, { B: "option", C: "option" }, "the options are not changed");
   t.same(config.env, { A: "config", B: "config" }, "nor the config");
 });
@@ -208,12 +264,32 @@ t.test("withConfig: the config fills what is missing", async (t) => {
   t.same(
     withConfig({}, config, noEnv),
     {
-      runtime: "bun", exename: "/opt/bun", exeflags: ["--x"], topology: "master_worker", lazy: false, restrict: false, timeout: 30, threads: 4,
-      heartbeatInterval: 1, heartbeatTimeout: 0, hostTimeout: 10, env: { A: "1" }, ssh: "s", sshflags: ["-q"], shell: "csh", tunnel: true, multiplex: false, maxParallel: 2,
+      runtime: "bun",
+      exename: "/opt/bun",
+      exeflags: ["--x"],
+      topology: "master_worker",
+      lazy: false,
+      restrict: false,
+      timeout: 30,
+      threads: 4,
+      heartbeatInterval: 1,
+      heartbeatTimeout: 0,
+      hostTimeout: 10,
+      env: { A: "1" },
+      ssh: "s",
+      sshflags: ["-q"],
+      shell: "csh",
+      tunnel: true,
+      multiplex: false,
+      maxParallel: 2,
     },
     "every addprocs setting the config has; not procs or slurm (those are the CLI's and SlurmManager's)",
   );
-  t.same(withConfig({ runtime: "node", partial: true }, { timeout: 9 }, noEnv), { runtime: "node", partial: true, timeout: 9 }, "given and filled side by side");
+  t.same(
+    withConfig({ runtime: "node", partial: true }, { timeout: 9 }, noEnv),
+    { runtime: "node", partial: true, timeout: 9 },
+    "given and filled side by side",
+  );
   t.same(withConfig({ timeout: undefined }, { timeout: 9 }, noEnv), { timeout: 9 }, "an option given as undefined counts as not given");
   t.same(withConfig({ threads: 2 }, {}, noEnv), { threads: 2 }, "an empty config adds nothing");
   t.same(withConfig({}, {}, noEnv), {}, "nothing from nothing: defaults are left to the code that uses each");
@@ -280,7 +356,11 @@ t.test("addprocs: timeout from the option, else the config, else DISTRIBUTED_WOR
     () => undefined,
     (e: unknown) => e as Error,
   );
-  t.equal(err?.message, 'DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got "0"', "a bad environment value is an error when it is used");
+  t.equal(
+    err?.message,
+    'DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got "0"',
+    "a bad environment value is an error when it is used",
+  );
 });
 
 t.test("loadConfig finds each form of configuration file", async (t) => {
@@ -303,12 +383,20 @@ t.test("loadConfig finds each form of configuration file", async (t) => {
   };
   const cases: Array<[string, Record<string, string>, string]> = [
     ["json", { "distributed.config.json": JSON.stringify({ procs: 2, runtime: "bun", threads: 2 }) }, "distributed.config.json"],
-    ["pkg", { "package.json": JSON.stringify({ name: "pkg", distributed: { procs: 2, runtime: "bun", threads: 2 } }) }, "package.json#distributed"],
+    [
+      "pkg",
+      { "package.json": JSON.stringify({ name: "pkg", distributed: { procs: 2, runtime: "bun", threads: 2 } }) },
+      "package.json#distributed",
+    ],
     ["yaml", { ".distributedrc.yaml": "procs: 2\nruntime: bun\nthreads: 2\n" }, ".distributedrc.yaml"],
     ["rc", { ".distributedrc": '{ "procs": 2, "runtime": "bun", "threads": 2 }' }, ".distributedrc"],
     ["mjs", { "distributed.config.mjs": "export default { procs: 2, runtime: 'bun', threads: 2 };\n" }, "distributed.config.mjs"],
     ["cjs", { "distributed.config.cjs": "module.exports = { procs: 2, runtime: 'bun', threads: 2 };\n" }, "distributed.config.cjs"],
-    ["ts", { "distributed.config.ts": "const procs: number = 2;\nexport default { procs, runtime: 'bun' as const, threads: 2 };\n" }, "distributed.config.ts"],
+    [
+      "ts",
+      { "distributed.config.ts": "const procs: number = 2;\nexport default { procs, runtime: 'bun' as const, threads: 2 };\n" },
+      "distributed.config.ts",
+    ],
   ];
   for (const [name, files, found] of cases) {
     const dir = make(name, files);
@@ -322,7 +410,10 @@ t.test("loadConfig finds each form of configuration file", async (t) => {
   forgetConfig();
   t.same(await loadConfig(sub), { config: { timeout: 9 }, file: path.join(root, "sub", "distributed.config.json") }, "from a subdirectory");
   // package.json first: its "distributed" key wins over a distributed.config.json beside it.
-  const both = make("both", { "package.json": JSON.stringify({ name: "both", distributed: { procs: 1 } }), "distributed.config.json": '{ "procs": 3 }' });
+  const both = make("both", {
+    "package.json": JSON.stringify({ name: "both", distributed: { procs: 1 } }),
+    "distributed.config.json": '{ "procs": 3 }',
+  });
   forgetConfig();
   t.same((await loadConfig(both)).config, { procs: 1 }, "package.json's key comes first in the search");
   // None: the project's package.json has no "distributed" key.
@@ -341,7 +432,11 @@ t.test("loadConfig finds each form of configuration file", async (t) => {
   // DISTRIBUTED_CONFIG names the file outright, wherever the search would start.
   process.env.DISTRIBUTED_CONFIG = path.join(root, "yaml", ".distributedrc.yaml");
   forgetConfig();
-  t.same(await loadConfig(none), { config: { procs: 2, runtime: "bun", threads: 2 }, file: path.join(root, "yaml", ".distributedrc.yaml") }, "DISTRIBUTED_CONFIG");
+  t.same(
+    await loadConfig(none),
+    { config: { procs: 2, runtime: "bun", threads: 2 }, file: path.join(root, "yaml", ".distributedrc.yaml") },
+    "DISTRIBUTED_CONFIG",
+  );
   delete process.env.DISTRIBUTED_CONFIG;
   // Loaded once per directory until forgotten.
   forgetConfig();

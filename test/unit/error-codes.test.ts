@@ -26,7 +26,9 @@ function sourceFiles(dir: string): string[] {
 t.test("every error class of the package doors and of the errors module extends DistributedError", async (t) => {
   const classes = new Map<string, unknown>();
   for (const mod of [door, managers, errors] as Array<Record<string, unknown>>) {
-    for (const [name, value] of Object.entries(mod)) if (/^[A-Z]\w*Error$/.test(name) && typeof value === "function") classes.set(name, value);
+    for (const [name, value] of Object.entries(mod)) {
+      if (/^[A-Z]\w*Error$/.test(name) && typeof value === "function") classes.set(name, value);
+    }
   }
   t.ok(classes.size >= 20, `found the error classes (${classes.size})`);
   for (const [name, Class] of classes) {
@@ -86,7 +88,12 @@ t.test("isDistributedError: the class, the code, and errors from elsewhere", asy
   t.ok(isDistributedError(rebuilt), "a rebuilt error with a package code");
   t.ok(isDistributedError(rebuilt, "ERR_PROCESS_EXITED"));
 
-  const remote = new RemoteError(2, { name: "InterruptError", message: "The call was interrupted on process 2", stack: "", code: "ERR_INTERRUPTED" });
+  const remote = new RemoteError(2, {
+    name: "InterruptError",
+    message: "The call was interrupted on process 2",
+    stack: "",
+    code: "ERR_INTERRUPTED",
+  });
   t.ok(isDistributedError(remote, "ERR_REMOTE"), "a RemoteError is ERR_REMOTE");
   t.ok(isDistributedError(remote, "ERR_INTERRUPTED"), "and carries the remote error's code");
   t.notOk(isDistributedError(remote, "ERR_TOPOLOGY"));
@@ -97,23 +104,45 @@ t.test("isDistributedError: the class, the code, and errors from elsewhere", asy
   const thread = new ThreadError(2, { name: "SerializationError", message: "x", stack: "", code: "ERR_UNSERIALIZABLE" }, "threads.map");
   t.ok(isDistributedError(thread, "ERR_THREAD"));
   t.ok(isDistributedError(thread, "ERR_UNSERIALIZABLE"), "a ThreadError carries the thread's code");
-  t.notOk(isDistributedError(new ChannelClosedError("put", { cause: closed }), "ERR_REMOTE"), "only RemoteError and ThreadError carry another's code");
+  t.notOk(
+    isDistributedError(new ChannelClosedError("put", { cause: closed }), "ERR_REMOTE"),
+    "only RemoteError and ThreadError carry another's code",
+  );
 });
 
 t.test("classes keep their names, messages and fields on the new base", async (t) => {
   const { ConfigError, EnvVarError, SerializationError, UndefinedNameError, ReleasedHandleError, ConnectError } = errors;
   const env = new EnvVarError("DISTRIBUTED_RUNTIME", "python", 'one of "node", "bun", "deno"');
-  t.same([env.name, env.code, env.message], ["EnvVarError", "ERR_BAD_ENV_VAR", 'DISTRIBUTED_RUNTIME must be one of "node", "bun", "deno", got "python"']);
+  t.same([env.name, env.code, env.message], [
+    "EnvVarError",
+    "ERR_BAD_ENV_VAR",
+    'DISTRIBUTED_RUNTIME must be one of "node", "bun", "deno", got "python"',
+  ]);
   const config = new ConfigError("x.json", "runtime", '"runtime" must be one of ...');
-  t.same([config.name, config.code, config.file, config.key, config.message], ["ConfigError", "ERR_CONFIG", "x.json", "runtime", 'x.json: "runtime" must be one of ...']);
+  t.same([config.name, config.code, config.file, config.key, config.message], [
+    "ConfigError",
+    "ERR_CONFIG",
+    "x.json",
+    "runtime",
+    'x.json: "runtime" must be one of ...',
+  ]);
   const big = new SerializationError("args[0]", "too large", "Send less", "ERR_PAYLOAD_TOO_LARGE");
   t.same([big.name, big.code, big.path], ["SerializationError", "ERR_PAYLOAD_TOO_LARGE", "args[0]"]);
   const names = new UndefinedNameError(["a", "b"], "pmap");
   t.same([names.name, names.code, names.names], ["UndefinedNameError", "ERR_UNDEFINED_NAME", ["a", "b"]]);
-  t.equal(new ReleasedHandleError("WorkerPool", "take").message, "WorkerPool.take: this handle was released with release(); use another handle to the pool");
-  t.equal(new ReleasedHandleError("RemoteChannel", "put").message, "RemoteChannel.put(): this handle was released with release(); use another handle to the channel");
+  t.equal(
+    new ReleasedHandleError("WorkerPool", "take").message,
+    "WorkerPool.take: this handle was released with release(); use another handle to the pool",
+  );
+  t.equal(
+    new ReleasedHandleError("RemoteChannel", "put").message,
+    "RemoteChannel.put(): this handle was released with release(); use another handle to the channel",
+  );
   const refused = new Error("connect ECONNREFUSED 127.0.0.1:9");
-  const connect = new ConnectError("Cannot connect to 127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9", { target: "127.0.0.1:9", cause: refused });
+  const connect = new ConnectError("Cannot connect to 127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9", {
+    target: "127.0.0.1:9",
+    cause: refused,
+  });
   t.same([connect.name, connect.code, connect.target, connect.cause], ["ConnectError", "ERR_CONNECT_FAILED", "127.0.0.1:9", refused]);
   t.notOk("cause" in new ConnectError("timed out", { target: "h:1", code: "ERR_CONNECT_TIMEOUT" }), "no cause when there is none");
 });

@@ -332,14 +332,19 @@ t.test("a large declared length allocates nothing until a quarter of the frame h
   const before = process.memoryUsage().arrayBuffers;
   t.same(reader.push(head), []);
   t.equal(reader.buffered, head.byteLength, "what arrived is held");
-  t.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024, "no buffer of the declared size (Bun commits some such allocations at once)");
+  t.ok(
+    process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024,
+    "no buffer of the declared size (Bun commits some such allocations at once)",
+  );
 
   // Fed in uneven chunks, the frame comes out whole and aligned once it is all there.
   const body = bytesOf(300_000, 5);
   const frame = frameBytes(6, 9, body);
   const r2 = new FrameReader(1 << 20);
   const frames: Frame[] = [];
-  for (let at = 0, step = 1; at < frame.byteLength; at += step, step = (step * 7 + 3) % 40_000) frames.push(...r2.push(frame.subarray(at, at + step)));
+  for (let at = 0, step = 1; at < frame.byteLength; at += step, step = (step * 7 + 3) % 40_000) {
+    frames.push(...r2.push(frame.subarray(at, at + step)));
+  }
   t.equal(frames.length, 1);
   t.equal(diff(frames[0]!, { type: 6, id: 9, body, segments: [] }), null, "same frame");
   t.equal(frames[0]!.bytes.byteOffset % 8, 0, "aligned");
@@ -403,13 +408,15 @@ t.test("a body length that overruns its frame is ERR_BAD_FRAME, for small and la
 });
 
 t.test("frameBytes is the size encodeFrame writes and the reader compares with its limit", (t) => {
-  for (const [body, segments] of [
-    [0, []],
-    [3, []],
-    [5, [1]],
-    [70_000, [8, 13, 0]],
-    [13, [1 << 16]],
-  ] as Array<[number, number[]]>) {
+  for (
+    const [body, segments] of [
+      [0, []],
+      [3, []],
+      [5, [1]],
+      [70_000, [8, 13, 0]],
+      [13, [1 << 16]],
+    ] as Array<[number, number[]]>
+  ) {
     const b = bytesOf(body, 3);
     const segs = segments.map((n, i) => bytesOf(n, i));
     const written = frameBytes(9, 1, b, segs).byteLength;
@@ -423,5 +430,9 @@ t.test("frameBytes is the size encodeFrame writes and the reader compares with i
 t.test("every message type has its own number", async (t) => {
   const { MSG } = await import("../../src/protocol/messages.ts");
   const numbers = Object.values(MSG);
-  t.equal(new Set(numbers).size, numbers.length, `duplicated: ${JSON.stringify(Object.entries(MSG).filter(([, v]) => numbers.indexOf(v) !== numbers.lastIndexOf(v)))}`);
+  t.equal(
+    new Set(numbers).size,
+    numbers.length,
+    `duplicated: ${JSON.stringify(Object.entries(MSG).filter(([, v]) => numbers.indexOf(v) !== numbers.lastIndexOf(v)))}`,
+  );
 });

@@ -10,7 +10,11 @@ const cases: Array<[string, string, string[]]> = [
   ["default values may use earlier parameters", "(a, b = a * 2) => b", []],
   ["object and array destructuring in parameters", "({ x, y: [z, ...rest] }, [p, , q] = []) => x + z + rest.length + p + q", []],
   ["defaults inside destructuring", "({ w = fallback } = {}, [v = other] = []) => w + v", ["fallback", "other"]],
-  ["destructuring declarations in the body", "() => { const { a = d, ...r } = src; let [m, n] = pair; return [a, r, m, n]; }", ["d", "src", "pair"]],
+  ["destructuring declarations in the body", "() => { const { a = d, ...r } = src; let [m, n] = pair; return [a, r, m, n]; }", [
+    "d",
+    "src",
+    "pair",
+  ]],
   ["locals shadow outer names", "(x) => { const y = 1; { let y = x; use(y); } return y; }", ["use"]],
   ["a local may shadow a global", "() => { const Math = { PI: 3 }; return Math.PI; }", []],
   ["a parameter may shadow a global", "(JSON) => JSON.parse", []],
@@ -18,25 +22,47 @@ const cases: Array<[string, string, string[]]> = [
   ["function declarations are hoisted", "() => { return helper(); function helper() { return k; } }", ["k"]],
   ["closures see enclosing parameters", "(a) => (b) => (c) => a + b + c + d", ["d"]],
   ["a named function expression sees its own name", "function fact(n) { return n <= 1 ? 1 : n * fact(n - 1); }", []],
-  ["a class sees its own name; extends and field values are free", "class Foo extends Base { constructor() { super(); this.v = dep; } m() { return Foo; } }", ["Base", "dep"]],
-  ["class fields, static fields, private fields and static blocks", "class A { x = y; static z = w; #p = 1; static { init(); } get() { return this.#p; } }", ["y", "w", "init"]],
+  [
+    "a class sees its own name; extends and field values are free",
+    "class Foo extends Base { constructor() { super(); this.v = dep; } m() { return Foo; } }",
+    ["Base", "dep"],
+  ],
+  [
+    "class fields, static fields, private fields and static blocks",
+    "class A { x = y; static z = w; #p = 1; static { init(); } get() { return this.#p; } }",
+    ["y", "w", "init"],
+  ],
   ["classes declared inside", "() => { class K { m() { return K; } } return new K(); }", []],
   ["labels are not identifiers", "() => { outer: for (;;) { inner: while (true) { if (a) break outer; continue inner; } } }", ["a"]],
   ["a label named like a free variable", "() => { foo: { break foo; } return foo; }", ["foo"]],
   ["typeof of a declared name", "(x) => typeof x", []],
   ["typeof used together with a real read", "() => (typeof thing === 'undefined' ? 0 : thing)", ["thing"]],
   ["catch parameters", "() => { try { risky(); } catch (e) { return e; } }", ["risky"]],
-  ["destructured catch parameters", "() => { try { risky(); } catch ({ message, code = dflt }) { return message + code; } }", ["risky", "dflt"]],
+  ["destructured catch parameters", "() => { try { risky(); } catch ({ message, code = dflt }) { return message + code; } }", [
+    "risky",
+    "dflt",
+  ]],
   ["optional catch binding", "() => { try { risky(); } catch { return e; } }", ["risky", "e"]],
-  ["for-of, for-in and for bindings", "(xs) => { for (const x of xs) use(x); for (let i = 0; i < 3; i++) use(i); for (const k in obj) use(k); }", ["use", "obj"]],
-  ["for-of with destructuring and var", "(m) => { for (const [k, v] of m) sink(k, v); for (var j of list) sink(j); return j; }", ["sink", "list"]],
+  [
+    "for-of, for-in and for bindings",
+    "(xs) => { for (const x of xs) use(x); for (let i = 0; i < 3; i++) use(i); for (const k in obj) use(k); }",
+    ["use", "obj"],
+  ],
+  ["for-of with destructuring and var", "(m) => { for (const [k, v] of m) sink(k, v); for (var j of list) sink(j); return j; }", [
+    "sink",
+    "list",
+  ]],
   ["for-await bindings", "async (u) => { for await (const p of u) await p; }", []],
   ["template literals", "(a) => `${a} and ${b}`", ["b"]],
   ["tagged templates", "(a) => tag`x${a}${y}`", ["tag", "y"]],
   ["member access is not a free name", "(o) => o.x + o.y.z + o?.w + o.constructor", []],
   ["computed member access is", "(o) => o[key] + o?.[other]", ["key", "other"]],
   ["object shorthand reads the name", "() => ({ a })", ["a"]],
-  ["object keys and method names are not free, computed keys are", "() => ({ a: 1, 'b': 2, [k]: 3, m() { return 1; }, get g() { return 2; } })", ["k"]],
+  [
+    "object keys and method names are not free, computed keys are",
+    "() => ({ a: 1, 'b': 2, [k]: 3, m() { return 1; }, get g() { return 2; } })",
+    ["k"],
+  ],
   ["object spread", "() => ({ ...base, extra })", ["base", "extra"]],
   ["assignment to an undeclared name", "() => { counter += 1; }", ["counter"]],
   ["logical assignment", "(x) => x ?? (y ||= 3)", ["y"]],
@@ -93,6 +119,6 @@ t.test("parseExpression tells valid from invalid JavaScript", (t) => {
   t.equal(parseExpression("(a) => a + 1"), true);
   t.equal(parseExpression("(function f() {})"), true);
   t.equal(parseExpression("f(x) { return x; }"), false, "a bare method shorthand is not a statement");
-  t.equal(parseExpression("(((" ), false);
+  t.equal(parseExpression("((("), false);
   t.end();
 });

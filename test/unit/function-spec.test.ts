@@ -58,12 +58,18 @@ t.test("other kinds of functions round trip", async (t) => {
 });
 
 t.test("JavaScript globals are allowed in shipped source", (t) => {
-  const fn = (xs: number[]): string => JSON.stringify(xs.map((x) => Math.sqrt(x))) + String(new Date(0).getTime()) + typeof setTimeout + typeof globalThis;
+  const fn = (xs: number[]): string =>
+    JSON.stringify(xs.map((x) => Math.sqrt(x))) + String(new Date(0).getTime()) + typeof setTimeout + typeof globalThis;
   t.doesNotThrow(() => toSpec(fn, "remotecall"));
-  t.doesNotThrow(() => checkFreeNames("() => [Array, Object, Promise, BigInt, Symbol, Reflect, console, structuredClone, TextEncoder, URL]", "remotecall"));
+  t.doesNotThrow(() =>
+    checkFreeNames("() => [Array, Object, Promise, BigInt, Symbol, Reflect, console, structuredClone, TextEncoder, URL]", "remotecall")
+  );
   t.doesNotThrow(() => checkFreeNames("function () { return arguments.length; }", "remotecall"));
   t.doesNotThrow(() => checkFreeNames("() => arguments", "remotecall"), "arguments is always allowed");
-  t.doesNotThrow(() => checkFreeNames('(x) => { const g = __name((y) => y, "g"); return g(x); }', "remotecall"), "the tsx __name helper is allowed");
+  t.doesNotThrow(
+    () => checkFreeNames('(x) => { const g = __name((y) => y, "g"); return g(x); }', "remotecall"),
+    "the tsx __name helper is allowed",
+  );
   t.end();
 });
 
@@ -103,7 +109,9 @@ t.test("checkFreeNames names exactly the missing identifiers", (t) => {
 t.test("runtime detection with typeof of another runtime's global can be shipped", (t) => {
   // `typeof Bun` never throws, and the same script must run on node, bun and deno: a master on
   // node shipping this to a bun worker must not be told that `Bun` is undefined.
-  const err = caught(() => checkFreeNames('() => (typeof Bun !== "undefined" ? "bun" : typeof Deno !== "undefined" ? "deno" : "node")', "remotecall"));
+  const err = caught(() =>
+    checkFreeNames('() => (typeof Bun !== "undefined" ? "bun" : typeof Deno !== "undefined" ? "deno" : "node")', "remotecall")
+  );
   t.equal(err, undefined, `no error (got ${String(err)})`);
   t.end();
 });
@@ -150,13 +158,15 @@ t.test("a system function travels as ['x', name]", async (t) => {
 });
 
 t.test("toSpec of a non-function is a TypeError naming the API and the type", (t) => {
-  for (const [value, type] of [
-    [42, "number"],
-    ["(x) => x", "string"],
-    [null, "null"],
-    [undefined, "undefined"],
-    [{ call: 1 }, "object"],
-  ] as Array<[unknown, string]>) {
+  for (
+    const [value, type] of [
+      [42, "number"],
+      ["(x) => x", "string"],
+      [null, "null"],
+      [undefined, "undefined"],
+      [{ call: 1 }, "object"],
+    ] as Array<[unknown, string]>
+  ) {
     const err = caught(() => toSpec(value, "remotecall"));
     t.ok(err instanceof TypeError, `${type}: TypeError`);
     t.equal((err as Error).message, `remotecall: the function to call must be a function, got ${type}`);
@@ -206,7 +216,7 @@ t.test("captured values shadow Main names of the same name", async (t) => {
 });
 
 t.test("each capture carries its own values (same source, different values)", async (t) => {
-  const make = (k: number): ((x: number) => number) => capture({ k }, (x: number): number => x + k);
+  const make = (k: number): (x: number) => number => capture({ k }, (x: number): number => x + k);
   const f1 = make(1);
   const f2 = make(2);
   const r1 = (await resolved(overTheWire(toSpec(f1, "remotecall")))) as (x: number) => number;

@@ -39,8 +39,16 @@ for (const Lock of [ReentrantLock, SpinLock]) {
   t.test(`${Lock.name}: run returns fn's value, rejects with its error, unlocks either way`, async (t) => {
     const l = new Lock();
     t.equal(await l.run(() => 7), 7);
-    t.equal(await l.run(async () => { await tick(); return "later"; }), "later");
-    const err = await l.run(() => { throw new RangeError("inside"); }).catch((e: unknown) => e);
+    t.equal(
+      await l.run(async () => {
+        await tick();
+        return "later";
+      }),
+      "later",
+    );
+    const err = await l.run(() => {
+      throw new RangeError("inside");
+    }).catch((e: unknown) => e);
     t.type(err, RangeError);
     t.equal(l.islocked(), false, "unlocked after a throw");
     await t.rejects(l.run(5 as never), new TypeError(`${Lock.name}.run(fn): fn must be a function`));
@@ -78,7 +86,10 @@ t.test("a run waits for a bare lock of the same thread; a bare unlock of a run's
   t.equal(ran, true, "and runs once the bare lock is let go");
   const err = caught(() => l.unlock()) as LockError;
   t.equal(err.code, "ERR_LOCK_NOT_OWNER", "a task outside the run cannot unlock the run's lock");
-  t.equal(err.message, "ReentrantLock.unlock(): this task does not hold the lock: another task of this thread holds it (outside a run, or in another run)");
+  t.equal(
+    err.message,
+    "ReentrantLock.unlock(): this task does not hold the lock: another task of this thread holds it (outside a run, or in another run)",
+  );
   await waiting;
   t.equal(l.islocked(), false);
 });
@@ -98,12 +109,23 @@ t.test("ReentrantLock: its run's owner re-enters with lock, trylock and run; oth
   await l.run(async () => {
     await l.lock();
     t.equal(l.trylock(), true, "trylock re-enters");
-    t.equal(await l.run(async () => { await tick(); return l.islocked(); }), true, "a nested run re-enters, across awaits");
+    t.equal(
+      await l.run(async () => {
+        await tick();
+        return l.islocked();
+      }),
+      true,
+      "a nested run re-enters, across awaits",
+    );
     open();
     await tick();
     t.equal(other, false, "a task started outside the run waits");
     let child = false;
-    await (async () => { await l.lock(); child = true; l.unlock(); })();
+    await (async () => {
+      await l.lock();
+      child = true;
+      l.unlock();
+    })();
     t.equal(child, true, "a task fn starts is part of fn's async flow: it is the owner too (documented)");
     l.unlock();
     l.unlock();
@@ -122,7 +144,10 @@ t.test("SpinLock: locking again inside its own run is ERR_LOCK_RECURSIVE; tryloc
   }).catch((e: unknown) => e);
   t.type(err, LockError);
   t.equal((err as LockError).code, "ERR_LOCK_RECURSIVE");
-  t.equal((err as LockError).message, "SpinLock: locked again inside its own run(): a SpinLock is not reentrant, so this would wait for itself forever. Use a ReentrantLock.");
+  t.equal(
+    (err as LockError).message,
+    "SpinLock: locked again inside its own run(): a SpinLock is not reentrant, so this would wait for itself forever. Use a ReentrantLock.",
+  );
   t.equal(l.islocked(), false, "the run unlocked it");
 });
 

@@ -1,5 +1,13 @@
 import t from "tap";
-import { describeMachine, destination, parseMachine, parseMachineFile, parseMachines, type MachineEntry, type MachineSpec } from "../../managers/ssh/machines.ts";
+import {
+  describeMachine,
+  destination,
+  type MachineEntry,
+  type MachineSpec,
+  parseMachine,
+  parseMachineFile,
+  parseMachines,
+} from "../../managers/ssh/machines.ts";
 import { throwsExactly } from "../helpers/unit.ts";
 
 const FORM = "(expected [count*][user@]host[:port] [bind_addr[:port]])";
@@ -54,7 +62,13 @@ t.test("counts: prefix in strings and files, second element in pairs", (t) => {
 
 t.test("bind addresses", (t) => {
   t.same(parseMachine("node1 10.0.0.1"), { host: "node1", count: 1, bindAddr: "10.0.0.1", source: "node1 10.0.0.1" });
-  t.same(parseMachine("node1   10.0.0.1:9000"), { host: "node1", count: 1, bindAddr: "10.0.0.1", bindPort: 9000, source: "node1   10.0.0.1:9000" });
+  t.same(parseMachine("node1   10.0.0.1:9000"), {
+    host: "node1",
+    count: 1,
+    bindAddr: "10.0.0.1",
+    bindPort: 9000,
+    source: "node1   10.0.0.1:9000",
+  });
   t.same(parseMachine("node1 [::1]:9000"), { host: "node1", count: 1, bindAddr: "::1", bindPort: 9000, source: "node1 [::1]:9000" });
   t.same(parseMachine("node1 fe80::2"), { host: "node1", count: 1, bindAddr: "fe80::2", source: "node1 fe80::2" });
   t.same(parseMachine("node1 node1-ib"), { host: "node1", count: 1, bindAddr: "node1-ib", source: "node1 node1-ib" });
@@ -84,10 +98,30 @@ t.test("destination and describeMachine", (t) => {
 t.test("parseMachines: lists, and errors name the index", (t) => {
   const specs = parseMachines(["node1", ["node2", 4], "2*bob@node3", ["node4", "auto"]]);
   t.same(specs.map((s) => [destination(s), s.count]), [["node1", 1], ["node2", 4], ["bob@node3", 2], ["node4", "auto"]]);
-  throwsExactly(t, () => parseMachines([]), TypeError, `Machines: no hosts in [] (expected at least one "[count*][user@]host[:port] [bind_addr[:port]]" or ["[user@]host[:port] [bind_addr[:port]]", count])`);
-  throwsExactly(t, () => parseMachines("node1" as never), TypeError, `Machines must be an array of host strings or [host, count] pairs, got "node1"`);
-  throwsExactly(t, () => parseMachines(["node1", "node2", "node;3"]), TypeError, `Machine at index 2: host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "node;3" in "node;3" ${FORM}`);
-  throwsExactly(t, () => parseMachines(["node1", ["node2", 0]]), RangeError, `Machine at index 1: count must be a positive integer or "auto", got 0 in ["node2", 0] ${PAIR}`);
+  throwsExactly(
+    t,
+    () => parseMachines([]),
+    TypeError,
+    `Machines: no hosts in [] (expected at least one "[count*][user@]host[:port] [bind_addr[:port]]" or ["[user@]host[:port] [bind_addr[:port]]", count])`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachines("node1" as never),
+    TypeError,
+    `Machines must be an array of host strings or [host, count] pairs, got "node1"`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachines(["node1", "node2", "node;3"]),
+    TypeError,
+    `Machine at index 2: host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "node;3" in "node;3" ${FORM}`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachines(["node1", ["node2", 0]]),
+    RangeError,
+    `Machine at index 1: count must be a positive integer or "auto", got 0 in ["node2", 0] ${PAIR}`,
+  );
   throwsExactly(
     t,
     () => parseMachines(["node1", 42 as never]),
@@ -125,7 +159,11 @@ t.test("string errors: every rule, exact messages", (t) => {
     ["-oProxyCommand@node1", TypeError, `user must be letters, digits, ".", "_" or "-" and not start with "-", got "-oProxyCommand"`],
     ["al$ice@node1", TypeError, `user must be letters, digits, ".", "_" or "-" and not start with "-", got "al$ice"`],
     ["a@b@node1", TypeError, `host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "b@node1"`],
-    ["-oProxyCommand=touch", TypeError, `host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "-oProxyCommand=touch"`],
+    [
+      "-oProxyCommand=touch",
+      TypeError,
+      `host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "-oProxyCommand=touch"`,
+    ],
     ["-v", TypeError, `host must not start with "-" (ssh would read it as an option), got "-v"`],
     ["alice@-v", TypeError, `host must not start with "-" (ssh would read it as an option), got "-v"`],
     ["node`id`", TypeError, `host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "node\`id\`"`],
@@ -173,11 +211,23 @@ t.test("string errors: every rule, exact messages", (t) => {
 
 t.test("pair errors: exact messages", (t) => {
   const bad: [unknown, typeof TypeError | typeof RangeError, string][] = [
-    [["2*node1", 3], TypeError, `Machine: a "count*" prefix is not allowed when the count is the pair's second element, got "2*node1" in ["2*node1", 3] ${PAIR}`],
-    [["auto * node1", 3], TypeError, `Machine: a "count*" prefix is not allowed when the count is the pair's second element, got "auto * node1" in ["auto * node1", 3] ${PAIR}`],
+    [
+      ["2*node1", 3],
+      TypeError,
+      `Machine: a "count*" prefix is not allowed when the count is the pair's second element, got "2*node1" in ["2*node1", 3] ${PAIR}`,
+    ],
+    [
+      ["auto * node1", 3],
+      TypeError,
+      `Machine: a "count*" prefix is not allowed when the count is the pair's second element, got "auto * node1" in ["auto * node1", 3] ${PAIR}`,
+    ],
     [["node1", 0], RangeError, `Machine: count must be a positive integer or "auto", got 0 in ["node1", 0] ${PAIR}`],
     [["node1", -2], RangeError, `Machine: count must be a positive integer or "auto", got -2 in ["node1", -2] ${PAIR}`],
-    [["node1", 2 ** 60], RangeError, `Machine: count must be a positive integer or "auto", got 1152921504606847000 in ["node1", 1152921504606847000] ${PAIR}`],
+    [
+      ["node1", 2 ** 60],
+      RangeError,
+      `Machine: count must be a positive integer or "auto", got 1152921504606847000 in ["node1", 1152921504606847000] ${PAIR}`,
+    ],
     [["node1", 1.5], TypeError, `Machine: count must be a positive integer or "auto", got 1.5 in ["node1", 1.5] ${PAIR}`],
     [["node1", NaN], TypeError, `Machine: count must be a positive integer or "auto", got NaN in ["node1", NaN] ${PAIR}`],
     [["node1", "3"], TypeError, `Machine: count must be a positive integer or "auto", got "3" in ["node1", "3"] ${PAIR}`],
@@ -187,11 +237,36 @@ t.test("pair errors: exact messages", (t) => {
   ];
   for (const [input, Type, message] of bad) throwsExactly(t, () => parseMachine(input as MachineEntry), Type, message);
   const either = `(expected "[count*][user@]host[:port] [bind_addr[:port]]" or ["[user@]host[:port] [bind_addr[:port]]", count])`;
-  throwsExactly(t, () => parseMachine(["node1"] as never), TypeError, `Machine: expected a host string or a [host, count] pair, got an array of 1 ${either}`);
-  throwsExactly(t, () => parseMachine(["node1", 2, 3] as never), TypeError, `Machine: expected a host string or a [host, count] pair, got an array of 3 ${either}`);
-  throwsExactly(t, () => parseMachine([2, "node1"] as never), TypeError, `Machine: expected a host string or a [host, count] pair, got an array of 2 ${either}`);
-  throwsExactly(t, () => parseMachine(undefined as never), TypeError, `Machine: expected a host string or a [host, count] pair, got undefined ${either}`);
-  throwsExactly(t, () => parseMachine({ host: "x" } as never), TypeError, `Machine: expected a host string or a [host, count] pair, got object ${either}`);
+  throwsExactly(
+    t,
+    () => parseMachine(["node1"] as never),
+    TypeError,
+    `Machine: expected a host string or a [host, count] pair, got an array of 1 ${either}`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachine(["node1", 2, 3] as never),
+    TypeError,
+    `Machine: expected a host string or a [host, count] pair, got an array of 3 ${either}`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachine([2, "node1"] as never),
+    TypeError,
+    `Machine: expected a host string or a [host, count] pair, got an array of 2 ${either}`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachine(undefined as never),
+    TypeError,
+    `Machine: expected a host string or a [host, count] pair, got undefined ${either}`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachine({ host: "x" } as never),
+    TypeError,
+    `Machine: expected a host string or a [host, count] pair, got object ${either}`,
+  );
   t.end();
 });
 
@@ -229,8 +304,18 @@ t.test("machine file errors name file and line", (t) => {
     RangeError,
     `Machine file hosts.txt line 3: count must be a positive integer or "auto", got "0" in "0*node1" ${FORM}`,
   );
-  throwsExactly(t, () => parseMachineFile("a\r\nb\r\nc d e\r\n"), TypeError, `Machine file line 3: unexpected text after the bind address, got "e" in "c d e" ${FORM}`);
-  throwsExactly(t, () => parseMachineFile("ok\n  bad;host   # note\n", "m"), TypeError, `Machine file m line 2: host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "bad;host" in "bad;host" ${FORM}`);
+  throwsExactly(
+    t,
+    () => parseMachineFile("a\r\nb\r\nc d e\r\n"),
+    TypeError,
+    `Machine file line 3: unexpected text after the bind address, got "e" in "c d e" ${FORM}`,
+  );
+  throwsExactly(
+    t,
+    () => parseMachineFile("ok\n  bad;host   # note\n", "m"),
+    TypeError,
+    `Machine file m line 2: host must be letters, digits, ".", "_" or "-" (or an IPv6 address in brackets), got "bad;host" in "bad;host" ${FORM}`,
+  );
   const noHosts = `no hosts (expected lines of the form [count*][user@]host[:port] [bind_addr[:port]]; "#" starts a comment)`;
   throwsExactly(t, () => parseMachineFile("", "hosts.txt"), TypeError, `Machine file hosts.txt: ${noHosts}`);
   throwsExactly(t, () => parseMachineFile("# only\n\n   \r\n# comments\n"), TypeError, `Machine file: ${noHosts}`);

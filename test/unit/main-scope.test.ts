@@ -15,7 +15,30 @@ t.test("isBindableName", (t) => {
   for (const name of ["foo", "_x", "$", "a1", "camelCase", "__name", "Math", "myid", "$$_9"]) {
     t.equal(isBindableName(name), true, `${name} is bindable`);
   }
-  for (const name of ["", "1a", "a-b", "a b", "a.b", "é", "class", "await", "yield", "let", "static", "enum", "eval", "arguments", "undefined", "NaN", "Infinity", "this", "default", "import"]) {
+  for (
+    const name of [
+      "",
+      "1a",
+      "a-b",
+      "a b",
+      "a.b",
+      "é",
+      "class",
+      "await",
+      "yield",
+      "let",
+      "static",
+      "enum",
+      "eval",
+      "arguments",
+      "undefined",
+      "NaN",
+      "Infinity",
+      "this",
+      "default",
+      "import",
+    ]
+  ) {
     t.equal(isBindableName(name), false, `${JSON.stringify(name)} is not bindable`);
   }
   t.end();

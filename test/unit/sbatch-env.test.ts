@@ -40,19 +40,44 @@ t.test("sbatchEnv: options in sbatchFlags outrank their variables too, long or s
   const dropped = (flags: string[]): string[] => Object.keys(ENV).filter((n) => !(n in sbatchEnv({ sbatchFlags: flags }, ENV)));
   t.same(dropped(["--partition=debug"]), ["SBATCH_PARTITION"]);
   t.same(dropped(["-p", "debug"]), ["SBATCH_PARTITION"]);
-  t.same(dropped(["-pdebug", "-t", "5", "-A", "a", "-q", "q", "-C", "c", "-J", "j", "-o", "o"]), ["SBATCH_PARTITION", "SBATCH_TIMELIMIT", "SBATCH_ACCOUNT", "SBATCH_QOS", "SBATCH_CONSTRAINT", "SBATCH_JOB_NAME", "SBATCH_OUTPUT"]);
-  t.same(dropped(["--mem=4G", "--mem-per-cpu=1G", "--gres=gpu:2", "--exclusive", "--time=5", "--qos=q"]), [
-    "SBATCH_TIMELIMIT", "SBATCH_QOS", "SBATCH_MEM_PER_NODE", "SBATCH_MEM_PER_CPU", "SBATCH_GRES", "SBATCH_EXCLUSIVE",
+  t.same(dropped(["-pdebug", "-t", "5", "-A", "a", "-q", "q", "-C", "c", "-J", "j", "-o", "o"]), [
+    "SBATCH_PARTITION",
+    "SBATCH_TIMELIMIT",
+    "SBATCH_ACCOUNT",
+    "SBATCH_QOS",
+    "SBATCH_CONSTRAINT",
+    "SBATCH_JOB_NAME",
+    "SBATCH_OUTPUT",
   ]);
-  t.same(dropped(["--mail-type=END", "--reservation=other"]), [], "options we do not map keep their variables (sbatch's own order applies)");
+  t.same(dropped(["--mem=4G", "--mem-per-cpu=1G", "--gres=gpu:2", "--exclusive", "--time=5", "--qos=q"]), [
+    "SBATCH_TIMELIMIT",
+    "SBATCH_QOS",
+    "SBATCH_MEM_PER_NODE",
+    "SBATCH_MEM_PER_CPU",
+    "SBATCH_GRES",
+    "SBATCH_EXCLUSIVE",
+  ]);
+  t.same(
+    dropped(["--mail-type=END", "--reservation=other"]),
+    [],
+    "options we do not map keep their variables (sbatch's own order applies)",
+  );
 });
 
 t.test("withJobDefaults: our job name and output file only where neither the request nor SBATCH_* gives them", async (t) => {
   t.same(withJobDefaults({}, {}), { jobName: "distributed", output: "distributed-%j.out" });
   t.same(withJobDefaults({}, { SBATCH_JOB_NAME: "theirs" }), { output: "distributed-%j.out" }, "SBATCH_JOB_NAME names the job");
   t.same(withJobDefaults({}, { SBATCH_OUTPUT: "o-%j" }), { jobName: "distributed" }, "SBATCH_OUTPUT names the file");
-  t.same(withJobDefaults({}, { SBATCH_JOB_NAME: "" }), { jobName: "distributed", output: "distributed-%j.out" }, "an empty variable is not set");
-  t.same(withJobDefaults({ jobName: "mine", output: "mine.out", partition: "p" }, ENV), { jobName: "mine", output: "mine.out", partition: "p" }, "the request's own win");
+  t.same(
+    withJobDefaults({}, { SBATCH_JOB_NAME: "" }),
+    { jobName: "distributed", output: "distributed-%j.out" },
+    "an empty variable is not set",
+  );
+  t.same(withJobDefaults({ jobName: "mine", output: "mine.out", partition: "p" }, ENV), {
+    jobName: "mine",
+    output: "mine.out",
+    partition: "p",
+  }, "the request's own win");
   const request = withJobDefaults({ partition: "debug" }, ENV);
   t.same(sbatchLines(request), ["#SBATCH --partition=debug"], "with both variables set, no job-name or output line");
   t.same(Object.keys(ENV).filter((n) => !(n in sbatchEnv(request, ENV))), ["SBATCH_PARTITION"], "and both variables reach sbatch");

@@ -94,7 +94,7 @@ t.test("a circular structure is refused where the cycle closes", (t) => {
   a.self = a;
   refuses(t, a, "x", "x.self", /circular/);
   const b: Record<string, unknown> = { inner: { list: [] as unknown[] } };
-  ((b.inner as { list: unknown[] }).list).push(b);
+  (b.inner as { list: unknown[] }).list.push(b);
   refuses(t, b, "args[0]", "args[0].inner.list[0]", /circular/);
   const m = new Map<string, unknown>();
   m.set("me", m);

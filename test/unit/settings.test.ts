@@ -8,8 +8,8 @@ import path from "node:path";
 import t from "tap";
 import { BOOL, FLAGS, THREADS } from "../../src/config/kinds.ts";
 import { configValue, fromEnvironment, readVariable, resolveSetting } from "../../src/config/resolve.ts";
-import { validateConfig, type DistributedConfig } from "../../src/config/schema.ts";
-import { OTHER_VARIABLES, SETTINGS, type Setting, type SettingName } from "../../src/config/settings.ts";
+import { type DistributedConfig, validateConfig } from "../../src/config/schema.ts";
+import { OTHER_VARIABLES, type Setting, type SettingName, SETTINGS } from "../../src/config/settings.ts";
 import { DistributedError, EnvVarError } from "../../src/errors.ts";
 import { withConfig } from "../../src/cluster/addprocs-options.ts";
 import { currentRuntime } from "../../src/runtime/detect.ts";
@@ -39,7 +39,13 @@ const SAMPLES: Record<SettingName, Sample> = {
   maxFrameBytes: { option: 8192, file: undefined, text: "65536", parsed: 65536, bad: "4095" },
   procs: { option: 1, file: 2, text: "0", parsed: 0, bad: "1.5" },
   ssh: { option: "/a/ssh", file: "/b/ssh", text: "/c/ssh", parsed: "/c/ssh", bad: "" },
-  sshflags: { option: ["-v"], file: ["-q"], text: '["-o", "ProxyCommand ssh -W %h:%p gw"]', parsed: ["-o", "ProxyCommand ssh -W %h:%p gw"], bad: "[-o]" },
+  sshflags: {
+    option: ["-v"],
+    file: ["-q"],
+    text: '["-o", "ProxyCommand ssh -W %h:%p gw"]',
+    parsed: ["-o", "ProxyCommand ssh -W %h:%p gw"],
+    bad: "[-o]",
+  },
   shell: { option: "csh", file: "posix", text: "csh", parsed: "csh", bad: "fish" },
   tunnel: { option: true, file: false, text: "0", parsed: false, bad: "on" },
   multiplex: { option: false, file: true, text: "TRUE", parsed: true, bad: "2" },
@@ -81,16 +87,32 @@ t.test("resolveSetting: option > file > environment > default, for every setting
     const sample = SAMPLES[name];
     const file = s.key !== undefined ? fileWith(s.key, sample.file) : {};
     const env = envOf({ [s.env]: sample.text });
-    t.same(resolveSetting(name, { option: sample.option, config: file, env }), { value: sample.option, from: "option" }, `${name}: the option`);
+    t.same(
+      resolveSetting(name, { option: sample.option, config: file, env }),
+      { value: sample.option, from: "option" },
+      `${name}: the option`,
+    );
     if (s.key !== undefined) {
       t.same(resolveSetting(name, { config: file, env }), { value: sample.file, from: "config" }, `${name}: the file's ${s.key}`);
-      t.same(resolveSetting(name, { config: file, env: envOf({ [s.env]: sample.bad }) }), { value: sample.file, from: "config" }, `${name}: the variable is not read when the file gives it`);
+      t.same(
+        resolveSetting(name, { config: file, env: envOf({ [s.env]: sample.bad }) }),
+        { value: sample.file, from: "config" },
+        `${name}: the variable is not read when the file gives it`,
+      );
       t.same(validateConfig(file, "f.json"), file, `${name}: the file's value passes the schema`);
     }
     t.same(resolveSetting(name, { config: {}, env }), { value: sample.parsed, from: "environment" }, `${name}: ${s.env}=${sample.text}`);
-    t.same(resolveSetting(name, { config: {}, env: envOf({ [s.env]: "" }) }), { value: s.fallback(), from: "default" }, `${name}: an empty variable is not set`);
+    t.same(
+      resolveSetting(name, { config: {}, env: envOf({ [s.env]: "" }) }),
+      { value: s.fallback(), from: "default" },
+      `${name}: an empty variable is not set`,
+    );
     t.same(resolveSetting(name, {}), { value: s.fallback(), from: "default" }, `${name}: the default`);
-    t.same(resolveSetting(name, { option: sample.option, env: envOf({ [s.env]: sample.bad }) }).from, "option", `${name}: the variable is not read when the option gives it`);
+    t.same(
+      resolveSetting(name, { option: sample.option, env: envOf({ [s.env]: sample.bad }) }).from,
+      "option",
+      `${name}: the variable is not read when the option gives it`,
+    );
   }
 });
 
@@ -102,29 +124,65 @@ t.test("a variable's value that is not allowed: an EnvVarError naming the variab
     const err = caught(() => resolveSetting(name, { config: {}, env: envOf({ [s.env]: bad }) })) as EnvVarError;
     t.ok(err instanceof EnvVarError && err instanceof DistributedError, `${name}: an EnvVarError (a DistributedError)`);
     t.equal(err.message, `${s.env} must be ${s.kind.envAllowed}, got ${JSON.stringify(bad)}`, `${name}: ${err.message}`);
-    t.same([err.code, err.variable, err.value, err.allowed, err.name], ["ERR_BAD_ENV_VAR", s.env, bad, s.kind.envAllowed, "EnvVarError"], `${name}: its fields`);
+    t.same(
+      [err.code, err.variable, err.value, err.allowed, err.name],
+      ["ERR_BAD_ENV_VAR", s.env, bad, s.kind.envAllowed, "EnvVarError"],
+      `${name}: its fields`,
+    );
   }
   // The messages the guides quote, word for word.
-  const message = (name: SettingName, text: string): string => (caught(() => readVariable(name, envOf({ [spec(name).env]: text }))) as Error).message;
+  const message = (name: SettingName, text: string): string =>
+    (caught(() => readVariable(name, envOf({ [spec(name).env]: text }))) as Error).message;
   t.equal(message("timeout", "soon"), 'DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got "soon"');
   t.equal(message("threads", "many"), 'DISTRIBUTED_THREADS must be a positive integer or "auto", got "many"');
   t.equal(message("heartbeatTimeout", "-1"), 'DISTRIBUTED_HEARTBEAT_TIMEOUT must be a number of seconds >= 0, got "-1"');
   t.equal(message("maxFrameBytes", "1e3"), 'DISTRIBUTED_MAX_FRAME_BYTES must be an integer >= 4096, got "1e3"');
   t.equal(message("runtime", "python"), 'DISTRIBUTED_RUNTIME must be one of "node", "bun", "deno", got "python"');
   t.equal(message("lazy", "yes"), 'DISTRIBUTED_LAZY must be true, false, 1 or 0, got "yes"');
-  t.equal(message("exeflags", "[1]"), 'DISTRIBUTED_EXEFLAGS must be words separated by spaces, or a JSON array of strings such as ["-o", "a b"], got "[1]"');
+  t.equal(
+    message("exeflags", "[1]"),
+    'DISTRIBUTED_EXEFLAGS must be words separated by spaces, or a JSON array of strings such as ["-o", "a b"], got "[1]"',
+  );
 });
 
 t.test("parsing: lists, booleans, threads, numbers", async (t) => {
   t.same(FLAGS.parse("  --a   --b=1 "), ["--a", "--b=1"], "words split at any white space");
   t.same(FLAGS.parse(' ["-i", "/my keys/k"]'), ["-i", "/my keys/k"], "a JSON array keeps a space inside an argument");
-  t.same([FLAGS.parse("[oops"), FLAGS.parse('{"a":1}'), FLAGS.parse('["a",{}]')], [undefined, ["{\"a\":1}"], undefined], "broken JSON is not allowed; an object is a word");
-  t.same(["true", "1", "false", "0", " True ", "yes", "on"].map((x) => BOOL.parse(x)), [true, true, false, false, true, undefined, undefined]);
-  t.same(["auto", "4", "0", "2.5", " 3 ", "", "0x10"].map((x) => THREADS.parse(x)), ["auto", 4, undefined, undefined, 3, undefined, undefined], "a decimal integer (not hex) or auto");
-  t.equal((caught(() => readVariable("timeout", envOf({ DISTRIBUTED_WORKER_TIMEOUT: " " }))) as Error).message, 'DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got " "', "only spaces is a value, and not a number");
+  t.same(
+    [FLAGS.parse("[oops"), FLAGS.parse('{"a":1}'), FLAGS.parse('["a",{}]')],
+    [undefined, ['{"a":1}'], undefined],
+    "broken JSON is not allowed; an object is a word",
+  );
+  t.same(["true", "1", "false", "0", " True ", "yes", "on"].map((x) => BOOL.parse(x)), [
+    true,
+    true,
+    false,
+    false,
+    true,
+    undefined,
+    undefined,
+  ]);
+  t.same(["auto", "4", "0", "2.5", " 3 ", "", "0x10"].map((x) => THREADS.parse(x)), [
+    "auto",
+    4,
+    undefined,
+    undefined,
+    3,
+    undefined,
+    undefined,
+  ], "a decimal integer (not hex) or auto");
+  t.equal(
+    (caught(() => readVariable("timeout", envOf({ DISTRIBUTED_WORKER_TIMEOUT: " " }))) as Error).message,
+    'DISTRIBUTED_WORKER_TIMEOUT must be a positive number of seconds, got " "',
+    "only spaces is a value, and not a number",
+  );
   t.equal(readVariable("timeout", envOf({})), undefined, "not set");
   t.equal(fromEnvironment("DISTRIBUTED_HEARTBEAT_INTERVAL", envOf({})), 5, "by variable name: the default");
-  t.equal(fromEnvironment("DISTRIBUTED_HEARTBEAT_INTERVAL", envOf({ DISTRIBUTED_HEARTBEAT_INTERVAL: "2" })), 2, "by variable name: the variable");
+  t.equal(
+    fromEnvironment("DISTRIBUTED_HEARTBEAT_INTERVAL", envOf({ DISTRIBUTED_HEARTBEAT_INTERVAL: "2" })),
+    2,
+    "by variable name: the variable",
+  );
   t.throws(() => fromEnvironment("DISTRIBUTED_NOTHING", envOf({})), /DISTRIBUTED_NOTHING is not a setting's variable/);
   t.equal(configValue({ ssh: { tunnel: false } }, "ssh.tunnel"), false);
   t.equal(configValue({}, "ssh.tunnel"), undefined);
@@ -147,24 +205,56 @@ t.test("withConfig: addprocs' options by the rule, for what each kind of addproc
     DISTRIBUTED_SSH_MAX_PARALLEL: "4",
   });
   const fromEnv = {
-    runtime: "deno", exename: "/opt/deno", exeflags: ["--v8-flags=--max-old-space-size=512"], topology: "master_worker", lazy: false, restrict: false, timeout: 12,
-    heartbeatInterval: 1, heartbeatTimeout: 0, hostTimeout: 9,
+    runtime: "deno",
+    exename: "/opt/deno",
+    exeflags: ["--v8-flags=--max-old-space-size=512"],
+    topology: "master_worker",
+    lazy: false,
+    restrict: false,
+    timeout: 12,
+    heartbeatInterval: 1,
+    heartbeatTimeout: 0,
+    hostTimeout: 9,
   };
-  t.same(withConfig({}, {}, env, false), fromEnv, "addprocs(n): every variable but the SSH ones and DISTRIBUTED_THREADS (each process reads that itself)");
+  t.same(
+    withConfig({}, {}, env, false),
+    fromEnv,
+    "addprocs(n): every variable but the SSH ones and DISTRIBUTED_THREADS (each process reads that itself)",
+  );
   t.same(withConfig({}, {}, env, true), { ...fromEnv, sshflags: ["-i", "key"], maxParallel: 4 }, "addprocs(machines): the SSH ones too");
-  t.same(withConfig({}, { runtime: "bun", threads: 2, ssh: { maxParallel: 8 } }, env, true), { ...fromEnv, runtime: "bun", threads: 2, sshflags: ["-i", "key"], maxParallel: 8 }, "the file beats the variables");
+  t.same(withConfig({}, { runtime: "bun", threads: 2, ssh: { maxParallel: 8 } }, env, true), {
+    ...fromEnv,
+    runtime: "bun",
+    threads: 2,
+    sshflags: ["-i", "key"],
+    maxParallel: 8,
+  }, "the file beats the variables");
   t.same(
     withConfig({ runtime: "node", threads: 1, lazy: true, maxParallel: 1 }, { runtime: "bun", threads: 2 }, env, true),
     { ...fromEnv, runtime: "node", threads: 1, lazy: true, sshflags: ["-i", "key"], maxParallel: 1 },
     "options beat both",
   );
   const threads = withConfig({ manager: "threads" }, { exeflags: ["--x"] }, env, false);
-  t.same([threads.runtime, threads.exename, threads.exeflags], [undefined, undefined, undefined], "thread workers take no runtime, exename or exeflags from the file or the environment");
+  t.same(
+    [threads.runtime, threads.exename, threads.exeflags],
+    [undefined, undefined, undefined],
+    "thread workers take no runtime, exename or exeflags from the file or the environment",
+  );
   t.equal(threads.timeout, 12, "(but the rest)");
   t.same(withConfig({}, {}, envOf({ DISTRIBUTED_SSH_MAX_PARALLEL: "lots" }), false), {}, "addprocs(n) does not read a bad SSH variable");
-  t.throws(() => withConfig({}, {}, envOf({ DISTRIBUTED_SSH_MAX_PARALLEL: "lots" }), true), { name: "EnvVarError", message: 'DISTRIBUTED_SSH_MAX_PARALLEL must be a positive integer, got "lots"' }, "addprocs(machines) does");
-  t.throws(() => withConfig({}, {}, envOf({ DISTRIBUTED_RUNTIME: "python" })), { name: "EnvVarError", message: 'DISTRIBUTED_RUNTIME must be one of "node", "bun", "deno", got "python"' });
-  t.same(withConfig({ runtime: "bun" }, {}, envOf({ DISTRIBUTED_RUNTIME: "python" })), { runtime: "bun" }, "a bad variable an option overrides is never read");
+  t.throws(() => withConfig({}, {}, envOf({ DISTRIBUTED_SSH_MAX_PARALLEL: "lots" }), true), {
+    name: "EnvVarError",
+    message: 'DISTRIBUTED_SSH_MAX_PARALLEL must be a positive integer, got "lots"',
+  }, "addprocs(machines) does");
+  t.throws(() => withConfig({}, {}, envOf({ DISTRIBUTED_RUNTIME: "python" })), {
+    name: "EnvVarError",
+    message: 'DISTRIBUTED_RUNTIME must be one of "node", "bun", "deno", got "python"',
+  });
+  t.same(
+    withConfig({ runtime: "bun" }, {}, envOf({ DISTRIBUTED_RUNTIME: "python" })),
+    { runtime: "bun" },
+    "a bad variable an option overrides is never read",
+  );
 });
 
 t.test("docs/guides/configuration.md lists every variable, as the code declares it", async (t) => {
@@ -178,8 +268,19 @@ t.test("docs/guides/configuration.md lists every variable, as the code declares 
   const expected = [
     ...names.map((name) => {
       const s = spec(name);
-      const parts = [s.option !== undefined ? `option \`${s.option}\`` : null, s.flag !== undefined ? `flag \`${s.flag.split(", ").join("`, `")}\`` : null, s.key !== undefined ? `key \`${s.key}\`` : null].filter((p) => p !== null);
-      return [`\`${s.env}\``, cell(parts.length > 0 ? parts.join(", ") : `\`${name}\` (variable only)`), cell(s.kind.envAllowed), cell(s.defaultText), s.where, cell(s.what)];
+      const parts = [
+        s.option !== undefined ? `option \`${s.option}\`` : null,
+        s.flag !== undefined ? `flag \`${s.flag.split(", ").join("`, `")}\`` : null,
+        s.key !== undefined ? `key \`${s.key}\`` : null,
+      ].filter((p) => p !== null);
+      return [
+        `\`${s.env}\``,
+        cell(parts.length > 0 ? parts.join(", ") : `\`${name}\` (variable only)`),
+        cell(s.kind.envAllowed),
+        cell(s.defaultText),
+        s.where,
+        cell(s.what),
+      ];
     }),
     ...OTHER_VARIABLES.map((v) => [`\`${v.env}\``, "(not a setting)", cell(v.allowed), cell(v.defaultText), v.where, cell(v.what)]),
   ];

@@ -9,7 +9,9 @@ import { caught } from "../helpers/unit.ts";
 /** An array as another participant sees it: given pids, memory already there. */
 function withPids<K extends Int32ArrayConstructor | Float64ArrayConstructor>(kind: K, shape: number[], pids: number[]): SharedArray<K> {
   const length = shape.reduce((a, b) => a * b, 1);
-  const data = new (kind as unknown as new (b: SharedArrayBuffer) => InstanceType<K>)(new SharedArrayBuffer(length * kind.BYTES_PER_ELEMENT));
+  const data = new (kind as unknown as new (b: SharedArrayBuffer) => InstanceType<K>)(
+    new SharedArrayBuffer(length * kind.BYTES_PER_ELEMENT),
+  );
   return new SharedArray(kind, shape, { pids }, { data });
 }
 
@@ -19,7 +21,8 @@ function messageOf(fn: () => unknown): string {
 }
 
 t.test("shape validation: the message names the shape it got", (t) => {
-  const shapeMessage = (got: string) => `TypeError: SharedArray: the shape must be a non-negative integer or an array of them, e.g. [3, 4]; got ${got}`;
+  const shapeMessage = (got: string) =>
+    `TypeError: SharedArray: the shape must be a non-negative integer or an array of them, e.g. [3, 4]; got ${got}`;
   t.equal(messageOf(() => new SharedArray(Float64Array, [])), shapeMessage("[]"));
   t.equal(messageOf(() => new SharedArray(Float64Array, [3, -1])), shapeMessage("[3,-1]"));
   t.equal(messageOf(() => new SharedArray(Float64Array, [2.5])), shapeMessage("[2.5]"));
@@ -35,9 +38,15 @@ t.test("shape validation: the message names the shape it got", (t) => {
     "TypeError: SharedArray: the element type must be a typed array class such as Float64Array or Int32Array, got Uint8ClampedArray",
   );
   t.equal(messageOf(() => new SharedArray(Int32Array, [2], { pids: [0] })), "TypeError: SharedArray: pids must be process ids, got [0]");
-  t.match(messageOf(() => new SharedArray(Int32Array, [2], { pids: [1, 7] })), /^TypeError: SharedArray: 7 is not a worker of this process\./, "a pid that is no worker is refused");
+  t.match(
+    messageOf(() => new SharedArray(Int32Array, [2], { pids: [1, 7] })),
+    /^TypeError: SharedArray: 7 is not a worker of this process\./,
+    "a pid that is no worker is refused",
+  );
   t.equal(
-    messageOf(() => new SharedArray(Int32Array, [2, 2], {}, { data: new Int32Array(new SharedArrayBuffer(12)) as unknown as Int32Array<ArrayBuffer> })),
+    messageOf(() =>
+      new SharedArray(Int32Array, [2, 2], {}, { data: new Int32Array(new SharedArrayBuffer(12)) as unknown as Int32Array<ArrayBuffer> })
+    ),
     "TypeError: SharedArray: data must be a typed array of the shape's length",
   );
 
@@ -102,7 +111,11 @@ t.test("get/set/index bounds errors", (t) => {
 t.test("a linear index must be an integer", (t) => {
   const S = new SharedArray(Int32Array, [3, 4]);
   t.equal(messageOf(() => S.get(1.5)), "RangeError: SharedArray: index 1.5 is outside 0..11", "get(1.5) is refused, as get(1.5, 0) is");
-  t.equal(messageOf(() => S.set(1.5, 7)), "RangeError: SharedArray: index 1.5 is outside 0..11", "set(1.5, 7) is refused rather than ignored");
+  t.equal(
+    messageOf(() => S.set(1.5, 7)),
+    "RangeError: SharedArray: index 1.5 is outside 0..11",
+    "set(1.5, 7) is refused rather than ignored",
+  );
   t.end();
 });
 
@@ -126,8 +139,14 @@ t.test("SharedArray.from copies values, with a shape", (t) => {
   const B = SharedArray.from(BigInt64Array, [1n, -2n, 2n ** 62n]);
   t.same([...B.data], [1n, -2n, 2n ** 62n]);
   t.equal(String(B), "SharedArray<BigInt64Array>[3]");
-  t.equal(messageOf(() => SharedArray.from(Float64Array, [1, 2, 3], [2, 2])), "RangeError: SharedArray.from: 3 values do not fill the shape [2, 2]");
-  t.equal(messageOf(() => SharedArray.from(Float64Array, [1, 2, 3, 4, 5], [2, 2])), "RangeError: SharedArray.from: 5 values do not fill the shape [2, 2]");
+  t.equal(
+    messageOf(() => SharedArray.from(Float64Array, [1, 2, 3], [2, 2])),
+    "RangeError: SharedArray.from: 3 values do not fill the shape [2, 2]",
+  );
+  t.equal(
+    messageOf(() => SharedArray.from(Float64Array, [1, 2, 3, 4, 5], [2, 2])),
+    "RangeError: SharedArray.from: 5 values do not fill the shape [2, 2]",
+  );
   t.end();
 });
 
@@ -214,7 +233,10 @@ t.test("the codec: by reference to a target that shares memory, refused to a sep
   const err = caught(() => encode([S], { sharesMemory: false, describe: "worker 7" }, true));
   t.type(err, SharedMemoryError);
   t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_NOT_PARTICIPANT");
-  t.match((err as Error).message, /^A SharedArray<Float64Array>\[2×3\] cannot be sent to worker 7: it is a separate process, not one of the participants \(1\), which are fixed when the value is made\. Make it after addprocs/);
+  t.match(
+    (err as Error).message,
+    /^A SharedArray<Float64Array>\[2×3\] cannot be sent to worker 7: it is a separate process, not one of the participants \(1\), which are fixed when the value is made\. Make it after addprocs/,
+  );
   t.match((err as Error).message, /Send a copy of its values instead\.$/, "the message says how to send a copy");
   t.end();
 });

@@ -7,10 +7,17 @@ import { readdirSync, readlinkSync, statSync } from "node:fs";
 import { hostname } from "node:os";
 import t from "tap";
 import { Atomic, SharedArray, SharedMemoryError } from "../../src/mod.ts";
-import { peers, type Peer } from "../../src/cluster/peers.ts";
+import { type Peer, peers } from "../../src/cluster/peers.ts";
 import { whyCannotMap } from "../../src/cluster/memory-reach.ts";
 import { encode } from "../../src/protocol/codec.ts";
-import { createSharedMemory, isSharedMemory, memoryNamespace, openSharedMemory, sharedMemoryHandle, sharedMemoryProblem } from "../../src/runtime/shm.ts";
+import {
+  createSharedMemory,
+  isSharedMemory,
+  memoryNamespace,
+  openSharedMemory,
+  sharedMemoryHandle,
+  sharedMemoryProblem,
+} from "../../src/runtime/shm.ts";
 import { caught } from "../helpers/unit.ts";
 
 /** This process's descriptors of segments of this package: link target and mode. */
@@ -35,7 +42,11 @@ t.test("a segment: mode 0600, distributed-<ospid>-<128 random bits>, unlinked be
   const mine = segments().filter((s) => !before.has(s.target));
   t.equal(mine.length, 1, "one descriptor held");
   t.equal(mine[0]!.mode, 0o600, "mode 0600");
-  t.match(mine[0]!.target, new RegExp(`^/dev/shm/distributed-${process.pid}-[0-9a-f]{32} \\(deleted\\)$`), "named with this OS pid and 32 hex digits, already unlinked");
+  t.match(
+    mine[0]!.target,
+    new RegExp(`^/dev/shm/distributed-${process.pid}-[0-9a-f]{32} \\(deleted\\)$`),
+    "named with this OS pid and 32 hex digits, already unlinked",
+  );
   t.same(readdirSync("/dev/shm").filter((n) => n.startsWith("distributed-")), [], "/dev/shm lists nothing");
   t.equal(buffer.byteLength, 100);
   t.ok(new Uint8Array(buffer).every((b) => b === 0), "zeros");
@@ -57,9 +68,21 @@ t.test("a handle names a holder's descriptor and the segment; opening checks bot
     t.type(err, SharedMemoryError);
     return `${(err as SharedMemoryError).code}: ${(err as Error).message}`;
   };
-  t.match(gone({ name: `distributed-${process.pid}-${"0".repeat(32)}` }), /^ERR_SHARED_MEMORY_GONE: The shared memory distributed-\d+-0{32} is no longer held by the process that sent it/, "a segment this descriptor is not");
-  t.match(gone({ name: `distributed-${process.pid}-${"1".repeat(32)}`, fd: 0 }), /^ERR_SHARED_MEMORY_GONE/, "a descriptor of something else (stdin)");
-  t.match(gone({ name: `distributed-${process.pid}-${"2".repeat(32)}`, ospid: 0x7ffffffe }), /^ERR_SHARED_MEMORY_GONE: .*\(OS pid 2147483646\)/, "a process that is gone");
+  t.match(
+    gone({ name: `distributed-${process.pid}-${"0".repeat(32)}` }),
+    /^ERR_SHARED_MEMORY_GONE: The shared memory distributed-\d+-0{32} is no longer held by the process that sent it/,
+    "a segment this descriptor is not",
+  );
+  t.match(
+    gone({ name: `distributed-${process.pid}-${"1".repeat(32)}`, fd: 0 }),
+    /^ERR_SHARED_MEMORY_GONE/,
+    "a descriptor of something else (stdin)",
+  );
+  t.match(
+    gone({ name: `distributed-${process.pid}-${"2".repeat(32)}`, ospid: 0x7ffffffe }),
+    /^ERR_SHARED_MEMORY_GONE: .*\(OS pid 2147483646\)/,
+    "a process that is gone",
+  );
   t.match(gone({ name: "../../etc/passwd" }), /^ERR_SHARED_MEMORY_GONE: Not shared memory of this package/, "a name that is not ours");
 });
 
@@ -68,7 +91,16 @@ function fakePeer(pid: number, info: Partial<NonNullable<Peer["info"]>>): void {
   peers.add({
     pid,
     conn: { closed: true } as Peer["conn"],
-    info: { ospid: 1, hostname: hostname(), cpus: 1, runtime: "node", runtimeVersion: "20", packageVersion: "0", sharedMemory: null, ...info },
+    info: {
+      ospid: 1,
+      hostname: hostname(),
+      cpus: 1,
+      runtime: "node",
+      runtimeVersion: "20",
+      packageVersion: "0",
+      sharedMemory: null,
+      ...info,
+    },
     state: "running",
     gone: new Promise(() => {}),
   });
@@ -96,12 +128,23 @@ t.test("this hostname is not enough: a worker on another kernel or in another PI
   t.equal(whyCannotMap(12), null, "a worker that cannot tell: its hostname decides");
   t.equal(whyCannotMap(13), null, "an older worker that does not say: its hostname decides");
   t.same(new SharedArray(Float64Array, [2]).pids, [1, 11, 12, 13], "the default participants leave it out");
-  t.equal((caught(() => new Atomic(Int32Array, 0, { pids: [1, 10] })) as SharedMemoryError).code, "ERR_SHARED_MEMORY_OTHER_HOST", "and naming it is refused");
+  t.equal(
+    (caught(() => new Atomic(Int32Array, 0, { pids: [1, 10] })) as SharedMemoryError).code,
+    "ERR_SHARED_MEMORY_OTHER_HOST",
+    "and naming it is refused",
+  );
 });
 
 t.test("participants: another host is refused with both names, a worker that cannot map says why, one on this host maps", async (t) => {
   fakePeer(7, { hostname: "node-b.example" });
-  fakePeer(8, { runtime: "deno", sharedMemory: { code: "ERR_SHARED_MEMORY_PERMISSION", message: "Deno maps memory shared between processes through FFI, and the Deno process with OS pid 55 has no FFI permission: run it with --allow-ffi (or -A)" } });
+  fakePeer(8, {
+    runtime: "deno",
+    sharedMemory: {
+      code: "ERR_SHARED_MEMORY_PERMISSION",
+      message:
+        "Deno maps memory shared between processes through FFI, and the Deno process with OS pid 55 has no FFI permission: run it with --allow-ffi (or -A)",
+    },
+  });
   fakePeer(9, {});
   t.teardown(() => {
     for (const pid of [7, 8, 9]) peers.remove(pid, "test over");
@@ -139,7 +182,12 @@ t.test("participants: another host is refused with both names, a worker that can
   t.ok(toParticipant.body.byteLength < 400, `a handle, not the bytes (${toParticipant.body.byteLength} bytes)`);
   t.equal(toParticipant.shared.length, 0, "no SharedArrayBuffer handed over");
   const refusal = whyCannotMap(7)!;
-  const err = caught(() => encode(S, { sharesMemory: false, canMap: false, pid: 7, describe: "worker 7", why: refusal.message, whyCode: refusal.code }, true));
+  const err = caught(() =>
+    encode(S, { sharesMemory: false, canMap: false, pid: 7, describe: "worker 7", why: refusal.message, whyCode: refusal.code }, true)
+  );
   t.equal((err as SharedMemoryError).code, "ERR_SHARED_MEMORY_OTHER_HOST");
-  t.match((err as Error).message, /^A SharedArray<Float64Array>\[4\] is memory mapped by its participants \(1, 9\), and worker 7 cannot map it: worker 7 runs on host node-b\.example and this process on host .*DArray.*RemoteChannel/);
+  t.match(
+    (err as Error).message,
+    /^A SharedArray<Float64Array>\[4\] is memory mapped by its participants \(1, 9\), and worker 7 cannot map it: worker 7 runs on host node-b\.example and this process on host .*DArray.*RemoteChannel/,
+  );
 });

@@ -164,10 +164,15 @@ t.test("bad arguments", (t) => {
   t.equal(message(() => quotePosix("a\0b")), `quotePosix: "a\\u0000b" contains a NUL character, which no shell can pass on; remove it`);
   t.equal(message(() => quoteCsh("\0")), `quoteCsh: "\\u0000" contains a NUL character, which no shell can pass on; remove it`);
   t.equal(message(() => quoteFor("fish" as never, "x")), `Remote shell must be "posix" or "csh", got "fish"`);
-  t.equal(message(() => joinCommand("posix", [])), "joinCommand needs at least the program to run, got []; an empty command would start an interactive shell");
+  t.equal(
+    message(() => joinCommand("posix", [])),
+    "joinCommand needs at least the program to run, got []; an empty command would start an interactive shell",
+  );
   t.equal(message(() => joinCommand("posix", "ls" as never)), "joinCommand expects an array of strings, got string");
   t.equal(message(() => joinCommand("posix", ["ls", 1 as never])), "quotePosix expects a string, got number");
-  for (const fn of [() => quotePosix(3 as never), () => quoteFor("fish" as never, "x"), () => joinCommand("csh", [])]) t.type(caught(fn), TypeError);
+  for (const fn of [() => quotePosix(3 as never), () => quoteFor("fish" as never, "x"), () => joinCommand("csh", [])]) {
+    t.type(caught(fn), TypeError);
+  }
   t.end();
 });
 
@@ -201,6 +206,10 @@ t.test("the other family's quoting really fails, so the round trips test somethi
     const err = caught(() => execFileSync("/bin/csh", ["-c", `printf %s ${quotePosix("a!b")}`], { encoding: "utf8", stdio: "pipe" }));
     t.ok(err instanceof Error, "posix quoting of ! breaks in csh (history substitution)");
   }
-  t.equal(execFileSync("/bin/sh", ["-c", `printf %s ${quoteCsh("a!b")}`], { encoding: "utf8" }), "a\\!b", "csh quoting of ! leaves a backslash in sh");
+  t.equal(
+    execFileSync("/bin/sh", ["-c", `printf %s ${quoteCsh("a!b")}`], { encoding: "utf8" }),
+    "a\\!b",
+    "csh quoting of ! leaves a backslash in sh",
+  );
   t.end();
 });

@@ -107,7 +107,11 @@ t.test("several groups in one name: the cartesian product, leftmost slowest", (t
   t.same(expandHostlist("r[1]n[1-2]"), ["r1n1", "r1n2"]);
   t.same(expandHostlist("r[1-2]n[7]"), ["r1n7", "r2n7"]);
   t.same(expandHostlist("r[1-2]-n[01,03]-ib"), ["r1-n01-ib", "r1-n03-ib", "r2-n01-ib", "r2-n03-ib"], "text between and after groups");
-  t.same(expandHostlist("a[1-2]b[1-2]c[1-2]"), ["a1b1c1", "a1b1c2", "a1b2c1", "a1b2c2", "a2b1c1", "a2b1c2", "a2b2c1", "a2b2c2"], "three groups");
+  t.same(
+    expandHostlist("a[1-2]b[1-2]c[1-2]"),
+    ["a1b1c1", "a1b1c2", "a1b2c1", "a1b2c2", "a2b1c1", "a2b1c2", "a2b2c1", "a2b2c2"],
+    "three groups",
+  );
   t.same(expandHostlist("x[1-2][3-4]"), ["x13", "x14", "x23", "x24"], "adjacent groups");
   t.same(expandHostlist("r[1-2]n[1-2],login,gpu[1]"), ["r1n1", "r1n2", "r2n1", "r2n2", "login", "gpu1"], "next to other items");
   t.end();

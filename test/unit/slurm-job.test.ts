@@ -85,7 +85,9 @@ t.test("the function's example", (t) => {
 });
 
 t.test("values with spaces", (t) => {
-  const job = parseJobRecord("JobId=8 JobName=my job Command=/path/with space/x.sh Comment=two words WorkDir=/home/u/my dir JobState=RUNNING NodeList=dn[1-2]");
+  const job = parseJobRecord(
+    "JobId=8 JobName=my job Command=/path/with space/x.sh Comment=two words WorkDir=/home/u/my dir JobState=RUNNING NodeList=dn[1-2]",
+  );
   t.equal(job.fields.JobName, "my job");
   t.equal(job.fields.Command, "/path/with space/x.sh");
   t.equal(job.fields.Comment, "two words");
@@ -107,7 +109,11 @@ t.test("NodeList=(null) and friends: raw values", (t) => {
 });
 
 t.test("missing fields: defaults", (t) => {
-  t.same(parseJobRecord(""), { jobId: "", state: "UNKNOWN", reason: "None", nodeList: "", numTasks: undefined, fields: {} }, "an empty line");
+  t.same(
+    parseJobRecord(""),
+    { jobId: "", state: "UNKNOWN", reason: "None", nodeList: "", numTasks: undefined, fields: {} },
+    "an empty line",
+  );
   const job = parseJobRecord("JobId=10 JobState=RUNNING NodeList=dn1");
   t.equal(job.numTasks, undefined, "NumTasks missing");
   t.equal(job.reason, "None", "Reason missing");

@@ -26,7 +26,11 @@ t.test("parseLabelledLine: labels as srun --label writes them", (t) => {
   t.same(parseLabelledLine("4:"), { task: 4, text: "" }, "trailing space already stripped");
   t.same(parseLabelledLine("123456: z"), { task: 123456, text: "z" }, "many digits");
   t.same(parseLabelledLine("0: distributed_worker:4100#10.0.0.5"), { task: 0, text: "distributed_worker:4100#10.0.0.5" });
-  t.same(parseLabelledLine(" 3: distributed_worker:4100#10.0.0.5"), { task: 3, text: "distributed_worker:4100#10.0.0.5" }, "the module's example");
+  t.same(
+    parseLabelledLine(" 3: distributed_worker:4100#10.0.0.5"),
+    { task: 3, text: "distributed_worker:4100#10.0.0.5" },
+    "the module's example",
+  );
   t.same(parseLabelledLine("12: hello"), { task: 12, text: "hello" }, "the function's example");
   t.end();
 });
@@ -34,7 +38,11 @@ t.test("parseLabelledLine: labels as srun --label writes them", (t) => {
 t.test("parseLabelledLine: the text is the task's, unchanged", (t) => {
   t.same(parseLabelledLine("2: key: value: more"), { task: 2, text: "key: value: more" }, "': ' later in the text");
   t.same(parseLabelledLine("2: 5: nested label"), { task: 2, text: "5: nested label" }, "a label-like text after the label");
-  t.same(parseLabelledLine("2: srun: error: dn1: task 1: Killed"), { task: 2, text: "srun: error: dn1: task 1: Killed" }, "a task that prints srun-like text");
+  t.same(
+    parseLabelledLine("2: srun: error: dn1: task 1: Killed"),
+    { task: 2, text: "srun: error: dn1: task 1: Killed" },
+    "a task that prints srun-like text",
+  );
   t.same(parseLabelledLine("2:  two spaces"), { task: 2, text: " two spaces" }, "only the separator's space goes");
   t.same(parseLabelledLine("2: \tindented"), { task: 2, text: "\tindented" });
   t.same(parseLabelledLine("2: trailing  "), { task: 2, text: "trailing  " }, "trailing spaces kept");
@@ -74,13 +82,33 @@ t.test("parseLabelledLine: null for lines without a label", (t) => {
 t.test("parseTaskReport: srun's reports of failed tasks", (t) => {
   t.same(parseTaskReport("srun: error: dn1: task 1: Killed"), { node: "dn1", tasks: [1], how: "Killed" });
   t.same(parseTaskReport("srun: error: dn1: task 2: Exited with exit code 3"), { node: "dn1", tasks: [2], how: "Exited with exit code 3" });
-  t.same(parseTaskReport("srun: error: dn0: tasks 2,4: Exited with exit code 3"), { node: "dn0", tasks: [2, 4], how: "Exited with exit code 3" });
-  t.same(parseTaskReport("srun: error: dn2: tasks 0-1,3: Killed"), { node: "dn2", tasks: [0, 1, 3], how: "Killed" }, "the module's example");
+  t.same(parseTaskReport("srun: error: dn0: tasks 2,4: Exited with exit code 3"), {
+    node: "dn0",
+    tasks: [2, 4],
+    how: "Exited with exit code 3",
+  });
+  t.same(
+    parseTaskReport("srun: error: dn2: tasks 0-1,3: Killed"),
+    { node: "dn2", tasks: [0, 1, 3], how: "Killed" },
+    "the module's example",
+  );
   t.same(parseTaskReport("srun: error: dn1: tasks 0-3: Terminated"), { node: "dn1", tasks: [0, 1, 2, 3], how: "Terminated" });
   t.same(parseTaskReport("srun: error: dn1: task 0: Out Of Memory"), { node: "dn1", tasks: [0], how: "Out Of Memory" });
-  t.same(parseTaskReport("srun: error: gpu01.cluster.example.org: task 10: Killed"), { node: "gpu01.cluster.example.org", tasks: [10], how: "Killed" });
-  t.same(parseTaskReport("srun: error: dn1: task 3: Exited with exit code 3: odd"), { node: "dn1", tasks: [3], how: "Exited with exit code 3: odd" }, "': ' in srun's words");
-  t.same(parseTaskReport("  srun: error: dn1: task 1: Killed  \r"), { node: "dn1", tasks: [1], how: "Killed" }, "whitespace around the line is ignored");
+  t.same(parseTaskReport("srun: error: gpu01.cluster.example.org: task 10: Killed"), {
+    node: "gpu01.cluster.example.org",
+    tasks: [10],
+    how: "Killed",
+  });
+  t.same(parseTaskReport("srun: error: dn1: task 3: Exited with exit code 3: odd"), {
+    node: "dn1",
+    tasks: [3],
+    how: "Exited with exit code 3: odd",
+  }, "': ' in srun's words");
+  t.same(
+    parseTaskReport("  srun: error: dn1: task 1: Killed  \r"),
+    { node: "dn1", tasks: [1], how: "Killed" },
+    "whitespace around the line is ignored",
+  );
   t.same(parseTaskReport("srun: error: dn1: task 1: Killed   "), { node: "dn1", tasks: [1], how: "Killed" }, "how is trimmed");
   t.same(parseTaskReport("srun: error: dn1: tasks 5: Killed"), { node: "dn1", tasks: [5], how: "Killed" }, "plural with one task");
   t.same(parseTaskReport("srun: error: dn1: task 1-2: Killed"), { node: "dn1", tasks: [1, 2], how: "Killed" }, "singular with a range");
@@ -133,7 +161,30 @@ t.test("expandRanges", (t) => {
   t.equal(expandRanges("0-1000001"), null, "a larger span is refused, not allocated");
   t.equal(expandRanges("5-1000006"), null);
   t.equal(expandRanges("5-1000005")?.length, 1_000_001);
-  for (const bad of ["", " ", ",", "1,", ",1", "1,,2", "3-1", "-1", "1-", "1--2", "1-2-3", "a", "1a", "1.5", " 1", "1 ", "1, 2", "+1", "0x1", "1;2"]) {
+  for (
+    const bad of [
+      "",
+      " ",
+      ",",
+      "1,",
+      ",1",
+      "1,,2",
+      "3-1",
+      "-1",
+      "1-",
+      "1--2",
+      "1-2-3",
+      "a",
+      "1a",
+      "1.5",
+      " 1",
+      "1 ",
+      "1, 2",
+      "+1",
+      "0x1",
+      "1;2",
+    ]
+  ) {
     t.equal(expandRanges(bad), null, JSON.stringify(bad));
   }
   t.end();
@@ -147,24 +198,26 @@ t.test("WORKER_EXIT_LINE", (t) => {
   t.equal(WORKER_EXIT_LINE.exec("distributed_worker_exit 137")?.[1], "137");
   const text = parseLabelledLine(" 4: distributed_worker_exit 2")?.text ?? "";
   t.equal(WORKER_EXIT_LINE.exec(text)?.[1], "2", "after the label is taken off");
-  for (const line of [
-    "",
-    "distributed_worker_exit",
-    "distributed_worker_exit ",
-    "distributed_worker_exit x",
-    "distributed_worker_exit 1.5",
-    "distributed_worker_exit 1 2",
-    "distributed_worker_exit 0 ",
-    " distributed_worker_exit 0",
-    "distributed_worker_exit  0",
-    "distributed_worker_exit --1",
-    "distributed_worker_exit +1",
-    "distributed_worker_exit 0\n",
-    "4: distributed_worker_exit 0",
-    "x distributed_worker_exit 0",
-    "distributed_worker_exited 0",
-    "distributed_worker:4100#10.0.0.5",
-  ]) {
+  for (
+    const line of [
+      "",
+      "distributed_worker_exit",
+      "distributed_worker_exit ",
+      "distributed_worker_exit x",
+      "distributed_worker_exit 1.5",
+      "distributed_worker_exit 1 2",
+      "distributed_worker_exit 0 ",
+      " distributed_worker_exit 0",
+      "distributed_worker_exit  0",
+      "distributed_worker_exit --1",
+      "distributed_worker_exit +1",
+      "distributed_worker_exit 0\n",
+      "4: distributed_worker_exit 0",
+      "x distributed_worker_exit 0",
+      "distributed_worker_exited 0",
+      "distributed_worker:4100#10.0.0.5",
+    ]
+  ) {
     t.equal(WORKER_EXIT_LINE.exec(line), null, JSON.stringify(line));
   }
   t.end();

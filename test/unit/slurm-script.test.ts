@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import t from "tap";
-import { renderJobScript, sbatchLines, type JobRequest, type ScriptParts } from "../../managers/slurm/script.ts";
+import { type JobRequest, renderJobScript, sbatchLines, type ScriptParts } from "../../managers/slurm/script.ts";
 import { caught, throwsExactly } from "../helpers/unit.ts";
 
 /**
@@ -58,7 +58,11 @@ t.test("the sbatch-argument reader used below agrees with sbatch on what the tes
   t.same(sbatchArguments("#SBATCH --job-name=my job"), ["--job-name=my", "job"], 'sbatch: "Invalid directive found in batch script: job"');
   t.same(sbatchArguments("#SBATCH --comment=a#b"), ["--comment=a"], "scontrol then showed Comment=a");
   t.same(sbatchArguments('#SBATCH --job-name="q x"'), ["--job-name=q x"], "scontrol then showed JobName=q x");
-  t.same(sbatchArguments("#SBATCH --job-name=a\\ b"), ["--job-name=a", "b"], 'a backslash does not protect a space: sbatch: "Invalid directive found in batch script: b"');
+  t.same(
+    sbatchArguments("#SBATCH --job-name=a\\ b"),
+    ["--job-name=a", "b"],
+    'a backslash does not protect a space: sbatch: "Invalid directive found in batch script: b"',
+  );
   t.same(sbatchArguments("#SBATCH --job-name=p\\#q"), ["--job-name=p#q"], "it does protect a #: JobName=p#q");
   t.same(sbatchArguments('#SBATCH --comment="x\\"y # z"'), ['--comment=x"y # z'], 'quoted, with an escaped quote: Comment=x"y # z');
   t.throws(() => sbatchArguments("#SBATCH --job-name=it's"), /unmatched '/, "an unmatched quote is fatal for sbatch");
@@ -92,7 +96,12 @@ t.test("sbatchLines: every option's flag", (t) => {
 });
 
 t.test("sbatchLines: the module's example, nothing, and defaults", (t) => {
-  t.same(sbatchLines({ nodes: 2, ntasksPerNode: 4, time: "00:30:00", partition: "debug" }), ["#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=4", "#SBATCH --time=00:30:00", "#SBATCH --partition=debug"]);
+  t.same(sbatchLines({ nodes: 2, ntasksPerNode: 4, time: "00:30:00", partition: "debug" }), [
+    "#SBATCH --nodes=2",
+    "#SBATCH --ntasks-per-node=4",
+    "#SBATCH --time=00:30:00",
+    "#SBATCH --partition=debug",
+  ]);
   t.same(sbatchLines({}), [], "no options, no lines (sbatch's and the site's defaults apply)");
   t.same(sbatchLines({ nodes: undefined, time: undefined, exclusive: undefined, sbatchFlags: undefined }), [], "undefined is absent");
   t.same(sbatchLines({ exclusive: false }), [], "exclusive: false adds nothing");
@@ -152,25 +161,36 @@ t.test("sbatchLines: sbatchFlags come last, in their order, one line each", (t) 
     "#SBATCH --begin=now+1hour",
     "#SBATCH --requeue",
   ]);
-  t.same(sbatchLines({ exclusive: true, sbatchFlags: ["--exclusive=user"] }), ["#SBATCH --exclusive", "#SBATCH --exclusive=user"], "after --exclusive, so a flag of the user's wins");
+  t.same(
+    sbatchLines({ exclusive: true, sbatchFlags: ["--exclusive=user"] }),
+    ["#SBATCH --exclusive", "#SBATCH --exclusive=user"],
+    "after --exclusive, so a flag of the user's wins",
+  );
   t.same(sbatchLines({ sbatchFlags: ["-pdebug"] }), ["#SBATCH -pdebug"], "short options");
   t.end();
 });
 
 t.test("sbatchLines: counts must be positive integers", (t) => {
   for (const key of ["ntasks", "ntasksPerNode", "cpusPerTask"] as const) {
-    for (const [value, shown] of [
-      [0, "0"],
-      [-1, "-1"],
-      [1.5, "1.5"],
-      ["4", '"4"'],
-      [true, "true"],
-      [null, "null"],
-      [Number.NaN, "NaN"],
-      [Number.POSITIVE_INFINITY, "Infinity"],
-      [[2], "[2]"],
-    ] as const) {
-      throwsExactly(t, () => sbatchLines({ [key]: value } as unknown as JobRequest), TypeError, `SlurmManager: option ${key} must be a positive integer, got ${shown}`);
+    for (
+      const [value, shown] of [
+        [0, "0"],
+        [-1, "-1"],
+        [1.5, "1.5"],
+        ["4", '"4"'],
+        [true, "true"],
+        [null, "null"],
+        [Number.NaN, "NaN"],
+        [Number.POSITIVE_INFINITY, "Infinity"],
+        [[2], "[2]"],
+      ] as const
+    ) {
+      throwsExactly(
+        t,
+        () => sbatchLines({ [key]: value } as unknown as JobRequest),
+        TypeError,
+        `SlurmManager: option ${key} must be a positive integer, got ${shown}`,
+      );
     }
     t.same(sbatchLines({ [key]: 1 }).length, 1, `${key}: 1 is fine`);
     t.same(sbatchLines({ [key]: 1024 }).length, 1, `${key}: 1024 is fine`);
@@ -179,24 +199,31 @@ t.test("sbatchLines: counts must be positive integers", (t) => {
 });
 
 t.test("sbatchLines: nodes is a positive integer or a range", (t) => {
-  for (const [value, shown] of [
-    [0, "0"],
-    [-2, "-2"],
-    [1.5, "1.5"],
-    ["0", '"0"'],
-    ["", '""'],
-    ["02", '"02"'],
-    ["2-", '"2-"'],
-    ["-4", '"-4"'],
-    ["2-0", '"2-0"'],
-    ["2-4-6", '"2-4-6"'],
-    [" 2", '" 2"'],
-    ["2 ", '"2 "'],
-    ["2\n", '"2\\n"'],
-    ["two", '"two"'],
-    ["2,4", '"2,4"'],
-  ] as const) {
-    throwsExactly(t, () => sbatchLines({ nodes: value }), TypeError, `SlurmManager: option nodes must be a positive integer or a range like "2-4", got ${shown}`);
+  for (
+    const [value, shown] of [
+      [0, "0"],
+      [-2, "-2"],
+      [1.5, "1.5"],
+      ["0", '"0"'],
+      ["", '""'],
+      ["02", '"02"'],
+      ["2-", '"2-"'],
+      ["-4", '"-4"'],
+      ["2-0", '"2-0"'],
+      ["2-4-6", '"2-4-6"'],
+      [" 2", '" 2"'],
+      ["2 ", '"2 "'],
+      ["2\n", '"2\\n"'],
+      ["two", '"two"'],
+      ["2,4", '"2,4"'],
+    ] as const
+  ) {
+    throwsExactly(
+      t,
+      () => sbatchLines({ nodes: value }),
+      TypeError,
+      `SlurmManager: option nodes must be a positive integer or a range like "2-4", got ${shown}`,
+    );
   }
   t.same(sbatchLines({ nodes: 1 }), ["#SBATCH --nodes=1"]);
   t.same(sbatchLines({ nodes: "10-20" }), ["#SBATCH --nodes=10-20"]);
@@ -207,37 +234,69 @@ t.test("sbatchLines: text options are one non-empty line", (t) => {
   const keys = ["time", "partition", "account", "qos", "mem", "memPerCpu", "constraint", "gres", "jobName", "output"] as const;
   for (const key of keys) {
     throwsExactly(t, () => sbatchLines({ [key]: "" }), TypeError, `SlurmManager: option ${key} must be a non-empty single line, got ""`);
-    throwsExactly(t, () => sbatchLines({ [key]: "a\nb" }), TypeError, `SlurmManager: option ${key} must be a non-empty single line, got "a\\nb"`);
-    throwsExactly(t, () => sbatchLines({ [key]: "a\r" }), TypeError, `SlurmManager: option ${key} must be a non-empty single line, got "a\\r"`);
-    throwsExactly(t, () => sbatchLines({ [key]: "x\n#SBATCH --exclusive" }), TypeError, `SlurmManager: option ${key} must be a non-empty single line, got "x\\n#SBATCH --exclusive"`);
+    throwsExactly(
+      t,
+      () => sbatchLines({ [key]: "a\nb" }),
+      TypeError,
+      `SlurmManager: option ${key} must be a non-empty single line, got "a\\nb"`,
+    );
+    throwsExactly(
+      t,
+      () => sbatchLines({ [key]: "a\r" }),
+      TypeError,
+      `SlurmManager: option ${key} must be a non-empty single line, got "a\\r"`,
+    );
+    throwsExactly(
+      t,
+      () => sbatchLines({ [key]: "x\n#SBATCH --exclusive" }),
+      TypeError,
+      `SlurmManager: option ${key} must be a non-empty single line, got "x\\n#SBATCH --exclusive"`,
+    );
   }
   t.end();
 });
 
 t.test("sbatchLines: the first bad option is the one named", (t) => {
   throwsExactly(t, () => sbatchLines({ time: "", ntasks: 0 }), TypeError, "SlurmManager: option ntasks must be a positive integer, got 0");
-  throwsExactly(t, () => sbatchLines({ output: "", partition: "a\nb" }), TypeError, 'SlurmManager: option partition must be a non-empty single line, got "a\\nb"');
+  throwsExactly(
+    t,
+    () => sbatchLines({ output: "", partition: "a\nb" }),
+    TypeError,
+    'SlurmManager: option partition must be a non-empty single line, got "a\\nb"',
+  );
   t.end();
 });
 
 t.test("sbatchLines: exclusive is a boolean", (t) => {
   t.same(sbatchLines({ exclusive: true }), ["#SBATCH --exclusive"]);
   t.same(sbatchLines({ exclusive: false }), []);
-  for (const [value, shown] of [
-    ["yes", '"yes"'],
-    [1, "1"],
-    [0, "0"],
-    [null, "null"],
-    ["", '""'],
-  ] as const) {
-    throwsExactly(t, () => sbatchLines({ exclusive: value } as unknown as JobRequest), TypeError, `SlurmManager: option exclusive must be a boolean, got ${shown}`);
+  for (
+    const [value, shown] of [
+      ["yes", '"yes"'],
+      [1, "1"],
+      [0, "0"],
+      [null, "null"],
+      ["", '""'],
+    ] as const
+  ) {
+    throwsExactly(
+      t,
+      () => sbatchLines({ exclusive: value } as unknown as JobRequest),
+      TypeError,
+      `SlurmManager: option exclusive must be a boolean, got ${shown}`,
+    );
   }
   t.end();
 });
 
 t.test("sbatchLines: sbatchFlags is an array of options", (t) => {
   const message = 'SlurmManager: option sbatchFlags must be an array of sbatch options, one per element, e.g. ["--mail-type=END"]';
-  for (const value of ["--mail-type=END", ["mail-type=END"], [""], ["--a", 3], [null], ["--a\n--b"], ["--a\r"], ["-x", "y"], { 0: "--a", length: 1 }, 7]) {
+  for (
+    const value of ["--mail-type=END", ["mail-type=END"], [""], ["--a", 3], [null], ["--a\n--b"], ["--a\r"], ["-x", "y"], {
+      0: "--a",
+      length: 1,
+    }, 7]
+  ) {
     throwsExactly(t, () => sbatchLines({ sbatchFlags: value } as unknown as JobRequest), TypeError, message);
   }
   t.end();
@@ -297,21 +356,46 @@ t.test("sbatchLines: values sbatch would split, cut or unquote are refused or qu
     t.same(wrong, [], `${key}: every such value refused or read back as given`);
   }
   const flags = ["--comment=two words", "--comment=a#b"];
-  t.same(flags.flatMap((f) => misread({ sbatchFlags: [f] }, "sbatchFlags", f) ?? []), [], "sbatchFlags: the same, one element, one argument");
+  t.same(
+    flags.flatMap((f) => misread({ sbatchFlags: [f] }, "sbatchFlags", f) ?? []),
+    [],
+    "sbatchFlags: the same, one element, one argument",
+  );
   t.end();
 });
 
-const PARTS: ScriptParts = { sbatch: ["#SBATCH --nodes=2", "#SBATCH --time=5"], prologue: "module load bun", epilogue: "echo bye", attachTimeout: 120 };
+const PARTS: ScriptParts = {
+  sbatch: ["#SBATCH --nodes=2", "#SBATCH --time=5"],
+  prologue: "module load bun",
+  epilogue: "echo bye",
+  attachTimeout: 120,
+};
 const KNOWN = "known: {{sbatch}}, {{prologue}}, {{epilogue}}, {{attach_timeout}}";
 
 t.test("renderJobScript: placeholders are replaced", (t) => {
   const template = "#!/bin/sh\n{{sbatch}}\n{{prologue}}\nsleep {{attach_timeout}}\n{{epilogue}}\n";
   t.equal(renderJobScript(template, PARTS), "#!/bin/sh\n#SBATCH --nodes=2\n#SBATCH --time=5\nmodule load bun\nsleep 120\necho bye\n");
-  t.equal(renderJobScript("#!/bin/sh\n{{ sbatch }}\n{{  attach_timeout\t}}", PARTS), "#!/bin/sh\n#SBATCH --nodes=2\n#SBATCH --time=5\n120", "spaces inside the braces");
-  t.equal(renderJobScript("#!/bin/sh\n{{sbatch}}\necho {{attach_timeout}} {{attach_timeout}}", PARTS), "#!/bin/sh\n#SBATCH --nodes=2\n#SBATCH --time=5\necho 120 120", "several on one line");
-  t.equal(renderJobScript("#!/bin/sh\n{{sbatch}}\n{{sbatch}}", { ...PARTS, sbatch: ["#SBATCH -N1"] }), "#!/bin/sh\n#SBATCH -N1\n#SBATCH -N1", "the same one twice");
+  t.equal(
+    renderJobScript("#!/bin/sh\n{{ sbatch }}\n{{  attach_timeout\t}}", PARTS),
+    "#!/bin/sh\n#SBATCH --nodes=2\n#SBATCH --time=5\n120",
+    "spaces inside the braces",
+  );
+  t.equal(
+    renderJobScript("#!/bin/sh\n{{sbatch}}\necho {{attach_timeout}} {{attach_timeout}}", PARTS),
+    "#!/bin/sh\n#SBATCH --nodes=2\n#SBATCH --time=5\necho 120 120",
+    "several on one line",
+  );
+  t.equal(
+    renderJobScript("#!/bin/sh\n{{sbatch}}\n{{sbatch}}", { ...PARTS, sbatch: ["#SBATCH -N1"] }),
+    "#!/bin/sh\n#SBATCH -N1\n#SBATCH -N1",
+    "the same one twice",
+  );
   t.equal(renderJobScript("#!/bin/sh\n{{sbatch}}\nx", { ...PARTS, sbatch: [] }), "#!/bin/sh\n\nx", "no #SBATCH lines: an empty line");
-  t.equal(renderJobScript("#!/bin/sh\n  {{sbatch}}", { ...PARTS, sbatch: ["#SBATCH -N1"] }), "#!/bin/sh\n  #SBATCH -N1", "an indented placeholder is not a comment line");
+  t.equal(
+    renderJobScript("#!/bin/sh\n  {{sbatch}}", { ...PARTS, sbatch: ["#SBATCH -N1"] }),
+    "#!/bin/sh\n  #SBATCH -N1",
+    "an indented placeholder is not a comment line",
+  );
   t.equal(renderJobScript("#!/bin/bash -l\n{{sbatch}}", { ...PARTS, sbatch: [] }), "#!/bin/bash -l\n", "any #! line");
   t.end();
 });
@@ -320,13 +404,22 @@ t.test("renderJobScript: values are inserted verbatim", (t) => {
   const template = "#!/bin/sh\n{{sbatch}}\n{{prologue}}\n{{epilogue}}";
   const prologue = "echo $& $1 $$ $` $' \\n {{epilogue}}";
   const out = renderJobScript(template, { ...PARTS, sbatch: [], prologue, epilogue: "module purge\nmodule load bun/1.1\n" });
-  t.equal(out, `#!/bin/sh\n\n${prologue}\nmodule purge\nmodule load bun/1.1\n`, "no $-patterns, no second round of placeholders, several lines");
-  t.equal(renderJobScript(template, { ...PARTS, prologue: "", epilogue: "" }), "#!/bin/sh\n#SBATCH --nodes=2\n#SBATCH --time=5\n\n", "empty prologue and epilogue");
+  t.equal(
+    out,
+    `#!/bin/sh\n\n${prologue}\nmodule purge\nmodule load bun/1.1\n`,
+    "no $-patterns, no second round of placeholders, several lines",
+  );
+  t.equal(
+    renderJobScript(template, { ...PARTS, prologue: "", epilogue: "" }),
+    "#!/bin/sh\n#SBATCH --nodes=2\n#SBATCH --time=5\n\n",
+    "empty prologue and epilogue",
+  );
   t.end();
 });
 
 t.test("renderJobScript: attach_timeout is whole seconds, rounded up", (t) => {
-  const render = (s: number): string => renderJobScript("#!/bin/sh\n{{sbatch}}\n{{attach_timeout}}", { ...PARTS, sbatch: [], attachTimeout: s }).split("\n")[2]!;
+  const render = (s: number): string =>
+    renderJobScript("#!/bin/sh\n{{sbatch}}\n{{attach_timeout}}", { ...PARTS, sbatch: [], attachTimeout: s }).split("\n")[2]!;
   t.equal(render(120), "120");
   t.equal(render(120.2), "121");
   t.equal(render(0.001), "1");
@@ -348,41 +441,113 @@ t.test("renderJobScript: comment lines are left alone", (t) => {
   ].join("\n");
   const out = renderJobScript(template, PARTS).split("\n");
   t.same(out.slice(0, 6), template.split("\n").slice(0, 6), "every comment line as it was, placeholders and all");
-  t.same(out.slice(6), ["#SBATCH --nodes=2", "#SBATCH --time=5", "echo 120 # trailing 120"], "a line that starts with a command is not a comment line, even with a # later");
+  t.same(
+    out.slice(6),
+    ["#SBATCH --nodes=2", "#SBATCH --time=5", "echo 120 # trailing 120"],
+    "a line that starts with a command is not a comment line, even with a # later",
+  );
   t.end();
 });
 
 t.test("renderJobScript: the template must start with #!", (t) => {
-  for (const template of ["", "{{sbatch}}", "\n#!/bin/sh\n{{sbatch}}", " #!/bin/sh\n{{sbatch}}", "\uFEFF#!/bin/sh\n{{sbatch}}", "# !/bin/sh\n{{sbatch}}", "#SBATCH -N1\n{{sbatch}}"]) {
-    throwsExactly(t, () => renderJobScript(template, PARTS), TypeError, "the job-script template must start with a #! line (e.g. #!/bin/sh), as sbatch requires");
+  for (
+    const template of [
+      "",
+      "{{sbatch}}",
+      "\n#!/bin/sh\n{{sbatch}}",
+      " #!/bin/sh\n{{sbatch}}",
+      "\uFEFF#!/bin/sh\n{{sbatch}}",
+      "# !/bin/sh\n{{sbatch}}",
+      "#SBATCH -N1\n{{sbatch}}",
+    ]
+  ) {
+    throwsExactly(
+      t,
+      () => renderJobScript(template, PARTS),
+      TypeError,
+      "the job-script template must start with a #! line (e.g. #!/bin/sh), as sbatch requires",
+    );
   }
-  throwsExactly(t, () => renderJobScript("echo", PARTS, "/home/u/my.sbatch"), TypeError, "/home/u/my.sbatch must start with a #! line (e.g. #!/bin/sh), as sbatch requires");
-  throwsExactly(t, () => renderJobScript("echo {{nope}}", PARTS), TypeError, "the job-script template must start with a #! line (e.g. #!/bin/sh), as sbatch requires");
+  throwsExactly(
+    t,
+    () => renderJobScript("echo", PARTS, "/home/u/my.sbatch"),
+    TypeError,
+    "/home/u/my.sbatch must start with a #! line (e.g. #!/bin/sh), as sbatch requires",
+  );
+  throwsExactly(
+    t,
+    () => renderJobScript("echo {{nope}}", PARTS),
+    TypeError,
+    "the job-script template must start with a #! line (e.g. #!/bin/sh), as sbatch requires",
+  );
   t.end();
 });
 
 t.test("renderJobScript: {{sbatch}} must be there, outside comments", (t) => {
   const message = "the job-script template has no {{sbatch}} placeholder (outside comments): the job's options would be lost";
-  for (const template of ["#!/bin/sh", "#!/bin/sh\n", "#!/bin/sh\n# {{sbatch}}\necho", "#!/bin/sh {{sbatch}}", "#!/bin/sh\n  # {{sbatch}}", "#!/bin/sh\n{{SBATCH}}", "#!/bin/sh\n{sbatch}", "#!/bin/sh\n{{prologue}}\n{{epilogue}}"]) {
+  for (
+    const template of [
+      "#!/bin/sh",
+      "#!/bin/sh\n",
+      "#!/bin/sh\n# {{sbatch}}\necho",
+      "#!/bin/sh {{sbatch}}",
+      "#!/bin/sh\n  # {{sbatch}}",
+      "#!/bin/sh\n{{SBATCH}}",
+      "#!/bin/sh\n{sbatch}",
+      "#!/bin/sh\n{{prologue}}\n{{epilogue}}",
+    ]
+  ) {
     throwsExactly(t, () => renderJobScript(template, PARTS), TypeError, message);
   }
   throwsExactly(t, () => renderJobScript("#!/bin/sh\necho {{nope}}", PARTS), TypeError, message);
-  throwsExactly(t, () => renderJobScript("#!/bin/sh\n", PARTS, "site.sbatch"), TypeError, "site.sbatch has no {{sbatch}} placeholder (outside comments): the job's options would be lost");
-  t.equal(renderJobScript("#!/bin/sh\necho x {{sbatch}}", { ...PARTS, sbatch: [] }), "#!/bin/sh\necho x ", "anywhere on a line that is not a comment");
+  throwsExactly(
+    t,
+    () => renderJobScript("#!/bin/sh\n", PARTS, "site.sbatch"),
+    TypeError,
+    "site.sbatch has no {{sbatch}} placeholder (outside comments): the job's options would be lost",
+  );
+  t.equal(
+    renderJobScript("#!/bin/sh\necho x {{sbatch}}", { ...PARTS, sbatch: [] }),
+    "#!/bin/sh\necho x ",
+    "anywhere on a line that is not a comment",
+  );
   t.end();
 });
 
 t.test("renderJobScript: an unknown placeholder is an error naming it", (t) => {
-  throwsExactly(t, () => renderJobScript("#!/bin/sh\n{{sbatch}}\n{{nope}}", PARTS), TypeError, `the job-script template has an unknown placeholder {{nope}}; ${KNOWN}`);
-  throwsExactly(t, () => renderJobScript("#!/bin/sh\n{{sbatch}}\necho {{ time }}", PARTS), TypeError, `the job-script template has an unknown placeholder {{ time }}; ${KNOWN}`);
-  throwsExactly(t, () => renderJobScript("#!/bin/sh\n{{nodes}}\n{{sbatch}}", PARTS), TypeError, `the job-script template has an unknown placeholder {{nodes}}; ${KNOWN}`);
-  throwsExactly(t, () => renderJobScript("#!/bin/sh\n{{sbatch}}\n{{job_name}}", PARTS, "mine.sh"), TypeError, `mine.sh has an unknown placeholder {{job_name}}; ${KNOWN}`);
+  throwsExactly(
+    t,
+    () => renderJobScript("#!/bin/sh\n{{sbatch}}\n{{nope}}", PARTS),
+    TypeError,
+    `the job-script template has an unknown placeholder {{nope}}; ${KNOWN}`,
+  );
+  throwsExactly(
+    t,
+    () => renderJobScript("#!/bin/sh\n{{sbatch}}\necho {{ time }}", PARTS),
+    TypeError,
+    `the job-script template has an unknown placeholder {{ time }}; ${KNOWN}`,
+  );
+  throwsExactly(
+    t,
+    () => renderJobScript("#!/bin/sh\n{{nodes}}\n{{sbatch}}", PARTS),
+    TypeError,
+    `the job-script template has an unknown placeholder {{nodes}}; ${KNOWN}`,
+  );
+  throwsExactly(
+    t,
+    () => renderJobScript("#!/bin/sh\n{{sbatch}}\n{{job_name}}", PARTS, "mine.sh"),
+    TypeError,
+    `mine.sh has an unknown placeholder {{job_name}}; ${KNOWN}`,
+  );
   t.end();
 });
 
 /** The repository's own template, from the source tree (tsx) or from dist/ (compiled tests). */
 function realTemplatePath(): string {
-  const candidates = [new URL("../../../slurm/templates/job.sbatch", import.meta.url), new URL("../../slurm/templates/job.sbatch", import.meta.url)].map((u) => fileURLToPath(u));
+  const candidates = [
+    new URL("../../../slurm/templates/job.sbatch", import.meta.url),
+    new URL("../../slurm/templates/job.sbatch", import.meta.url),
+  ].map((u) => fileURLToPath(u));
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) throw new Error(`slurm/templates/job.sbatch not found at ${candidates.join(" or ")}`);
   return found;
@@ -402,8 +567,22 @@ t.test("the repository's template slurm/templates/job.sbatch renders to a script
   const path = realTemplatePath();
   const template = readFileSync(path, "utf8");
   t.ok(template.startsWith("#!/bin/sh\n"), "a #!/bin/sh script");
-  const sbatch = sbatchLines({ jobName: "distributed", output: "distributed-%j.out", nodes: 2, ntasksPerNode: 4, time: "00:30:00", partition: "debug", exclusive: true, sbatchFlags: ["--mail-type=END"] });
-  const script = renderJobScript(template, { sbatch, prologue: "module load bun\nexport OMP_NUM_THREADS=1", epilogue: "echo done", attachTimeout: 90.5 }, "slurm/templates/job.sbatch");
+  const sbatch = sbatchLines({
+    jobName: "distributed",
+    output: "distributed-%j.out",
+    nodes: 2,
+    ntasksPerNode: 4,
+    time: "00:30:00",
+    partition: "debug",
+    exclusive: true,
+    sbatchFlags: ["--mail-type=END"],
+  });
+  const script = renderJobScript(template, {
+    sbatch,
+    prologue: "module load bun\nexport OMP_NUM_THREADS=1",
+    epilogue: "echo done",
+    attachTimeout: 90.5,
+  }, "slurm/templates/job.sbatch");
   const lines = script.split("\n");
   const isComment = (l: string): boolean => l.trimStart().startsWith("#");
 
@@ -421,10 +600,18 @@ t.test("the repository's template slurm/templates/job.sbatch renders to a script
   const outside = lines.filter((l) => !isComment(l));
   t.notOk(outside.some((l) => /\{\{|\}\}/.test(l)), "no placeholder left outside comments");
   const templateComments = template.split("\n").filter(isComment);
-  t.same(lines.filter(isComment).filter((l) => !sbatch.includes(l)), templateComments, "the template's comment lines unchanged (they document the placeholders)");
+  t.same(
+    lines.filter(isComment).filter((l) => !sbatch.includes(l)),
+    templateComments,
+    "the template's comment lines unchanged (they document the placeholders)",
+  );
   t.match(templateComments.join("\n"), "{{attach_timeout}}", "they do mention placeholders");
   t.equal(shellAccepts(script), true, "sh -n accepts it");
-  t.equal(shellAccepts(renderJobScript(template, { sbatch: [], prologue: "", epilogue: "", attachTimeout: 300 })), true, "and with nothing filled in");
+  t.equal(
+    shellAccepts(renderJobScript(template, { sbatch: [], prologue: "", epilogue: "", attachTimeout: 300 })),
+    true,
+    "and with nothing filled in",
+  );
   t.end();
 });
 

@@ -1,5 +1,5 @@
 import t from "tap";
-import { formatRegistration, parseRegistration, spmdPlan, type Registration } from "../../managers/slurm/spmd-plan.ts";
+import { formatRegistration, parseRegistration, type Registration, spmdPlan } from "../../managers/slurm/spmd-plan.ts";
 import { DistributedError } from "../../src/errors.ts";
 import { prng, throwsExactly } from "../helpers/unit.ts";
 
@@ -62,7 +62,15 @@ t.test("a task of a real step", (t) => {
     SLURM_STEP_TASKS_PER_NODE: "2",
   };
   t.same(spmdPlan(env), { rank: 1, size: 2, jobId: "37", stepId: "0", rootNode: "dn0", port: 12113, portFrom: "slurm" });
-  t.same(spmdPlan({ ...env, SLURM_PROCID: "0" }), { rank: 0, size: 2, jobId: "37", stepId: "0", rootNode: "dn0", port: 12113, portFrom: "slurm" }, "task 0 gets the same port");
+  t.same(spmdPlan({ ...env, SLURM_PROCID: "0" }), {
+    rank: 0,
+    size: 2,
+    jobId: "37",
+    stepId: "0",
+    rootNode: "dn0",
+    port: 12113,
+    portFrom: "slurm",
+  }, "task 0 gets the same port");
   t.end();
 });
 
@@ -77,15 +85,22 @@ t.test("rank and size", (t) => {
 });
 
 t.test("a rank out of range is an error", (t) => {
-  for (const [procid, size] of [
-    ["4", "4"],
-    ["5", "4"],
-    ["-1", "4"],
-    ["1.5", "4"],
-    ["x", "4"],
-    ["100", "8"],
-  ] as const) {
-    throwsExactly(t, () => spmdPlan(step({ SLURM_PROCID: procid, SLURM_STEP_NUM_TASKS: size })), DistributedError, `SLURM_PROCID=${procid} is not a task of a ${size}-task step`);
+  for (
+    const [procid, size] of [
+      ["4", "4"],
+      ["5", "4"],
+      ["-1", "4"],
+      ["1.5", "4"],
+      ["x", "4"],
+      ["100", "8"],
+    ] as const
+  ) {
+    throwsExactly(
+      t,
+      () => spmdPlan(step({ SLURM_PROCID: procid, SLURM_STEP_NUM_TASKS: size })),
+      DistributedError,
+      `SLURM_PROCID=${procid} is not a task of a ${size}-task step`,
+    );
   }
   t.end();
 });
@@ -98,7 +113,12 @@ t.test("a step without a job id or node list is an error", (t) => {
   throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: undefined, SLURM_JOB_NODELIST: undefined })), DistributedError, missing);
   throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: "" })), DistributedError, "SLURM_STEP_NODELIST= names no node");
   throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: ",," })), DistributedError, "SLURM_STEP_NODELIST=,, names no node");
-  throwsExactly(t, () => spmdPlan(step({ SLURM_STEP_NODELIST: "dn[2-1]" })), TypeError, 'Not a Slurm host list: "dn[2-1]" (expected names like "dn[1-3],gpu[01-02,07],login")');
+  throwsExactly(
+    t,
+    () => spmdPlan(step({ SLURM_STEP_NODELIST: "dn[2-1]" })),
+    TypeError,
+    'Not a Slurm host list: "dn[2-1]" (expected names like "dn[1-3],gpu[01-02,07],login")',
+  );
   t.end();
 });
 
@@ -107,8 +127,16 @@ t.test("rootNode: the first node of the step", (t) => {
   t.equal(spmdPlan(step({ SLURM_STEP_NODELIST: "gpu[07-08],dn1" }))?.rootNode, "gpu07", "padding kept");
   t.equal(spmdPlan(step({ SLURM_STEP_NODELIST: "r[1-2]n[3-4]" }))?.rootNode, "r1n3");
   t.equal(spmdPlan(step({ SLURM_STEP_NODELIST: "login" }))?.rootNode, "login");
-  t.equal(spmdPlan(step({ SLURM_STEP_NODELIST: "dn2", SLURM_JOB_NODELIST: "dn[1-2]" }))?.rootNode, "dn2", "the step's nodes, not the job's");
-  t.equal(spmdPlan(step({ SLURM_STEP_NODELIST: undefined, SLURM_JOB_NODELIST: "dn[4-5]" }))?.rootNode, "dn4", "the job's when the step's are missing");
+  t.equal(
+    spmdPlan(step({ SLURM_STEP_NODELIST: "dn2", SLURM_JOB_NODELIST: "dn[1-2]" }))?.rootNode,
+    "dn2",
+    "the step's nodes, not the job's",
+  );
+  t.equal(
+    spmdPlan(step({ SLURM_STEP_NODELIST: undefined, SLURM_JOB_NODELIST: "dn[4-5]" }))?.rootNode,
+    "dn4",
+    "the job's when the step's are missing",
+  );
   t.end();
 });
 
@@ -126,11 +154,24 @@ t.test("port: Slurm's reserved ports first", (t) => {
 });
 
 t.test("port: DISTRIBUTED_SPMD_PORT next", (t) => {
-  t.same(spmdPlan(step({ DISTRIBUTED_SPMD_PORT: "4100" })), { rank: 2, size: 4, jobId: "41", stepId: "0", rootNode: "dn1", port: 4100, portFrom: "env" });
+  t.same(spmdPlan(step({ DISTRIBUTED_SPMD_PORT: "4100" })), {
+    rank: 2,
+    size: 4,
+    jobId: "41",
+    stepId: "0",
+    rootNode: "dn1",
+    port: 4100,
+    portFrom: "env",
+  });
   t.equal(spmdPlan(step({ DISTRIBUTED_SPMD_PORT: "1" }))?.port, 1, "lowest");
   t.equal(spmdPlan(step({ DISTRIBUTED_SPMD_PORT: "65535" }))?.port, 65535, "highest");
   for (const bad of ["0", "65536", "-1", "80.5", "abc", "", "4100x", "99999"]) {
-    throwsExactly(t, () => spmdPlan(step({ DISTRIBUTED_SPMD_PORT: bad })), RangeError, `DISTRIBUTED_SPMD_PORT must be a port number, got ${JSON.stringify(bad)}`);
+    throwsExactly(
+      t,
+      () => spmdPlan(step({ DISTRIBUTED_SPMD_PORT: bad })),
+      RangeError,
+      `DISTRIBUTED_SPMD_PORT must be a port number, got ${JSON.stringify(bad)}`,
+    );
   }
   t.equal(spmdPlan(step({ DISTRIBUTED_SPMD_PORT: undefined }))?.portFrom, "derived", "undefined is absent");
   t.end();
@@ -151,7 +192,9 @@ t.test("port: otherwise derived from the job and step ids", (t) => {
     const stepId = Math.floor(random() * 1000);
     const size = 2 + Math.floor(random() * 62);
     const at = (rank: number, s = stepId): number | undefined =>
-      spmdPlan(step({ SLURM_JOB_ID: String(jobId), SLURM_STEP_ID: String(s), SLURM_STEP_NUM_TASKS: String(size), SLURM_PROCID: String(rank) }))?.port;
+      spmdPlan(
+        step({ SLURM_JOB_ID: String(jobId), SLURM_STEP_ID: String(s), SLURM_STEP_NUM_TASKS: String(size), SLURM_PROCID: String(rank) }),
+      )?.port;
     const port = at(0)!;
     if (!(Number.isInteger(port) && port >= 20000 && port < 32000)) inRange = false;
     if (at(size - 1) !== port || at(Math.floor(size / 2)) !== port) sameForRanks = false;
@@ -168,9 +211,18 @@ t.test("port: otherwise derived from the job and step ids", (t) => {
 });
 
 t.test("the module's example", (t) => {
-  const plan = spmdPlan({ SLURM_PROCID: "3", SLURM_STEP_NUM_TASKS: "8", SLURM_JOB_ID: "41", SLURM_STEP_ID: "0", SLURM_STEP_NODELIST: "dn[1-2]" });
+  const plan = spmdPlan({
+    SLURM_PROCID: "3",
+    SLURM_STEP_NUM_TASKS: "8",
+    SLURM_JOB_ID: "41",
+    SLURM_STEP_ID: "0",
+    SLURM_STEP_NODELIST: "dn[1-2]",
+  });
   t.same(plan, { rank: 3, size: 8, jobId: "41", stepId: "0", rootNode: "dn1", port: 25371, portFrom: "derived" });
-  t.equal(formatRegistration({ rank: 3, host: "10.0.0.2", port: 40100, fingerprint: "ab12cd34" }), "distributed_spmd 3 10.0.0.2 40100 ab12cd34");
+  t.equal(
+    formatRegistration({ rank: 3, host: "10.0.0.2", port: 40100, fingerprint: "ab12cd34" }),
+    "distributed_spmd 3 10.0.0.2 40100 ab12cd34",
+  );
   t.end();
 });
 
@@ -193,27 +245,29 @@ t.test("registration lines: a round trip", (t) => {
 });
 
 t.test("registration lines: anything else is null", (t) => {
-  for (const line of [
-    "",
-    "distributed_spmd",
-    "distributed_spmd 3 10.0.0.2 40100",
-    "distributed_spmd 3 10.0.0.2 40100 ab12cd34 extra",
-    "distributed_spmd -1 10.0.0.2 40100 ab12cd34",
-    "distributed_spmd x 10.0.0.2 40100 ab12cd34",
-    "distributed_spmd 3 10.0.0.2 port ab12cd34",
-    "distributed_spmd 3 10.0.0.2 -5 ab12cd34",
-    "distributed_spmd 3 10.0.0.2 40100 AB12CD34",
-    "distributed_spmd 3 10.0.0.2 40100 xyz",
-    "distributed_spmd 3 10.0.0.2 40100 ",
-    "distributed_spmd  3 10.0.0.2 40100 ab12cd34",
-    "distributed_spmd 3  10.0.0.2 40100 ab12cd34",
-    "distributed_spmd\t3 10.0.0.2 40100 ab12cd34",
-    "distributed_spmd 3.5 10.0.0.2 40100 ab12cd34",
-    "Distributed_spmd 3 10.0.0.2 40100 ab12cd34",
-    "distributed_worker:4100#10.0.0.5",
-    "0: distributed_spmd 3 10.0.0.2 40100 ab12cd34",
-    "distributed_spmd 3 10.0.0.2 40100 ab12cd34\ndistributed_spmd 4 10.0.0.3 40100 ab12cd34",
-  ]) {
+  for (
+    const line of [
+      "",
+      "distributed_spmd",
+      "distributed_spmd 3 10.0.0.2 40100",
+      "distributed_spmd 3 10.0.0.2 40100 ab12cd34 extra",
+      "distributed_spmd -1 10.0.0.2 40100 ab12cd34",
+      "distributed_spmd x 10.0.0.2 40100 ab12cd34",
+      "distributed_spmd 3 10.0.0.2 port ab12cd34",
+      "distributed_spmd 3 10.0.0.2 -5 ab12cd34",
+      "distributed_spmd 3 10.0.0.2 40100 AB12CD34",
+      "distributed_spmd 3 10.0.0.2 40100 xyz",
+      "distributed_spmd 3 10.0.0.2 40100 ",
+      "distributed_spmd  3 10.0.0.2 40100 ab12cd34",
+      "distributed_spmd 3  10.0.0.2 40100 ab12cd34",
+      "distributed_spmd\t3 10.0.0.2 40100 ab12cd34",
+      "distributed_spmd 3.5 10.0.0.2 40100 ab12cd34",
+      "Distributed_spmd 3 10.0.0.2 40100 ab12cd34",
+      "distributed_worker:4100#10.0.0.5",
+      "0: distributed_spmd 3 10.0.0.2 40100 ab12cd34",
+      "distributed_spmd 3 10.0.0.2 40100 ab12cd34\ndistributed_spmd 4 10.0.0.3 40100 ab12cd34",
+    ]
+  ) {
     t.equal(parseRegistration(line), null, JSON.stringify(line));
   }
   t.end();

@@ -1,5 +1,5 @@
 import t from "tap";
-import { srunArgv, tasksOfAllocation, type SrunOptions } from "../../managers/slurm/srun.ts";
+import { srunArgv, type SrunOptions, tasksOfAllocation } from "../../managers/slurm/srun.ts";
 
 const COMMAND = { file: "/usr/bin/bun", args: ["/opt/d/main.js", "--worker"] };
 const OURS = ["--input=all", "--label", "--kill-on-bad-exit=0", "--job-name=distributed-workers"];
@@ -78,7 +78,12 @@ t.test("srunArgv: the flags that make the protocol work are always there", (t) =
 });
 
 t.test("srunArgv: the user's srun flags after ours (so they win) and before the command", (t) => {
-  const argv = srunArgv({ jobId: "5", ntasks: 4, srunFlags: ["--kill-on-bad-exit=1", "--label", "-v"], command: { file: "/bin/w", args: ["a"] } });
+  const argv = srunArgv({
+    jobId: "5",
+    ntasks: 4,
+    srunFlags: ["--kill-on-bad-exit=1", "--label", "-v"],
+    command: { file: "/bin/w", args: ["a"] },
+  });
   t.same(argv, ["srun", "--jobid=5", "--ntasks=4", ...OURS, "--kill-on-bad-exit=1", "--label", "-v", "/bin/w", "a"]);
   t.ok(argv.lastIndexOf("--kill-on-bad-exit=1") > argv.indexOf("--kill-on-bad-exit=0"), "after ours");
   t.ok(argv.indexOf("-v") < argv.indexOf("/bin/w"), "before the command");
@@ -91,9 +96,21 @@ t.test("srunArgv: every value one argv element, unquoted and unsplit", (t) => {
     ntasks: 2,
     chdir: "/a b/'c'",
     srunFlags: ["--comment=two words"],
-    command: { file: "/opt/my app/bin/node", args: ["a b", "", "$HOME", "--x=\"y\""] },
+    command: { file: "/opt/my app/bin/node", args: ["a b", "", "$HOME", '--x="y"'] },
   });
-  t.same(argv, ["srun", "--jobid=12", "--ntasks=2", "--chdir=/a b/'c'", ...OURS, "--comment=two words", "/opt/my app/bin/node", "a b", "", "$HOME", '--x="y"']);
+  t.same(argv, [
+    "srun",
+    "--jobid=12",
+    "--ntasks=2",
+    "--chdir=/a b/'c'",
+    ...OURS,
+    "--comment=two words",
+    "/opt/my app/bin/node",
+    "a b",
+    "",
+    "$HOME",
+    '--x="y"',
+  ]);
   t.end();
 });
 
@@ -126,7 +143,19 @@ t.test("tasksOfAllocation: SLURM_NTASKS, else SLURM_NPROCS", (t) => {
   t.equal(tasksOfAllocation({ SLURM_NTASKS: "1" }), 1);
   t.equal(tasksOfAllocation({ SLURM_NTASKS: "4", SLURM_JOB_NUM_NODES: "2", SLURM_NTASKS_PER_NODE: "3" }), 4, "over nodes × tasks per node");
   // What the batch script of `sbatch -p single -n 2` saw on the test cluster.
-  t.equal(tasksOfAllocation({ SLURM_JOB_ID: "37", SLURM_JOB_NODELIST: "dn0", SLURM_JOB_NUM_NODES: "1", SLURM_NNODES: "1", SLURM_NPROCS: "2", SLURM_NTASKS: "2", SLURM_PROCID: "0", SLURM_TASKS_PER_NODE: "2" }), 2);
+  t.equal(
+    tasksOfAllocation({
+      SLURM_JOB_ID: "37",
+      SLURM_JOB_NODELIST: "dn0",
+      SLURM_JOB_NUM_NODES: "1",
+      SLURM_NNODES: "1",
+      SLURM_NPROCS: "2",
+      SLURM_NTASKS: "2",
+      SLURM_PROCID: "0",
+      SLURM_TASKS_PER_NODE: "2",
+    }),
+    2,
+  );
   t.end();
 });
 

@@ -33,7 +33,7 @@ t.test("arrow functions are returned as they print", (t) => {
   };
   t.equal(revive(block)([1, 2, 3]), 6);
   // prettier-ignore
-  const noParens: (x: number) => number = x => x + 1;
+  const noParens: (x: number) => number = (x) => x + 1;
   t.equal(functionExpression(noParens, "test"), "x => x + 1", "a single parameter without parentheses");
   t.equal(revive(noParens)(1), 2);
   const returnsObject = (): { a: number } => ({ a: 1 });
@@ -100,9 +100,10 @@ t.test("classes", (t) => {
   t.equal(c.inc(), 2);
   t.equal(C.make().n, 100);
   t.equal(C.name, "Counter");
-  const Anonymous = (() => class {
-    v = 7;
-  })();
+  const Anonymous = (() =>
+    class {
+      v = 7;
+    })();
   const A = revive(Anonymous) as typeof Anonymous;
   t.equal(new A().v, 7);
   t.end();
@@ -179,12 +180,14 @@ t.test("the same function gives the same expression every time", (t) => {
 });
 
 t.test("native functions are refused with a SerializationError", (t) => {
-  for (const [label, fn] of [
-    ["Math.max", Math.max],
-    ["Array.prototype.map", Array.prototype.map],
-    ["parseInt", parseInt],
-    ["Map (a native class)", Map],
-  ] as Array<[string, Function]>) {
+  for (
+    const [label, fn] of [
+      ["Math.max", Math.max],
+      ["Array.prototype.map", Array.prototype.map],
+      ["parseInt", parseInt],
+      ["Map (a native class)", Map],
+    ] as Array<[string, Function]>
+  ) {
     const err = caught(() => functionExpression(fn, "remotecall: the function"));
     t.ok(err instanceof SerializationError, `${label}: SerializationError`);
     const e = err as SerializationError;
@@ -225,10 +228,12 @@ t.test("accessors and symbol-named methods either evaluate back to the function 
   };
   const getter = Object.getOwnPropertyDescriptor(o, "total")!.get!;
   const iter = o[Symbol.iterator];
-  for (const [label, fn] of [
-    ["getter", getter],
-    ["symbol-named method", iter],
-  ] as Array<[string, Function]>) {
+  for (
+    const [label, fn] of [
+      ["getter", getter],
+      ["symbol-named method", iter],
+    ] as Array<[string, Function]>
+  ) {
     let outcome: string;
     try {
       const value = evaluate(functionExpression(fn, "test"));

@@ -14,14 +14,17 @@
  */
 import { closeSync, constants, ftruncateSync, openSync, readlinkSync, unlinkSync } from "node:fs";
 import { requirePackage } from "../lazy-require.ts";
-import { errnoName, fsCall, SyscallError, type ShmMechanism } from "./mechanism.ts";
+import { errnoName, fsCall, type ShmMechanism, SyscallError } from "./mechanism.ts";
 
 interface BunGlobal {
   version: string;
   mmap(path: string, options?: { shared?: boolean }): Uint8Array;
 }
 interface BunFfi {
-  dlopen(path: string, symbols: Record<string, { args: string[]; returns: string }>): { symbols: Record<string, (...args: unknown[]) => number> };
+  dlopen(
+    path: string,
+    symbols: Record<string, { args: string[]; returns: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => number> };
 }
 
 let fallocate: ((fd: number, offset: number, length: number) => number) | undefined;

@@ -12,12 +12,15 @@
  * ```
  * @module
  */
-import { errnoName, MAP_SHARED, O_CLOEXEC, O_CREAT_EXCL, O_RDWR, PROT_READ_WRITE, SyscallError, type ShmMechanism } from "./mechanism.ts";
+import { errnoName, MAP_SHARED, O_CLOEXEC, O_CREAT_EXCL, O_RDWR, PROT_READ_WRITE, type ShmMechanism, SyscallError } from "./mechanism.ts";
 
 type Pointer = object | null;
 interface DenoFfi {
   version: { deno: string };
-  dlopen(path: string, symbols: Record<string, { parameters: string[]; result: string }>): { symbols: Record<string, (...args: unknown[]) => unknown> };
+  dlopen(
+    path: string,
+    symbols: Record<string, { parameters: string[]; result: string }>,
+  ): { symbols: Record<string, (...args: unknown[]) => unknown> };
   UnsafePointer: { value(p: Pointer): bigint | number };
   UnsafePointerView: {
     getArrayBuffer(p: Pointer, byteLength: number): ArrayBuffer;
@@ -86,7 +89,10 @@ export const denoShm: ShmMechanism = {
     const lib = bind();
     const pointer = lib.mmap(null, BigInt(byteLength), PROT_READ_WRITE, MAP_SHARED, fd, 0n);
     if (pointer === null || BigInt(deno().UnsafePointer.value(pointer)) === MAP_FAILED) throw failed("mmap");
-    return { buffer: deno().UnsafePointerView.getArrayBuffer(pointer, byteLength), unmap: () => void lib.munmap(pointer, BigInt(byteLength)) };
+    return {
+      buffer: deno().UnsafePointerView.getArrayBuffer(pointer, byteLength),
+      unmap: () => void lib.munmap(pointer, BigInt(byteLength)),
+    };
   },
   unlink: (path) => void check("unlink", bind().unlink(cString(path))),
   close: (fd) => void check("close", bind().close(fd)),

@@ -14,7 +14,7 @@
  */
 import { closeSync, constants, ftruncateSync, openSync, readlinkSync, unlinkSync } from "node:fs";
 import { requirePackage } from "../lazy-require.ts";
-import { errnoName, fsCall, MAP_SHARED, PROT_READ_WRITE, SyscallError, type ShmMechanism } from "./mechanism.ts";
+import { errnoName, fsCall, MAP_SHARED, PROT_READ_WRITE, type ShmMechanism, SyscallError } from "./mechanism.ts";
 
 interface Koffi {
   version: string;
