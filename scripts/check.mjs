@@ -6,6 +6,7 @@
 //   - nothing imports test/, bench/ or scripts/; no import cycles in src/ and managers/
 //   - every import runs down the floors of scripts/layers.mjs (src/README.md), or is one of its named exceptions
 //   - docs/api.md is what scripts/api-docs.mjs makes from the doc comments (run `npm run docs`)
+//   - every file deno.json's "fmt" covers is as `deno fmt` writes it (scripts/check-format.mjs; `npm run fmt`)
 //   - every public function and class has an @example of its own, and every example in the API
 //     reference type-checks against the source (scripts/check-examples.mjs)
 //   - a file in src/, managers/ or bin/ over 200 lines says why it is one file: a paragraph starting
@@ -15,6 +16,7 @@ import path from "node:path";
 import ts from "typescript";
 import { checkApiDocs, renderApiDocs } from "./api-docs.mjs";
 import { checkExamples } from "./check-examples.mjs";
+import { checkFormat } from "./check-format.mjs";
 import { checkFileSize } from "./file-size.mjs";
 import { checkLayers } from "./layers.mjs";
 
@@ -123,6 +125,8 @@ function visit(file) {
 }
 for (const file of graph.keys()) if (!state.has(file)) visit(file);
 problems.push(...checkLayers(graph, root));
+
+problems.push(...checkFormat(root));
 
 const rendered = renderApiDocs();
 const staleDocs = checkApiDocs(rendered);
