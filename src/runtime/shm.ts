@@ -50,8 +50,12 @@ export { memoryNamespace } from "./shm/reach.ts";
 const SHM_DIR = "/dev/shm";
 const PREFIX = "distributed-";
 const NAME = /^distributed-(\d+)-[0-9a-f]{32}$/;
-/** How long a buffer stays held after a handle to it was sent: the receiver opens it meanwhile. */
-const SENT_HOLD_MS = 30_000;
+/**
+ * How long a buffer stays held after a handle to it was sent (the receiver opens it meanwhile)
+ * or received (the next message naming it finds the mapping still there, instead of mapping
+ * it again after a collection: a worker called in a loop with the same SharedArray maps it once).
+ */
+const HOLD_MS = 30_000;
 
 /** What travels instead of the bytes: where a holder keeps the memory open, and its name. */
 export interface SharedMemoryHandle {
@@ -211,7 +215,7 @@ export function createSharedMemory(byteLength: number): ArrayBuffer {
 export function sharedMemoryHandle(buffer: ArrayBufferLike): SharedMemoryHandle | undefined {
   const holding = holdings.get(buffer as ArrayBuffer);
   if (holding === undefined) return undefined;
-  holdWhileSent(buffer as ArrayBuffer);
+  holdForAWhile(buffer as ArrayBuffer);
   return { ospid: process.pid, fd: holding.fd, name: holding.name, byteLength: holding.byteLength };
 }
 
@@ -223,7 +227,10 @@ export function isSharedMemory(buffer: ArrayBufferLike): boolean {
 /** Maps the memory a handle names (once per memory in this thread: the same buffer each time). */
 export function openSharedMemory(handle: SharedMemoryHandle): ArrayBuffer {
   const known = byName.get(handle.name)?.deref();
-  if (known !== undefined) return known;
+  if (known !== undefined) {
+    holdForAWhile(known);
+    return known;
+  }
   assertUsable();
   if (!NAME.test(handle.name)) {
     throw new SharedMemoryError("ERR_SHARED_MEMORY_GONE", `Not shared memory of this package: ${JSON.stringify(handle.name)}`);
@@ -238,7 +245,9 @@ export function openSharedMemory(handle: SharedMemoryHandle): ArrayBuffer {
   try {
     const target = mechanism.readlink(`/proc/self/fd/${fd}`);
     if (target !== `${SHM_DIR}/${handle.name} (deleted)` && target !== `${SHM_DIR}/${handle.name}`) throw gone(handle);
-    return hold(handle.name, fd, handle.byteLength);
+    const buffer = hold(handle.name, fd, handle.byteLength);
+    holdForAWhile(buffer);
+    return buffer;
   } catch (err) {
     closeQuietly(fd);
     throw err;
@@ -264,19 +273,19 @@ function hold(name: string, fd: number, byteLength: number): ArrayBuffer {
   return mapped.buffer;
 }
 
-// Buffers whose handle was sent, until their hold ends (then they may be collected).
-const sent = new Map<ArrayBuffer, number>();
+// Buffers whose handle was sent or received lately, until their hold ends (then they may be collected).
+const heldUntil = new Map<ArrayBuffer, number>();
 let sweepTimer: { unref(): void } | undefined;
-function holdWhileSent(buffer: ArrayBuffer): void {
-  sent.set(buffer, Date.now() + SENT_HOLD_MS);
+function holdForAWhile(buffer: ArrayBuffer): void {
+  heldUntil.set(buffer, Date.now() + HOLD_MS);
   if (sweepTimer !== undefined) return;
   const tick = (): void => {
     const now = Date.now();
-    for (const [b, until] of sent) if (until <= now) sent.delete(b);
-    sweepTimer = sent.size > 0 ? setTimer(tick, SENT_HOLD_MS) : undefined;
+    for (const [b, until] of heldUntil) if (until <= now) heldUntil.delete(b);
+    sweepTimer = heldUntil.size > 0 ? setTimer(tick, HOLD_MS) : undefined;
     sweepTimer?.unref();
   };
-  sweepTimer = setTimer(tick, SENT_HOLD_MS);
+  sweepTimer = setTimer(tick, HOLD_MS);
   sweepTimer.unref();
 }
 
@@ -284,7 +293,7 @@ function gone(handle: SharedMemoryHandle, cause?: unknown): SharedMemoryError {
   return new SharedMemoryError(
     "ERR_SHARED_MEMORY_GONE",
     `The shared memory ${handle.name} is no longer held by the process that sent it (OS pid ${handle.ospid}): it has ended, or released the value more than ${
-      SENT_HOLD_MS / 1000
+      HOLD_MS / 1000
     } s after sending it. ` +
       "Keep a reference to the SharedArray or Atomic while other processes may still receive it",
     cause !== undefined ? { cause } : undefined,
