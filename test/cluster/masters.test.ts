@@ -1,14 +1,10 @@
 // Master scripts run as subprocesses under node, bun and deno: the user's view end to end.
+// (Seed 004's hundred workers per runtime are in seed004.test.ts: a file of their own, so
+// that on a busy machine they do not spend this file's time budget.)
 import t from "tap";
-import { alive, runMaster, startMaster, waitUntil } from "../helpers/processes.ts";
+import { alive, lastJson, runMaster, startMaster, waitUntil } from "../helpers/processes.ts";
 
 const RUNTIMES = ["node", "bun", "deno"] as const;
-
-function lastJson(stdout: string): Record<string, unknown> {
-  const line = stdout.trim().split("\n").reverse().find((l) => l.startsWith("{"));
-  if (line === undefined) throw new Error(`no JSON line in:\n${stdout}`);
-  return JSON.parse(line) as Record<string, unknown>;
-}
 
 for (const runtime of RUNTIMES) {
   t.test(`${runtime} master: the issue's example works end to end`, async (t) => {
@@ -77,16 +73,6 @@ for (const runtime of RUNTIMES) {
 }
 
 for (const runtime of RUNTIMES) {
-  t.test(`${runtime} master: seed 004, addprocs(100) and a pmap of 100 five-second sleeps`, async (t) => {
-    const run = await runMaster(runtime, "seed004", [], {}, 180_000);
-    t.equal(run.code, 0, run.stderr);
-    const r = lastJson(run.stdout) as { startSeconds: number; pmapSeconds: number; results: number; distinct: number };
-    t.equal(r.results, 100);
-    t.equal(r.distinct, 100, "each sleep ran on its own worker");
-    t.ok(r.pmapSeconds >= 4.9 && r.pmapSeconds < 8, `pmap took ${r.pmapSeconds.toFixed(2)} s (about 5)`);
-    t.comment(`${runtime}: 100 workers started in ${r.startSeconds.toFixed(1)} s; pmap ${r.pmapSeconds.toFixed(2)} s`);
-  });
-
   t.test(`${runtime} master: pmap without workers runs locally and prints progress lines`, async (t) => {
     const run = await runMaster(runtime, "pmap-local", [], {}, 60_000);
     t.equal(run.code, 0, run.stderr);

@@ -149,3 +149,10 @@ export function runMaster(
   const file = path.join(ROOT, "dist", "test", "fixtures", `${name}.${runtime === "tsx" ? "ts" : "js"}`);
   return runScriptInTime(runtime, file, args, { cwd, env: { ...process.env, ...env }, timeoutMs });
 }
+
+/** The last line of a master's stdout that is a JSON object, parsed (masters print their findings so). */
+export function lastJson(stdout: string): Record<string, unknown> {
+  const line = stdout.trim().split("\n").reverse().find((l) => l.startsWith("{"));
+  if (line === undefined) throw new Error(`no JSON line in:\n${stdout}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
