@@ -135,7 +135,9 @@ if (unjudged.length > 0) {
   );
 }
 if (missed.length === 0 && unjudged.length === 0 && results.length > 0) {
-  process.stdout.write(`All targets met on ${results.map((r) => r.runtime).join(", ")}.\n`);
+  process.stdout.write(
+    `All targets${only === undefined ? "" : ` of the rows run (${only.join(", ")})`} met on ${results.map((r) => r.runtime).join(", ")}.\n`,
+  );
 }
 process.stdout.write(`Total bench time ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 if (argv.includes("--json")) process.stdout.write(`${JSON.stringify(results)}\n`);
