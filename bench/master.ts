@@ -290,7 +290,9 @@ async function pmapBatch1(pids: number[]): Promise<Measurement> {
  * loaded everywhere by URL as `npm run pi` does): parallel efficiency = serial / (2 x parallel),
  * wall time; and the CPU the workers spent in the parallel run against the master's serial CPU
  * (piWorkerCpu), which load from other processes does not move: it says whether a worker runs
- * the kernel as fast as its master (Deno's once ran it 5-7x slower; src/runtime/command.ts).
+ * the kernel as fast as its master (Deno's once ran it 5-7x slower; src/runtime/command.ts),
+ * in both of the main job's forms (`distributed` over offsets, and `pmap` over Ranges of 1e7
+ * terms sent to the workers), the worse of the two.
  * Chunks of 1e6 terms, so each worker calls the kernel hundreds of times per round.
  */
 async function piEfficiency(): Promise<Measurement> {
@@ -301,6 +303,7 @@ async function piEfficiency(): Promise<Measurement> {
   const pids = workers();
   await everywhere(new URL(`../examples/pi/series.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url));
   const body = capture({ chunk }, (offset: number) => partialPi(range(offset, offset + chunk)));
+  const ranges = Array.from({ length: terms / (10 * chunk) }, (_, k) => range(k * 10 * chunk, (k + 1) * 10 * chunk));
   const cpuMs = (): number => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1000;
@@ -322,8 +325,12 @@ async function piEfficiency(): Promise<Measurement> {
     await distributed(range(0, terms, chunk), body, "+");
     const parallel = now() - start;
     const workersCpu = (await workersCpuMs()) - workers0;
+    // The main job's second form: pmap over Range items that travel to the workers.
+    const pmapWorkers0 = await workersCpuMs();
+    await pmap(partialPi, ranges);
+    const pmapWorkersCpu = (await workersCpuMs()) - pmapWorkers0;
     wall.push(serial / (2 * parallel));
-    cpu.push(serialCpu / workersCpu);
+    cpu.push(serialCpu / Math.max(workersCpu, pmapWorkersCpu));
   }
   const vsOne = (samples: number[]): Measurement => ({
     ours: median(samples),

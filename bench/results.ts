@@ -199,7 +199,7 @@ export const METRICS: Record<MetricId, MetricDef> = {
     alarm: (m) => (m.ours < 0.5 ? "parallel slower than serial" : undefined),
   },
   piWorkerCpu: {
-    label: "same pi, CPU: the master's serial CPU time vs both workers' CPU time in the parallel run (1.0: as fast per term)",
+    label: "same pi, CPU: the master's serial CPU time vs the workers' CPU time, distributed or pmap, the worse (1.0: as fast per term)",
     unit: "x",
     ratio: (m) => m.ours / m.raw,
     ratioText: (r) => `${(r * 100).toFixed(0)} %`,
