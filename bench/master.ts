@@ -26,11 +26,16 @@ import {
 } from "distributed";
 import { canPin, pin } from "./pin.ts";
 import { connectTo, echoBytes, pingPong, type RawChild, RawRpcClient, spawnListeners, startRawChild } from "./raw.ts";
-import { type MasterResult, type Measurement, type MetricId, RESULT_PREFIX } from "./results.ts";
+import { partialPi } from "../examples/pi/series.ts";
+import { type MasterResult, type Measurement, METRIC_IDS, type MetricId, RESULT_PREFIX } from "./results.ts";
 import { currentRuntime, runtimeVersion } from "./runtimes.ts";
 import { interleave, median, now } from "./stats.ts";
 
 const quick = process.argv.includes("--quick");
+// --rows=a,b: measure only those rows (bench/run.ts passes it on).
+const rowsFlag = process.argv.find((a) => a.startsWith("--rows="));
+const rows = rowsFlag === undefined ? undefined : (rowsFlag.slice("--rows=".length).split(",") as MetricId[]);
+const wants = (...ids: MetricId[]): boolean => rows === undefined || ids.some((id) => rows.includes(id));
 const RT_BATCHES = quick ? 3 : 41;
 const RT_CALLS = quick ? 200 : 250;
 const ECHO_BYTES = quick ? 16 << 20 : 128 << 20;
@@ -52,10 +57,13 @@ const result: MasterResult = {
   errors: {},
   totalMs: 0,
   load: [loadavg()[0]!, 0],
+  ...(rows === undefined ? {} : { rows: METRIC_IDS.filter((id) => rows.includes(id)) }),
 };
 const cleanups: Array<() => Promise<void>> = [];
 
-async function measure(id: MetricId, run: () => Promise<Measurement>): Promise<void> {
+/** Measures row `id` (and the rows in `also`, which `run` fills in itself) when asked for. */
+async function measure(id: MetricId, run: () => Promise<Measurement>, ...also: MetricId[]): Promise<void> {
+  if (!wants(id, ...also)) return;
   try {
     result.metrics[id] = await run();
   } catch (err) {
@@ -277,30 +285,61 @@ async function pmapBatch1(pids: number[]): Promise<Measurement> {
   return summarise(s.a, s.b);
 }
 
-/** Seed 000's CPU-bound pi on 2 workers: parallel efficiency = serial / (2 x parallel). */
+/**
+ * Seed 000's CPU-bound pi on 2 workers, with the main job's own kernel (examples/pi/series.ts,
+ * loaded everywhere by URL as `npm run pi` does): parallel efficiency = serial / (2 x parallel),
+ * wall time; and the CPU the workers spent in the parallel run against the master's serial CPU
+ * (piWorkerCpu), which load from other processes does not move: it says whether a worker runs
+ * the kernel as fast as its master (Deno's once ran it 5-7x slower; src/runtime/command.ts),
+ * in both of the main job's forms (`distributed` over offsets, and `pmap` over Ranges of 1e7
+ * terms sent to the workers), the worse of the two.
+ * Chunks of 1e6 terms, so each worker calls the kernel hundreds of times per round.
+ */
 async function piEfficiency(): Promise<Measurement> {
   // Long enough (about 1.5 s serial here) that one GC pause on the master, left by the earlier
   // phases, does not decide the result.
   const terms = quick ? 100_000_000 : 1_000_000_000;
   const chunk = 1_000_000;
-  const piSum = (lo: number, hi: number): number => {
-    let s = 0;
-    for (let i = lo; i < hi; i++) s += (i % 2 === 0 ? 1 : -1) / (2 * i + 1);
-    return 4 * s;
+  const pids = workers();
+  await everywhere(new URL(`../examples/pi/series.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`, import.meta.url));
+  const body = capture({ chunk }, (offset: number) => partialPi(range(offset, offset + chunk)));
+  const ranges = Array.from({ length: terms / (10 * chunk) }, (_, k) => range(k * 10 * chunk, (k + 1) * 10 * chunk));
+  const cpuMs = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
   };
-  await everywhere({ piSum });
-  const body = capture({ chunk }, (offset: number) => piSum(offset, offset + chunk));
-  const samples: number[] = [];
+  const workersCpuMs = async (): Promise<number> => {
+    const each = await Promise.all(pids.map((p) => remotecallFetch(cpuMs, p)));
+    return each.reduce((a, b) => a + b, 0);
+  };
+  const wall: number[] = [];
+  const cpu: number[] = [];
   for (let round = 0; round < (quick ? 1 : 3); round++) {
     let start = now();
-    piSum(0, terms);
+    const cpu0 = cpuMs();
+    partialPi(range(0, terms));
     const serial = now() - start;
+    const serialCpu = cpuMs() - cpu0;
+    const workers0 = await workersCpuMs();
     start = now();
     await distributed(range(0, terms, chunk), body, "+");
     const parallel = now() - start;
-    samples.push(serial / (2 * parallel));
+    const workersCpu = (await workersCpuMs()) - workers0;
+    // The main job's second form: pmap over Range items that travel to the workers.
+    const pmapWorkers0 = await workersCpuMs();
+    await pmap(partialPi, ranges);
+    const pmapWorkersCpu = (await workersCpuMs()) - pmapWorkers0;
+    wall.push(serial / (2 * parallel));
+    cpu.push(serialCpu / Math.max(workersCpu, pmapWorkersCpu));
   }
-  return { ours: median(samples), raw: 1, oursSamples: samples, rawSamples: samples.map(() => 1) };
+  const vsOne = (samples: number[]): Measurement => ({
+    ours: median(samples),
+    raw: 1,
+    oursSamples: samples,
+    rawSamples: samples.map(() => 1),
+  });
+  result.metrics.piWorkerCpu = vsOne(cpu);
+  return vsOne(wall);
 }
 
 /** 256 local workers (lazy all_to_all): addprocs and a pmap that reaches every one, in ms. */
@@ -325,28 +364,44 @@ async function main(): Promise<void> {
     await measure("workers256", workers256);
     return;
   }
-  const echoChild = await startRawChild("echo");
-  cleanups.push(() => echoChild.stop());
-  const [pid] = await addprocs(1);
-  await measure("roundTrip", () => roundTrip(pid!, echoChild));
-  await measure("roundTripPinned", () => roundTripPinned(pid!, echoChild));
-  await measure("echo", () => echoThroughput(pid!, echoChild));
-  await rmprocs(workers());
+  if (wants("roundTrip", "roundTripPinned", "echo")) {
+    const echoChild = await startRawChild("echo");
+    cleanups.push(() => echoChild.stop());
+    const [pid] = await addprocs(1);
+    await measure("roundTrip", () => roundTrip(pid!, echoChild));
+    await measure("roundTripPinned", () => roundTripPinned(pid!, echoChild));
+    await measure("echo", () => echoThroughput(pid!, echoChild));
+    await rmprocs(workers());
+  }
 
   await measure("addprocs", () => addprocsTime(4));
   await measure("start2", () => addprocsTime(2));
 
+  if (
+    !wants(
+      "remotecall",
+      "remotecallFetch",
+      "channelRoundTrip",
+      "channelThroughput",
+      "pmapTiny",
+      "pmapBatch1",
+      "piEfficiency",
+      "piWorkerCpu",
+    )
+  ) return;
   const pids = await addprocs(2);
-  const rpcChildren = await Promise.all([startRawChild("rpc"), startRawChild("rpc")]);
-  const clients = await Promise.all(rpcChildren.map(async (c) => new RawRpcClient(await connectTo(c.port))));
-  cleanups.push(async () => clients.forEach((c) => c.close()), ...rpcChildren.map((c) => () => c.stop()));
-  await measure("remotecall", () => inFlight(pids, clients, true));
-  await measure("remotecallFetch", () => inFlight(pids, clients, false));
+  if (wants("remotecall", "remotecallFetch")) {
+    const rpcChildren = await Promise.all([startRawChild("rpc"), startRawChild("rpc")]);
+    const clients = await Promise.all(rpcChildren.map(async (c) => new RawRpcClient(await connectTo(c.port))));
+    cleanups.push(async () => clients.forEach((c) => c.close()), ...rpcChildren.map((c) => () => c.stop()));
+    await measure("remotecall", () => inFlight(pids, clients, true));
+    await measure("remotecallFetch", () => inFlight(pids, clients, false));
+  }
   await measure("channelRoundTrip", () => channelRoundTrip(pids[0]!, pids[1]!));
   await measure("channelThroughput", () => channelThroughput(pids[0]!, pids[1]!));
   await measure("pmapTiny", pmapTiny);
   await measure("pmapBatch1", () => pmapBatch1(pids));
-  await measure("piEfficiency", piEfficiency);
+  await measure("piEfficiency", piEfficiency, "piWorkerCpu");
   await rmprocs(workers());
 }
 

@@ -18,7 +18,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runPythonPeers } from "./python.ts";
-import { type MasterResult, METRIC_IDS, METRICS, RESULT_PREFIX } from "./results.ts";
+import { type MasterResult, METRIC_IDS, METRICS, RESULT_PREFIX, type SameRun, verdict } from "./results.ts";
 import { type Runtime, RUNTIMES, scriptCommand } from "./runtimes.ts";
 import { formatPeersTable, formatTable } from "./table.ts";
 
@@ -34,6 +34,16 @@ if (unknown.length > 0) {
 const runtimes = chosen.length > 0 ? chosen : RUNTIMES;
 // --quick shrinks every measurement; --no-256 skips the 256-worker start (about a minute per runtime).
 const masterFlags = argv.filter((a) => a === "--quick" || a === "--no-256");
+// --rows=pmapTiny,piEfficiency measures only those rows (the ids of bench/results.ts); Python
+// runs only for pmapTiny, the 256-worker phase only for workers256.
+const rowsFlag = argv.find((a) => a.startsWith("--rows="));
+const only = rowsFlag === undefined ? undefined : rowsFlag.slice("--rows=".length).split(",");
+const badRows = only?.filter((id) => !(METRIC_IDS as readonly string[]).includes(id)) ?? [];
+if (badRows.length > 0) {
+  process.stderr.write(`Unknown row(s) ${badRows.join(", ")}; choose from ${METRIC_IDS.join(", ")}\n`);
+  process.exit(2);
+}
+const wants = (id: string): boolean => only === undefined || only.includes(id);
 const root = fileURLToPath(new URL(import.meta.url.includes("/dist/bench/") ? "../../" : "../", import.meta.url));
 // Always the compiled master, also when this file runs from source under Bun or Deno: Node 20
 // cannot run .ts, and every runtime should measure the same code.
@@ -44,7 +54,11 @@ function runMaster(runtime: Runtime, phase: "--no-256" | "--only-256"): Promise<
   let command: { file: string; args: string[] };
   try {
     if (!existsSync(masterScript)) throw new Error(`${masterScript} is missing; build first with node scripts/build.mjs`);
-    command = scriptCommand(runtime, masterScript, [...masterFlags.filter((f) => f !== "--no-256"), phase]);
+    command = scriptCommand(runtime, masterScript, [
+      ...masterFlags.filter((f) => f !== "--no-256"),
+      phase,
+      ...(rowsFlag ? [rowsFlag] : []),
+    ]);
   } catch (err) {
     return Promise.resolve((err as Error).message);
   }
@@ -84,11 +98,11 @@ for (const runtime of runtimes) {
   if (typeof r === "string") failed.set(runtime, r);
   else results.push(r);
 }
-process.stderr.write("bench: python peers starting\n");
-const python = await runPythonPeers(root, masterFlags.includes("--quick"));
+if (wants("pmapTiny")) process.stderr.write("bench: python peers starting\n");
+const python = wants("pmapTiny") ? await runPythonPeers(root, masterFlags.includes("--quick")) : "not run (--rows without pmapTiny)";
 // Last: starting 256 workers loads the machine for a while after they are gone, which would
 // disturb every measurement that followed.
-if (!masterFlags.includes("--no-256")) {
+if (!masterFlags.includes("--no-256") && wants("workers256")) {
   for (const r of results) {
     process.stderr.write(`bench: ${r.runtime} 256 workers\n`);
     const big = await runMaster(r.runtime as Runtime, "--only-256");
@@ -97,17 +111,34 @@ if (!masterFlags.includes("--no-256")) {
   }
 }
 const failures = failed.size;
-const tables = [...results.map(formatTable), ...[...failed].map(([runtime, why]) => `${runtime}: FAILED: ${why}`)];
+const sameRun: SameRun = typeof python === "object" && python !== null ? { pythonMapItemsPerSec: python.mapItemsPerSec } : {};
+const tables = [...results.map((r) => formatTable(r, sameRun)), ...[...failed].map(([runtime, why]) => `${runtime}: FAILED: ${why}`)];
 
-process.stdout.write(`\n${tables.join("\n\n")}\n\n${formatPeersTable(results, python)}\n\n`);
-const missed = results.flatMap((r) =>
-  METRIC_IDS.filter((id) => r.metrics[id] === undefined || !METRICS[id].met(r.metrics[id])).map((id) =>
-    `${r.runtime}: ${METRICS[id].label}`
-  )
+const peers = wants("pmapTiny") ? `${formatPeersTable(results, python)}\n\n` : "";
+process.stdout.write(`\n${tables.join("\n\n")}\n\n${peers}`);
+// Only rows that were measured, judged and met count as met; a row without a target is not
+// counted either way, and a row whose reference figure is missing is "not judged".
+const rowIds = only === undefined ? METRIC_IDS : METRIC_IDS.filter((id) => only.includes(id));
+const verdicts = results.flatMap((r) =>
+  rowIds.map((id) => {
+    const m = r.metrics[id];
+    return { row: `${r.runtime}: ${METRICS[id].label}`, says: m === undefined ? "NO: not measured" : verdict(METRICS[id], m, sameRun) };
+  })
 );
+const missed = verdicts.filter((v) => v.says.startsWith("NO")).map((v) => `${v.row}${v.says === "NO" ? "" : ` (${v.says.slice(4)})`}`);
+const unjudged = verdicts.filter((v) => v.says.startsWith("not judged")).map((v) => v.row);
 if (failures > 0) process.stdout.write(`${failures} runtime(s) failed to report; their targets are not judged.\n`);
 if (missed.length > 0) process.stdout.write(`Targets missed (${missed.length}):\n${missed.map((m) => `  - ${m}`).join("\n")}\n`);
-else if (results.length > 0) process.stdout.write(`All targets met on ${results.map((r) => r.runtime).join(", ")}.\n`);
+if (unjudged.length > 0) {
+  process.stdout.write(
+    `Not judged, their reference figure is missing (${unjudged.length}):\n${unjudged.map((m) => `  - ${m}`).join("\n")}\n`,
+  );
+}
+if (missed.length === 0 && unjudged.length === 0 && results.length > 0) {
+  process.stdout.write(
+    `All targets${only === undefined ? "" : ` of the rows run (${only.join(", ")})`} met on ${results.map((r) => r.runtime).join(", ")}.\n`,
+  );
+}
 process.stdout.write(`Total bench time ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 if (argv.includes("--json")) process.stdout.write(`${JSON.stringify(results)}\n`);
 process.exitCode = failures > 0 ? 1 : 0;

@@ -5,12 +5,12 @@
  *
  * @example
  * ```ts
- * console.log(formatTable(result));
+ * console.log(formatTable(result, { pythonMapItemsPerSec: 3.1e6 }));
  * ```
  * @module
  */
 import type { PythonPeers } from "./python.ts";
-import { type MasterResult, type Measurement, METRIC_IDS, METRICS } from "./results.ts";
+import { type MasterResult, type Measurement, METRIC_IDS, METRICS, type SameRun, verdict } from "./results.ts";
 
 const HEADER = ["metric", "ours", "raw limit", "ratio", "target", "met"];
 
@@ -23,10 +23,11 @@ export function formatValue(value: number, unit: string): string {
   return `${value.toFixed(1)} ${unit}`;
 }
 
-/** The table for one runtime's MasterResult, with a title line. */
-export function formatTable(result: MasterResult): string {
+/** The table for one runtime's MasterResult, with a title line; `run`: the figures of the same run measured outside it. */
+export function formatTable(result: MasterResult, run: SameRun): string {
   const rows: string[][] = [];
   for (const id of METRIC_IDS) {
+    if (result.rows !== undefined && !result.rows.includes(id)) continue;
     const def = METRICS[id];
     const m = result.metrics[id];
     if (m === undefined) {
@@ -39,7 +40,7 @@ export function formatTable(result: MasterResult): string {
       formatValue(m.raw, def.unit),
       def.ratioText(def.ratio(m)),
       def.target,
-      def.target === "-" ? "-" : def.met(m) ? "yes" : "NO",
+      verdict(def, m, run),
     ]);
   }
   const title = `${result.runtime} ${result.version} (master and workers on ${result.runtime}; ${

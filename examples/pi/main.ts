@@ -1,7 +1,9 @@
 /**
  * The main job: seed 000's pi series, serial and then on local workers two ways, as in the
  * notebook: a `distributed` reduction over offsets (Julia's `@distributed (+)`), and `pmap`
- * over ranges. Prints pi, its error and the speedup of each over the serial run.
+ * over ranges. Prints pi, its error and the speedup of each over the serial run, then whether
+ * both parallel runs beat the serial one. `npm run pi` runs it under node, bun and deno
+ * (examples/pi/every-runtime.ts).
  *
  * Usage: node dist/examples/pi/main.js [terms] [workers]   (bun/deno can run the .ts directly)
  *
@@ -58,4 +60,15 @@ console.log(
 console.log(line("serial", serial, serialSeconds));
 console.log(line("distributed", viaDistributed, distributedSeconds));
 console.log(line("pmap", viaPmap, pmapSeconds));
+// The guard: on every runtime the parallel runs must beat the serial one (a Deno worker once ran
+// this kernel 5-7x slower than its master did; see src/runtime/command.ts). Said, not thrown:
+// a loaded machine can make a small run lose, and the output is what a user reads.
+const slowest = Math.max(distributedSeconds, pmapSeconds);
+console.log(
+  slowest < serialSeconds
+    ? `  parallel faster than serial on ${currentRuntime()}: ok`
+    : `  WARNING: a parallel run was slower than the serial one on ${currentRuntime()} (speedup ${
+      (serialSeconds / slowest).toFixed(2)
+    }x): a small run, a busy machine, or a slow worker; rerun with more terms`,
+);
 await rmprocs(pids);

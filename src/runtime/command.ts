@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * const cmd = workerCommand({ runtime: "deno", entry: "/pkg/dist/src/worker/main.js", args: ["--worker"] });
- * // cmd.file: "/usr/local/bin/deno", cmd.args: ["run", "--allow-all", "/pkg/...", "--worker"]
+ * // cmd.file: "/usr/local/bin/deno", cmd.args: ["run", "--allow-all", "--v8-flags=--no-maglev-inlining", "/pkg/...", "--worker"]
  * ```
  * @module
  */
@@ -62,9 +62,22 @@ function runtimeFlags(runtime: RuntimeName, dir: string): string[] {
     if (here === "node") return execArgv().filter((flag) => !/^--(inspect|debug)/.test(flag));
     return tsxResolvableFrom(dir) ? ["--import", "tsx"] : [];
   }
-  if (runtime === "deno") return denoPermissionFlags();
+  if (runtime === "deno") return [...denoPermissionFlags(), DENO_V8_FLAGS];
   return [];
 }
+
+/**
+ * V8 flags every Deno worker starts with (a user's own `--v8-flags=` in exeflags come after
+ * and win). Deno's V8 (15.0 in Deno 2.9) has Maglev on, and Maglev inlines a hot kernel into
+ * its small caller, e.g. a pmap/distributed body `(o) => partialPi(range(o, o + n))`: after a
+ * few thousand calls the worker runs the kernel's loop in that Maglev code, 5-7x slower than
+ * TurboFan's own code for the kernel, for the rest of its life (perf: 70% of samples in the
+ * caller's Maglev code). Seed 000's pi on 2 Deno workers fell to a parallel efficiency of
+ * 0.10-0.25. Plain Deno shows it too (a loop calling the kernel once per tick), so it is V8's,
+ * not the way shipped code is compiled; node 20 (no Maglev) and bun (JSC) are unaffected.
+ * Without Maglev inlining (Maglev itself stays) the kernel keeps TurboFan speed.
+ */
+const DENO_V8_FLAGS = "--v8-flags=--no-maglev-inlining";
 
 /**
  * Deno workers get the permissions the Deno master holds, plus the ones a worker needs to run
