@@ -55,6 +55,7 @@ export { dfill, type DFillOptions, distribute, type DistributeOptions, dones, dr
 export { dmap, dot, mapreduce, norm } from "./arrays/ops.ts";
 export { localindices, localpart } from "./arrays/local.ts";
 export { copyto, redistribute } from "./arrays/redistribute.ts";
+export { type Halo, halo } from "./arrays/halo.ts";
 export type { Reduction } from "./arrays/methods.ts";
 export type { TypedArray, TypedArrayConstructor } from "./arrays/kinds.ts";
 import "./arrays/linalg.ts"; // M.mul(v), set on the DArray when it loads

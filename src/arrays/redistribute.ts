@@ -26,8 +26,8 @@ import { chunkIndices, copyBlock, describeLayout, type Elements, makeLayout, vol
 import { allocate, type ElementKind } from "./kinds.ts";
 import { build, callOwner } from "./owners.ts";
 
-/** Fills `out` (shape = the block [lo, hi) of src's global indices) from src's chunks, fetching what is elsewhere. */
-async function fill(src: DArray<unknown>, lo: number[], hi: number[], out: Elements): Promise<void> {
+/** @internal Fills `out` (shape = the block [lo, hi) of src's global indices) from src's chunks, fetching what is elsewhere (halo.ts uses it too). */
+export async function fill(src: DArray<unknown>, lo: number[], hi: number[], out: Elements): Promise<void> {
   const size = lo.map((l, d) => hi[d]! - l);
   const layout = src.layout;
   await Promise.all(layout.pids.map(async (pid, k) => {

@@ -14,6 +14,7 @@ import {
   drand,
   dzeros,
   fetchfrom,
+  halo,
   localindices,
   localpart,
   localReferenceCounts,
@@ -202,6 +203,31 @@ export function darraySuite(t: TAP, runtime: string, pids: number[]): void {
     const cols = await dzeros([4, 4], { dist: [1, 2] });
     await t.rejects(cols.mul(new Float64Array(4)), { message: /cut in row blocks/ });
     for (const X of [M, dv, cols]) X.release();
+  });
+
+  t.test("halo: an owner's block widened by ghost cells fetched from its neighbours, clipped at the edges", async (t) => {
+    const M = matrix(6, 8, (i, j) => i * 10 + j);
+    for (const dist of [[1, 2], [2, 1]]) {
+      const D = await distribute(M, { dims: [6, 8], dist });
+      for (const p of [a, b]) {
+        const k = D.pids.indexOf(p);
+        const idx = D.indices[k]!;
+        const lo = idx.map((r) => Math.max(0, r.start - 2));
+        const hi = idx.map((r, d) => Math.min([6, 8][d]!, r.stop + 2));
+        const h = await fetchfrom(
+          p,
+          capture({ D }, async () => {
+            const { data, dims, start } = await halo(D, 2);
+            return { data: Array.from(data), dims, start };
+          }),
+        );
+        t.same(h.start, lo, `dist ${dist}, worker ${p}: where the widened block starts`);
+        t.same(h.dims, hi.map((x, d) => x - lo[d]!));
+        t.same(h.data, [...matrix(h.dims[0]!, h.dims[1]!, (i, j) => M[lo[0]! + i + (lo[1]! + j) * 6]!)], "its elements, ghosts included");
+      }
+      await t.rejects(halo(D, 1), { name: "RangeError", message: /this process holds no chunk/ });
+      D.release();
+    }
   });
 
   t.test("a DArray of objects: matrices and plain objects, mapped on the owner of each element", async (t) => {
