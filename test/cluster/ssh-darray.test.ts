@@ -31,9 +31,11 @@ if (hosts !== undefined) {
 
   for (const runtime of ["node", "bun", "deno"] as RuntimeName[]) {
     t.test(`a DArray over a ${runtime} worker on ${h1.alias} and a local one`, async (t) => {
-      const [remote] = await addprocs([h1.alias], { sshflags: flags, runtime, timeout: 60 });
+      // A garbage collector the test can call on the workers, for the last check.
+      const exeflags = runtime === "node" ? ["--expose-gc"] : runtime === "deno" ? ["--v8-flags=--expose-gc"] : [];
+      const [remote] = await addprocs([h1.alias], { sshflags: flags, runtime, timeout: 60, exeflags });
       t.teardown(() => rmprocs(workers()));
-      const [local] = await addprocs(1, { runtime, restrict: false });
+      const [local] = await addprocs(1, { runtime, restrict: false, exeflags });
       const pids = [remote!, local!];
       const hostOf = (p: number): Promise<string> => remotecallFetch(() => gethostname(), p);
       t.same(await Promise.all(pids.map(hostOf)), [h1.hostname, here], "one owner on each host");
@@ -41,7 +43,16 @@ if (hosts !== undefined) {
       const x = Float64Array.from({ length: 1001 }, (_, i) => Math.cos(i));
       const D = await distribute(x, { pids });
       t.same(
-        await fetchfrom(remote!, capture({ D }, () => [gethostname(), localindices(D).map(String)])),
+        // Each received handle is released when done, as the kernels do: otherwise it holds the
+        // chunks until that worker's next garbage collection.
+        await fetchfrom(
+          remote!,
+          capture({ D }, () => {
+            const where = [gethostname(), localindices(D).map(String)];
+            D.release();
+            return where;
+          }),
+        ),
         [h1.hostname, ["range(0, 501)"]],
         "the first chunk is on dh1",
       );
@@ -64,7 +75,7 @@ if (hosts !== undefined) {
       const G = await distribute(M, { dims: [n, n], dist: [1, 2], pids });
       const h = await fetchfrom(
         remote!,
-        capture({ G }, async () => {
+        capture({ G, n }, async () => {
           const { data, dims } = await halo(G, 1);
           return [dims, Array.from(data.subarray(data.length - n))];
         }),
@@ -84,7 +95,15 @@ if (hosts !== undefined) {
       t.equal(await norm(y), Math.sqrt(serial.slice(0, 3).reduce((s, a) => s + a * a, 0) + serial.slice(3).reduce((s, a) => s + a * a, 0)));
 
       for (const X of [D, E, F, swapped, G, R, v, y]) X.release();
-      const counts = async (): Promise<number[]> => Promise.all(pids.map((p) => remotecallFetch(() => localReferenceCounts().chunks, p)));
+      // Handles the workers received (in capture, as arguments) hold the chunks until released or
+      // collected there: collect on both workers until every chunk is gone.
+      const collect = (): void => {
+        const g = globalThis as { gc?: () => void; Bun?: { gc(full: boolean): void } };
+        if (g.Bun !== undefined) g.Bun.gc(true);
+        else g.gc!();
+      };
+      const counts = async (): Promise<number[]> =>
+        Promise.all(pids.map((p) => remotecallFetch((gc: () => void) => (gc(), localReferenceCounts().chunks), p, collect)));
       const start = Date.now();
       while ((await counts()).some((c) => c > 0) && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 20));
       t.same(await counts(), [0, 0], "released: no chunk left on either host");
