@@ -85,8 +85,8 @@ t.test("a worker killed with SIGKILL takes its chunk: operations reject with Pro
   const D = await distribute(Float64Array.from({ length: 10 }, (_, i) => i));
   const victim = pids[1]!;
   // The worker dies while it runs a map that never ends on its chunk, so that map's rejection is
-  // the event to wait for. (Killed while idle, a worker's death can also take a sibling's
-  // connection down on this version: see the helper's report.)
+  // the event to wait for. (Awaiting only a peers.onRemoved promise would leave this process's
+  // event loop empty: its beforeExit hook would then rmprocs the other worker too.)
   const stuck = D.map((x) => {
     while (x === 7) {
       // forever, on the victim's chunk
