@@ -85,9 +85,13 @@ function loopsOf(fn: Function): { one: Loop1; two: Loop2 } {
   return entry;
 }
 
-function sumOf(a: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]!;
+/** A named reduction of a non-empty typed array, a loop per reducer with no call per element. */
+function namedOf(a: ArrayLike<number>, op: "+" | "*" | "max" | "min"): number {
+  let s = a[0]!;
+  if (op === "+") { for (let i = 1; i < a.length; i++) s += a[i]!; }
+  else if (op === "*") { for (let i = 1; i < a.length; i++) s *= a[i]!; }
+  else if (op === "max") { for (let i = 1; i < a.length; i++) s = Math.max(s, a[i]!); }
+  else for (let i = 1; i < a.length; i++) s = Math.min(s, a[i]!);
   return s;
 }
 
@@ -111,7 +115,7 @@ export function reduceChunks(
     for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
     return [true, s];
   }
-  if (fn === null && op === "+" && ArrayBuffer.isView(a)) return [true, sumOf(a)];
+  if (fn === null && ArrayBuffer.isView(a) && typeof op === "string") return [true, namedOf(a, op)];
   const f = (fn === "abs" ? Math.abs : fn) as ((...xs: unknown[]) => unknown) | null;
   const at = (i: number): unknown => f === null ? a[i] : datas.length === 1 ? f(a[i]) : f(...datas.map((d) => d[i]));
   let acc = at(0);
