@@ -7,7 +7,8 @@
  *   input in the master. Efficiency = serial / (2 × parallel); target >= 0.9.
  * - distribute + collect of 128 MiB of Float64 (64 MiB to each worker and back) against a bare
  *   socket echo of the same 128 MiB to a raw child of the same runtime (bench/raw.ts), each as
- *   bytes moved both ways per second, sampled alternately. Target: >= 70% of the echo.
+ *   bytes moved both ways per second, sampled alternately. Target: >= 70% of the echo. The same
+ *   128 MiB echoed by one remotecallFetch is printed beside it: what the transport gives any call.
  * - matvec: `M.mul(v)` for a 4096×4096 row-block DArray, the result collected here, against the
  *   same loop in the master; efficiency as for map (reported, no target).
  *
@@ -20,7 +21,7 @@
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import { addprocs, DArray, distribute, everywhere, rmprocs } from "../src/mod.ts";
+import { addprocs, DArray, distribute, everywhere, remotecallFetch, rmprocs } from "../src/mod.ts";
 import { heavy, inputAt, inputChunk, serialMap, serialMatvec } from "./darray-task.ts";
 import { connectTo, echoBytes, startRawChild } from "./raw.ts";
 import { currentRuntime, type Runtime, RUNTIMES, runtimeVersion, scriptCommand } from "./runtimes.ts";
@@ -42,6 +43,7 @@ interface Result {
   mapParallelMs: number;
   transferGBps: number;
   echoGBps: number;
+  callEchoGBps: number;
   matvecSerialMs: number;
   matvecParallelMs: number;
   correct: boolean;
@@ -96,6 +98,12 @@ async function measureHere(): Promise<Result> {
       return gbps(ms);
     }, async () => gbps(await echoBytes(socket, new Uint8Array(arr.buffer))));
     socket.destroy();
+    // The same 128 MiB echoed through one remotecallFetch: what the transport gives any call.
+    const callEcho = await sampled(async () => {
+      const t = now();
+      await remotecallFetch((a: Float64Array) => a, pids[0]!, arr);
+      return gbps(now() - t);
+    });
     // matvec 4096 x 4096.
     const Mx = Float64Array.from({ length: MATN * MATN }, (_, k) => ((k * 7919) % 1000) / 1000);
     const v = Float64Array.from({ length: MATN }, (_, i) => 1 + (i % 5));
@@ -119,6 +127,7 @@ async function measureHere(): Promise<Result> {
       mapParallelMs: median(mapPar.slice(1)),
       transferGBps: median(ours.slice(1)),
       echoGBps: median(bare.slice(1)),
+      callEchoGBps: callEcho,
       matvecSerialMs: matSer,
       matvecParallelMs: matPar,
       correct,
@@ -142,7 +151,8 @@ function table(r: Result): [string, boolean] {
     `  map(heavy) over ${N.toExponential(0)} Float64  serial ${r.mapSerialMs.toFixed(0)} ms, 2 workers ${r.mapParallelMs.toFixed(0)} ms: ` +
     `efficiency ${mapEff.toFixed(2)} (target ${TARGETS.map}) ${verdict(mapEff, TARGETS.map)}\n` +
     `  distribute + collect 128 MiB  ${r.transferGBps.toFixed(2)} GB/s, bare echo ${r.echoGBps.toFixed(2)} GB/s: ` +
-    `${(ratio * 100).toFixed(0)}% (target ${TARGETS.transfer * 100}%) ${verdict(ratio, TARGETS.transfer)}\n` +
+    `${(ratio * 100).toFixed(0)}% (target ${TARGETS.transfer * 100}%) ${verdict(ratio, TARGETS.transfer)}; ` +
+    `one remotecallFetch echo of it ${r.callEchoGBps.toFixed(2)} GB/s\n` +
     `  matvec ${MATN}×${MATN}  serial ${r.matvecSerialMs.toFixed(1)} ms, 2 workers ${r.matvecParallelMs.toFixed(1)} ms: efficiency ${
       matEff.toFixed(2)
     }`,
