@@ -28,6 +28,7 @@ export { SerializationError, UndefinedNameError } from "./errors/values.ts";
 export { ChannelClosedError, ReleasedHandleError } from "./errors/handles.ts";
 export { ConfigError, EnvVarError } from "./errors/settings.ts";
 export { ThreadError } from "./errors/threads.ts";
+export { DArrayError } from "./errors/arrays.ts";
 export { type SharedMemoryCode, SharedMemoryError } from "./errors/shared-memory.ts";
 export { type LockCode, LockError } from "./errors/lock.ts";
 export { ScriptNotFoundError, UsageError } from "./errors/cli.ts";

@@ -49,7 +49,16 @@ export type { DistributedConfig } from "./config/schema.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { Atomic, type AtomicKind, type AtomicValue } from "./threads/atomic.ts";
 export { type LockHolder, type LockOptions, ReentrantLock, SpinLock } from "./threads/lock.ts";
-export { indexpids, localindices, sdata, SharedArray, type SharedArrayOptions, type SharedKind } from "./threads/shared-array.ts";
+export { indexpids, sdata, SharedArray, type SharedArrayOptions, type SharedKind } from "./threads/shared-array.ts";
+export { DArray, type DArrayOptions } from "./arrays/darray.ts";
+export { dfill, type DFillOptions, distribute, type DistributeOptions, dones, drand, dzeros } from "./arrays/construct.ts";
+export { dmap, dot, mapreduce, norm } from "./arrays/ops.ts";
+export { localindices, localpart } from "./arrays/local.ts";
+export { copyto, redistribute } from "./arrays/redistribute.ts";
+export { type Halo, halo } from "./arrays/halo.ts";
+export type { Reduction } from "./arrays/methods.ts";
+export type { TypedArray, TypedArrayConstructor } from "./arrays/kinds.ts";
+import "./arrays/linalg.ts"; // M.mul(v), set on the DArray when it loads
 export {
   AuthenticationError,
   ChannelClosedError,
@@ -57,6 +66,7 @@ export {
   ConfigError,
   ConnectError,
   ConnectionLostError,
+  DArrayError,
   DistributedError,
   EnvVarError,
   type ErrorCode,

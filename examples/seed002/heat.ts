@@ -11,7 +11,13 @@
  *    columns of two SharedArrays (current and next) per step;
  * 4. worker processes: `addprocs(2)` on this host, of this process's runtime, the same code
  *    on two SharedArrays that every worker maps from /dev/shm (the exercise's solution:
- *    `evolve_shared!` with `@sync @distributed for j`).
+ *    `evolve_shared!` with `@sync @distributed for j`);
+ * 5. the exercise's DistributedArrays branch: the same 2 worker processes each own a block of
+ *    columns of two DArrays (current and next, `dist: [1, 2]`), and each step is one call per
+ *    owner, `evolveMyBlock(next, prev)`: it widens its block of the previous field by one ghost
+ *    column on each side (`halo`, fetched from the neighbouring owner, worker to worker) and
+ *    writes its block of the next field in place. Nothing but the ghost columns moves between
+ *    steps; the field comes back to the master once, at the end (`collect`).
  *
  * In 3 and 4 the workers are the arrays' participants (`pids`, as Julia's `SharedArray` has
  * `workers()`), and each step is one call per worker, `evolveMyColumns(next, prev)`: its block
@@ -35,8 +41,19 @@
  * ```
  * @module
  */
-import { addprocs, capture, currentRuntime, everywhere, range, remotecallWait, rmprocs, SharedArray, threads } from "distributed";
-import { averageTemperature, columnBlock, evolveColumns, evolveMyColumns, gridLength, initialField } from "./heat-kernel.ts";
+import {
+  addprocs,
+  capture,
+  currentRuntime,
+  distribute,
+  everywhere,
+  range,
+  remotecallWait,
+  rmprocs,
+  SharedArray,
+  threads,
+} from "distributed";
+import { averageTemperature, columnBlock, evolveColumns, evolveMyBlock, evolveMyColumns, gridLength, initialField } from "./heat-kernel.ts";
 
 const [nx, ny, steps] = [2, 3, 4].map((k, d) => Number(process.argv[k] ?? [400, 400, 200][d]));
 if (![nx, ny, steps].every((x) => Number.isInteger(x) && x! >= 1)) {
@@ -89,6 +106,21 @@ async function onWorkers(pids: readonly number[]): Promise<Float64Array> {
   return prev.data;
 }
 
+/** Worker processes owning column blocks of two DArrays: one evolveMyBlock call per owner per step, ghost columns exchanged between them. */
+async function onDArrays(pids: readonly number[]): Promise<Float64Array> {
+  const layout = { dims: [NX + 2, NY + 2], dist: [1, pids.length], pids };
+  let prev = await distribute(initial, layout);
+  let next = await distribute(initial, layout); // the boundary layer is never written: both carry it
+  for (let t = 0; t < STEPS; t++) {
+    await Promise.all(pids.map((p) => remotecallWait(evolveMyBlock, p, next, prev)));
+    [prev, next] = [next, prev];
+  }
+  const field = (await prev.collect()) as Float64Array;
+  prev.release();
+  next.release();
+  return field;
+}
+
 /** FNV-1a (32 bits) of the field's bytes, as 8 hex digits. */
 function checksum(field: Float64Array): string {
   const bytes = new Uint8Array(field.buffer, field.byteOffset, field.byteLength);
@@ -132,6 +164,7 @@ await rmprocs(threadWorkers);
 
 const processes = await addprocs(WORKERS);
 results.push([`${WORKERS} worker processes, SharedArray`, await timed(() => onWorkers(processes))]);
+results.push([`${WORKERS} worker processes, DArray + halos`, await timed(() => onDArrays(processes))]);
 await rmprocs(processes);
 
 console.log(`average temperature after ${STEPS} steps: ${averageTemperature(reference.field, NX, NY).toFixed(5)}`);

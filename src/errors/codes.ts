@@ -57,6 +57,8 @@ export const ERROR_CODES = Object.freeze(
     // Threads.
     ERR_THREAD: "ThreadError",
     ERR_THREAD_EXITED: "DistributedError",
+    // Distributed arrays.
+    ERR_DARRAY_DISTRIBUTION: "DArrayError",
     // Memory shared between processes.
     ERR_SHARED_MEMORY_NOT_PARTICIPANT: "SharedMemoryError",
     ERR_SHARED_MEMORY_OTHER_HOST: "SharedMemoryError",

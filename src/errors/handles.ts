@@ -50,10 +50,11 @@ export class ChannelClosedError extends DistributedError {
 }
 
 /** The handles whose release() ends their use, each with how its message names the operation and the fix. */
-const RELEASED: Record<"Future" | "RemoteChannel" | "WorkerPool", (operation: string) => string> = {
+const RELEASED: Record<"Future" | "RemoteChannel" | "WorkerPool" | "DArray", (operation: string) => string> = {
   Future: (op) => `Future.${op}(): this Future was released with release(), so its value may be gone; fetch it before releasing it`,
   RemoteChannel: (op) => `RemoteChannel.${op}(): this handle was released with release(); use another handle to the channel`,
   WorkerPool: (op) => `WorkerPool.${op}: this handle was released with release(); use another handle to the pool`,
+  DArray: (op) => `DArray.${op}: this DArray was released with release(), so its chunks may be gone; release it after its last use`,
 };
 
 /**
@@ -73,10 +74,10 @@ const RELEASED: Record<"Future" | "RemoteChannel" | "WorkerPool", (operation: st
  */
 export class ReleasedHandleError extends DistributedError {
   /** The kind of handle. */
-  readonly handle: "Future" | "RemoteChannel" | "WorkerPool";
+  readonly handle: "Future" | "RemoteChannel" | "WorkerPool" | "DArray";
   /** The method that was called on it. */
   readonly operation: string;
-  constructor(handle: "Future" | "RemoteChannel" | "WorkerPool", operation: string) {
+  constructor(handle: "Future" | "RemoteChannel" | "WorkerPool" | "DArray", operation: string) {
     super("ERR_RELEASED", RELEASED[handle](operation));
     this.handle = handle;
     this.operation = operation;

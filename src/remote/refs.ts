@@ -23,7 +23,7 @@ import type { ChannelLike } from "../channels/channel-like.ts";
 
 /** One owned value. state: 0 pending, 1 value, 2 error. */
 export interface RefEntry {
-  kind: "future" | "channel" | "pool";
+  kind: "future" | "channel" | "pool" | "chunk";
   state: 0 | 1 | 2;
   value: unknown;
   waiters: Array<(entry: RefEntry) => void> | null;
@@ -147,8 +147,19 @@ class RefStore {
     let futures = 0;
     let channels = 0;
     let pools = 0;
-    for (const entry of this.#entries.values()) entry.kind === "channel" ? channels++ : entry.kind === "pool" ? pools++ : futures++;
+    for (const entry of this.#entries.values()) {
+      if (entry.kind === "channel") channels++;
+      else if (entry.kind === "pool") pools++;
+      else if (entry.kind !== "chunk") futures++;
+    }
     return { futures, channels, pools };
+  }
+
+  /** How many entries of `kind` this process holds (DArray chunks are counted here, not in stats()). */
+  count(kind: RefEntry["kind"]): number {
+    let n = 0;
+    for (const entry of this.#entries.values()) if (entry.kind === kind) n++;
+    return n;
   }
 
   #maybeFree(key: string, entry: RefEntry): void {

@@ -64,10 +64,10 @@ for (const runtime of RUNTIMES) {
       const timings = run.stdout.split("\n").filter((l) => /\d\.\d+ ms|\d\.\d+x\b/.test(l)).map((l) => l.trim());
       t.comment(`${runtime} ${name}: ${run.ms} ms${timings.length > 0 ? `\n  ${timings.join("\n  ")}` : ""}`);
       if (name === "seed002/heat") {
-        // The exercise's point: serial, threads and SharedArray workers give the same field,
+        // The exercise's point: serial, threads, SharedArray workers and DArray owners give the same field,
         // bit for bit (the .expected holds the checksum; this says which variant differed).
         const variants = run.stdout.split("\n").filter((l) => l.includes("identical bits:"));
-        t.equal(variants.length, 3, "three parallel variants compared with the serial field");
+        t.equal(variants.length, 4, "four parallel variants compared with the serial field");
         const same = /identical bits: true {2}max \|diff\| = 0 {2}checksum 4c9d6a05$/;
         for (const line of variants) t.match(line, same, line.trim().split(/ {2,}/)[0]!);
       }

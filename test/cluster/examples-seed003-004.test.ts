@@ -37,6 +37,7 @@ const EXAMPLES: Example[] = [
   { dir: "seed003", name: "10-shared-arrays", args: ["processes"] },
   { dir: "seed003", name: "11-cluster-manager", args: [] },
   { dir: "seed003", name: "12-cookie-topology", args: [] },
+  { dir: "seed003", name: "13-darrays", args: [] },
   { dir: "seed004", name: "03-many-workers-pmap", args: ["8", "16", "0.5"] },
   { dir: "threads", name: "race", args: ["2000000", "2"] },
   { dir: "threads", name: "shared-loop", args: ["2", "6"] },

@@ -41,7 +41,7 @@ function tcpConnections(ospid: number): number {
   return out.split("\n").filter((l) => l.includes(`pid=${ospid},`)).length;
 }
 
-async function counts(pids: number[]): Promise<Array<{ futures: number; channels: number; pools: number }>> {
+async function counts(pids: number[]): Promise<Array<{ futures: number; channels: number; pools: number; chunks: number }>> {
   return Promise.all(pids.map((p) => remotecallFetch(() => localReferenceCounts(), p)));
 }
 
@@ -335,7 +335,11 @@ export function channelsSuite(t: TAP, runtime: RuntimeName, pids: number[]): voi
     gc();
     const heapBefore = process.memoryUsage().heapUsed;
     const start = await counts(pids);
-    t.same(start, [{ futures: 0, channels: 0, pools: 0 }, { futures: 0, channels: 0, pools: 0 }], "fresh workers own nothing");
+    t.same(
+      start,
+      [{ futures: 0, channels: 0, pools: 0, chunks: 0 }, { futures: 0, channels: 0, pools: 0, chunks: 0 }],
+      "fresh workers own nothing",
+    );
     // Batches are made in helpers that return: a suspended async frame (this test) may keep the
     // last batch it touched reachable, which would say nothing about the library.
     for (let batch = 0; batch < 20; batch++) await dropCalls(pids, 5000);
