@@ -31,3 +31,4 @@ export { ThreadError } from "./errors/threads.ts";
 export { type SharedMemoryCode, SharedMemoryError } from "./errors/shared-memory.ts";
 export { type LockCode, LockError } from "./errors/lock.ts";
 export { ScriptNotFoundError, UsageError } from "./errors/cli.ts";
+export { type SpmdCode, SpmdError } from "./errors/spmd.ts";
