@@ -16,7 +16,7 @@
  * ```
  * @module
  */
-import { absorb, combineInto, isTypedArray, own, type SpmdOp, type TypedArray } from "./ops.ts";
+import { absorb, combineInto, isTypedArray, type OpArg, own, type TypedArray } from "./ops.ts";
 import { allreduceAlgorithm, binomialTree, chunkBounds, doublingPlan, ringChunk, subtreeSize } from "./schedule.ts";
 
 /** One collective call's messages on one rank. */
@@ -36,7 +36,7 @@ export async function bcast<T>(c: Step, value: T, root: number): Promise<T> {
 }
 
 /** root gets the reduction in rank order (relative to root); the others get undefined. */
-export async function reduce<T>(c: Step, value: T, op: SpmdOp<never>, root: number): Promise<T | undefined> {
+export async function reduce<T>(c: Step, value: T, op: OpArg, root: number): Promise<T | undefined> {
   const { parent, children } = binomialTree(c.rank, c.size, root);
   let acc = children.length > 0 ? own(value) : value;
   for (let k = children.length - 1; k >= 0; k--) acc = absorb(acc, (await c.recv(children[k]!, 0)) as T, op, false);
@@ -46,7 +46,7 @@ export async function reduce<T>(c: Step, value: T, op: SpmdOp<never>, root: numb
 }
 
 /** Every rank gets the reduction: doubling or ring by size. */
-export function allreduce<T>(c: Step, value: T, op: SpmdOp<never>): Promise<T> {
+export function allreduce<T>(c: Step, value: T, op: OpArg): Promise<T> {
   if (c.size === 1) return Promise.resolve(value);
   if (isTypedArray(value) && allreduceAlgorithm(value.byteLength, value.length, c.size, typeof op === "string") === "ring") {
     return ring(c, value, op) as Promise<T>;
@@ -54,7 +54,7 @@ export function allreduce<T>(c: Step, value: T, op: SpmdOp<never>): Promise<T> {
   return doubling(c, value, op);
 }
 
-async function doubling<T>(c: Step, value: T, op: SpmdOp<never>): Promise<T> {
+async function doubling<T>(c: Step, value: T, op: OpArg): Promise<T> {
   const plan = doublingPlan(c.rank, c.size);
   if (plan.fold === "give") {
     c.send(plan.partner, 0, value);
@@ -71,7 +71,7 @@ async function doubling<T>(c: Step, value: T, op: SpmdOp<never>): Promise<T> {
   return acc;
 }
 
-async function ring(c: Step, value: TypedArray, op: SpmdOp<never>): Promise<TypedArray> {
+async function ring(c: Step, value: TypedArray, op: OpArg): Promise<TypedArray> {
   const n = c.size;
   const out = value.slice();
   const right = (c.rank + 1) % n;

@@ -30,7 +30,7 @@ import { ProcessExitedError, SpmdError } from "../errors.ts";
 import { type SpmdCode } from "../errors/spmd.ts";
 import * as algo from "./collectives.ts";
 import { type Envelope, Mailbox, type Status } from "./mailbox.ts";
-import { checkOp, isTypedArray, type SpmdOp } from "./ops.ts";
+import { checkOp, isTypedArray, type OpArg, type SpmdOp } from "./ops.ts";
 import { attach, detach, type Endpoint, post } from "./wire.ts";
 
 /** How many entered collectives' kinds a communicator remembers, to name a mismatch. */
@@ -124,7 +124,7 @@ export class Communicator implements Endpoint {
   reduce<T>(value: T, op: SpmdOp<T extends ArrayLike<infer E> ? E : T>, root = 0): Promise<T | undefined> {
     return this.#collective("reduce", (c) => {
       checkOp(op, "reduce");
-      return algo.reduce(c, value, op as SpmdOp<never>, this.#checkRank(root, "reduce: root"));
+      return algo.reduce(c, value, op as OpArg, this.#checkRank(root, "reduce: root"));
     });
   }
 
@@ -132,7 +132,7 @@ export class Communicator implements Endpoint {
   allreduce<T>(value: T, op: SpmdOp<T extends ArrayLike<infer E> ? E : T>): Promise<T> {
     return this.#collective("allreduce", (c) => {
       checkOp(op, "allreduce");
-      return algo.allreduce(c, value, op as SpmdOp<never>);
+      return algo.allreduce(c, value, op as OpArg);
     });
   }
 

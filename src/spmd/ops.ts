@@ -21,6 +21,9 @@
 /** A reduction operator: a name, or a function of two values (of two elements, for typed arrays). */
 export type SpmdOp<T = unknown> = "+" | "*" | "min" | "max" | ((a: T, b: T) => T);
 
+/** An operator as the algorithms take it: any function of two values (its types were checked at the call). */
+export type OpArg = "+" | "*" | "min" | "max" | ((a: never, b: never) => unknown);
+
 /** Any typed array (not DataView). */
 export type TypedArray =
   | Int8Array
@@ -56,8 +59,9 @@ function describe(x: unknown): string {
  * Folds `x` into the accumulator `acc`, which the caller owns: typed arrays in place (no
  * allocation per step), other values by `combine`. `xFirst`: x comes from lower ranks.
  */
-export function absorb<T>(acc: T, x: T, op: SpmdOp<never>, xFirst: boolean): T {
+export function absorb<T>(acc: T, x: T, op: OpArg, xFirst: boolean): T {
   if (isTypedArray(acc)) {
+    sameLength(acc, x);
     combineInto(acc, x as unknown as TypedArray, op, 0, acc.length, 0, xFirst);
     return acc;
   }
@@ -73,8 +77,9 @@ export function own<T>(value: T): T {
  * a op b. Typed arrays: a new array of a's type, elementwise (lengths must match). The inputs
  * are not changed.
  */
-export function combine<T>(a: T, b: T, op: SpmdOp<never>): T {
+export function combine<T>(a: T, b: T, op: OpArg): T {
   if (isTypedArray(a)) {
+    sameLength(a, b);
     const out = a.slice() as TypedArray;
     combineInto(out, b as unknown as TypedArray, op, 0, out.length);
     return out as unknown as T;
@@ -86,6 +91,16 @@ export function combine<T>(a: T, b: T, op: SpmdOp<never>): T {
       typeName(a)
     }: pass a function to combine other values`,
   );
+}
+
+function sameLength(a: TypedArray, b: unknown): void {
+  if (!isTypedArray(b) || b.length !== a.length || b.constructor !== a.constructor) {
+    throw new RangeError(
+      `Cannot combine a ${a.constructor.name} of ${a.length} elements with ${
+        isTypedArray(b) ? `a ${b.constructor.name} of ${b.length}` : typeName(b)
+      }: every rank must pass the same type and length`,
+    );
+  }
 }
 
 function typeName(x: unknown): string {
@@ -114,7 +129,7 @@ function scalar(a: number, b: number, op: "+" | "*" | "min" | "max"): number {
 export function combineInto(
   out: TypedArray,
   b: TypedArray,
-  op: SpmdOp<never>,
+  op: OpArg,
   from: number,
   to: number,
   bFrom = from,
