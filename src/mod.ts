@@ -47,6 +47,7 @@ export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.
 export { threads } from "./threads/threads.ts";
 export { Communicator } from "./spmd/comm.ts";
 export { spmd, type SpmdOptions } from "./spmd/spmd.ts";
+export { spmdInit, type SpmdInitOptions } from "../managers/spmd/init.ts";
 export type { SpmdOp } from "./spmd/ops.ts";
 export type { Status as SpmdStatus } from "./spmd/mailbox.ts";
 export type { DistributedConfig } from "./config/schema.ts";

@@ -33,6 +33,9 @@ import { type Envelope, Mailbox, type Status } from "./mailbox.ts";
 import { checkOp, isTypedArray, type OpArg, type SpmdOp } from "./ops.ts";
 import { attach, detach, type Endpoint, post } from "./wire.ts";
 
+/** How long a rank in finalize waits for a gone rank's goodbye before calling it dead (it may come after the news). */
+const BYE_GRACE_MS = 2000;
+
 /** How many entered collectives' kinds a communicator remembers, to name a mismatch. */
 const KINDS_KEPT = 256;
 
@@ -64,7 +67,11 @@ export class Communicator implements Endpoint {
   #seq = 0;
   #kinds = new Map<number, string>();
   #finalized = false;
+  #finalizing = false;
+  /** Ranks that said they finished finalize (they may exit now). */
+  #byes = new Set<number>();
   #onFinalize: (() => void | Promise<void>) | undefined;
+  #started: { promise: Promise<void>; resolve: () => void } | undefined;
 
   /** @internal Made by spmdInit, spmd and split: `pids` in rank order, `me` this process's pid. */
   constructor(id: string, pids: readonly number[], me: number, onFinalize?: () => void | Promise<void>) {
@@ -178,7 +185,20 @@ export class Communicator implements Endpoint {
    */
   async finalize(): Promise<void> {
     if (this.#finalized) return;
-    await this.barrier();
+    const done = this.barrier();
+    // A rank that has passed the barrier may exit at once, before this one has heard the last
+    // messages of the others: every rank has entered finalize, so nobody is gone by mistake.
+    this.#finalizing = true;
+    await done;
+    // Goodbyes: a rank that exits after this is not dead to the ranks still in the barrier.
+    for (let r = 0; r < this.size; r++) {
+      if (r === this.rank) continue;
+      try {
+        post(this.pids[r]!, { c: this.id, s: this.rank, k: "~", q: 0, i: 0, t: 0, v: null });
+      } catch {
+        // Gone already: it finished before us.
+      }
+    }
     const left = this.#box.leftovers();
     this.#finalized = true;
     detach(this.id);
@@ -197,14 +217,44 @@ export class Communicator implements Endpoint {
     this.#tellOthers(code, message, this.rank);
   }
 
+  /** Whether finalize() has run (or spmd's function has returned). */
+  get finalized(): boolean {
+    return this.#finalized;
+  }
+
+  /** Whether finalize() has been called (its barrier may still be running). */
+  get finalizing(): boolean {
+    return this.#finalizing || this.#finalized;
+  }
+
   /** @internal Stops routing messages here without the finalize barrier (spmd's function returned). */
   close(): void {
     this.#finalized = true;
     detach(this.id);
   }
 
+  /** @internal A launcher's rank 0, once every rank has joined the cluster: tells the others they may send. */
+  start(): void {
+    for (let r = 1; r < this.size; r++) this.#post(r, { c: this.id, s: 0, k: "^", q: 0, i: 0, t: 0, v: null });
+  }
+
+  /** @internal A launcher's other ranks: resolves once rank 0 says every rank has joined. */
+  started(): Promise<void> {
+    if (this.#started === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#started = { promise, resolve };
+    }
+    return this.#started.promise;
+  }
+
   /** @internal An envelope for this communicator arrived. */
   deliver(env: Envelope): void {
+    if (env.k === "~") return void this.#byes.add(env.s);
+    if (env.k === "^") {
+      void this.started();
+      return this.#started!.resolve();
+    }
     if (env.k === "!") {
       const { code, message, rank } = env.v as { code: SpmdCode; message: string; rank: number };
       return this.#fail(new SpmdError(code, `${message} (reported by rank ${env.s})`, rank));
@@ -219,7 +269,19 @@ export class Communicator implements Endpoint {
   /** @internal A cluster process is gone. */
   peerGone(pid: number, detail: string): void {
     const r = this.pids.indexOf(pid);
-    if (r < 0 || r === this.rank || this.#finalized) return;
+    if (r < 0 || r === this.rank || this.#finalized || this.#byes.has(r)) return;
+    if (this.#finalizing) {
+      // It may have finished finalize and exited, its goodbye still on the way (the news of its
+      // exit can come first, from the master): wait for it a little before calling it dead.
+      const timer = setTimeout(() => this.#finalizing && !this.#finalized && this.#peerGoneNow(r, pid, detail), BYE_GRACE_MS);
+      (timer as { unref?: () => void }).unref?.();
+      return;
+    }
+    this.#peerGoneNow(r, pid, detail);
+  }
+
+  #peerGoneNow(r: number, pid: number, detail: string): void {
+    if (this.#byes.has(r)) return;
     this.#fail(new SpmdError("ERR_SPMD_RANK_EXITED", `rank ${r} (pid ${pid}) of communicator ${this.id} exited: ${detail}`, r));
   }
 

@@ -5,7 +5,9 @@
  * communicator is the same one a launcher's `spmdInit()` gives.
  *
  * If `fn` throws on one rank, that rank tells the others (their pending operations reject
- * instead of waiting for it), and spmd rejects with the first rank's own error.
+ * instead of waiting for it), and spmd rejects with the first rank's own error. After `fn`
+ * returns, the ranks meet in a barrier (unless `fn` called finalize), which finds a collective
+ * one rank called differently even when every rank could return.
  *
  * @example
  * ```ts
@@ -80,7 +82,11 @@ function rootCause(errors: Error[]): Error {
 export async function spmdRank<R>(id: string, pids: readonly number[], fn: (comm: Communicator) => R | Promise<R>): Promise<Awaited<R>> {
   const comm = new Communicator(id, pids, state.myid);
   try {
-    return await fn(comm);
+    const value = await fn(comm);
+    // A last barrier: the messages every rank sent before it have arrived, so a collective
+    // that another rank called differently is found (and named) here, not missed.
+    if (!comm.finalized) await comm.barrier();
+    return value;
   } catch (err) {
     comm.abort(err instanceof Error ? err : new Error(String(err)));
     throw err;
