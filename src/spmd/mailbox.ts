@@ -6,7 +6,9 @@
  * step), so a collective can never take a user's message or another collective's.
  *
  * A failure (a rank gone, a mismatched collective) rejects every waiting receive and every
- * later one, so nothing waits for a message that cannot come.
+ * later one, so nothing waits for a message that cannot come. While a receive waits, the
+ * process is held open: a rank waiting for a message has nothing else that keeps it alive
+ * (the cluster's connections do not, by design).
  *
  * @example
  * ```ts
@@ -42,6 +44,8 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+import { holdProcess } from "../cluster/keepalive.ts";
+
 const key = (s: number, q: number, i: number): string => `${s}:${q}:${i}`;
 
 /** The incoming side of one communicator on one rank. */
@@ -51,6 +55,17 @@ export class Mailbox {
   #coll = new Map<string, Envelope>();
   #collWaiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #failed: Error | null = null;
+  #release: (() => void) | null = null;
+
+  /** Holds the process open while a receive waits; lets go when none does. */
+  #held(): void {
+    const waiting = this.#p2pWaiting.length + this.#collWaiting.size;
+    if (waiting > 0 && this.#release === null) this.#release = holdProcess();
+    else if (waiting === 0 && this.#release !== null) {
+      this.#release();
+      this.#release = null;
+    }
+  }
 
   /** Hands an arrived message to its receive, or keeps it until one is posted. */
   deliver(env: Envelope): void {
@@ -58,6 +73,7 @@ export class Mailbox {
       const at = this.#p2pWaiting.findIndex((w) => matches(w, env));
       if (at < 0) return void this.#p2p.push(env);
       const [w] = this.#p2pWaiting.splice(at, 1);
+      this.#held();
       w!.resolve({ value: env.v, source: env.s, tag: env.t });
       return;
     }
@@ -65,6 +81,7 @@ export class Mailbox {
     const waiting = this.#collWaiting.get(k);
     if (waiting === undefined) return void this.#coll.set(k, env);
     this.#collWaiting.delete(k);
+    this.#held();
     waiting.resolve(env.v);
   }
 
@@ -76,7 +93,9 @@ export class Mailbox {
       const [env] = this.#p2p.splice(at, 1);
       return Promise.resolve({ value: env!.v, source: env!.s, tag: env!.t });
     }
-    return new Promise((resolve, reject) => this.#p2pWaiting.push({ source, tag, resolve, reject }));
+    const p = new Promise<Status>((resolve, reject) => this.#p2pWaiting.push({ source, tag, resolve, reject }));
+    this.#held();
+    return p;
   }
 
   /** The message of step `step` of collective `seq` from `source`. */
@@ -88,7 +107,9 @@ export class Mailbox {
       this.#coll.delete(k);
       return Promise.resolve(env.v);
     }
-    return new Promise((resolve, reject) => this.#collWaiting.set(k, { resolve, reject }));
+    const p = new Promise<unknown>((resolve, reject) => this.#collWaiting.set(k, { resolve, reject }));
+    this.#held();
+    return p;
   }
 
   /** Collective messages already here for `seq`, whatever their step (to check their kind). */
@@ -104,6 +125,7 @@ export class Mailbox {
     for (const w of this.#collWaiting.values()) w.reject(err);
     this.#p2pWaiting = [];
     this.#collWaiting.clear();
+    this.#held();
   }
 
   /** The failure, if any. */
