@@ -12,9 +12,11 @@
  *
  * @example
  * ```ts
- * const box = new Mailbox();
- * const got = box.receive("any", 7);
- * box.deliver({ c: "w", s: 2, k: "", q: 0, i: 0, t: 7, v: "hi" }); // got resolves with { value: "hi", source: 2, tag: 7 }
+ * import { spmdInit } from "distributed";
+ * const comm = await spmdInit();
+ * if (comm.rank > 0) await comm.send("hi", 0, comm.rank);
+ * else for (let k = 1; k < comm.size; k++) console.log(await comm.recvStatus("any", "any")); // { value: "hi", source, tag }
+ * await comm.finalize();
  * ```
  * @module
  */

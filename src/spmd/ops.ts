@@ -12,8 +12,9 @@
  *
  * @example
  * ```ts
- * combine(new Float64Array([1, 5]), new Float64Array([4, 2]), "max"); // Float64Array [4, 5]
- * combine(2, 3, (a, b) => a * 10 + b);                               // 23
+ * import { spmd, workers } from "distributed";
+ * await spmd((comm) => comm.allreduce(new Float64Array([comm.rank, -comm.rank]), "max"), { pids: workers() }); // elementwise, a tight loop
+ * await spmd((comm) => comm.allreduce(String(comm.rank), (a: string, b: string) => a + b), { pids: workers() }); // "0123" on 4 ranks
  * ```
  * @module
  */
