@@ -20,7 +20,7 @@
 import { workers } from "../cluster/queries.ts";
 import { state } from "../cluster/state.ts";
 import { registerSystemFunction, toSpec } from "../code/function-spec.ts";
-import { RemoteError, SpmdError } from "../errors.ts";
+import { ERROR_CODES, RemoteError, SpmdError } from "../errors.ts";
 import type { SpmdCode } from "../errors/spmd.ts";
 import { remotecallFetch } from "../remote/calls.ts";
 import { Communicator } from "./comm.ts";
@@ -70,7 +70,8 @@ export async function spmd<R>(fn: (comm: Communicator) => R | Promise<R>, option
 function rootCause(errors: Error[]): Error {
   const reported = (e: Error): boolean => / \(reported by rank \d+\)$/.test(e instanceof RemoteError ? e.remote.message : e.message);
   const first = errors.find((e) => !reported(e)) ?? errors[0]!;
-  if (first instanceof RemoteError && first.remote.code?.startsWith("ERR_SPMD_") === true) {
+  const code = first instanceof RemoteError ? first.remote.code : undefined;
+  if (first instanceof RemoteError && code !== undefined && (ERROR_CODES as Record<string, string>)[code] === "SpmdError") {
     const err = new SpmdError(first.remote.code as SpmdCode, `On worker ${first.pid}: ${first.remote.message}`);
     (err as { cause?: unknown }).cause = first;
     return err;
