@@ -179,7 +179,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
       "Start a worker by hand: it reads the cookie from stdin and prints its address (like `julia --worker`)",
       (y) => y.option("timeout", { type: "number" }).option("bind", { type: "string" }).option("port", { type: "number" }).strict(false),
     )
-    .demandCommand(1, "Give a command: run, info, slurm submit or worker")
+    .demandCommand(1, "Give a command: run, spmd, info, slurm submit or worker")
     .strict()
     .help()
     .alias("help", "h")

@@ -64,6 +64,13 @@ const launchers = [["distributed spmd", cliRun], ...(hasMpirun ? [["mpirun", mpi
 
 t.ok(hasMpirun, "mpirun is installed (scripts/test-hosts/mpi.sh)");
 
+t.test("distributed spmd: a bad rank count is a usage error (exit 2) naming the flag", async (t) => {
+  const run = start(process.execPath, [CLI, "spmd", "-n", "0", "x.js"]);
+  await run.done;
+  t.equal(run.code, 2);
+  t.match(run.stderr, /-n must be a number of ranks \(an integer >= 1\), got 0/);
+});
+
 for (const [name, launch] of launchers) {
   for (const runtime of RUNTIMES) {
     t.test(`${name}, ${runtime}: seed 003's rank sum, and a communicator on every rank`, async (t) => {
