@@ -13,7 +13,9 @@
  *
  * No rank is left behind: a rank whose rank 0 is gone before finalize() says so and exits
  * (its pending operations reject first); under `distributed spmd` a rank whose launcher is gone
- * (stdin closed) exits; a rank that exits makes every other rank's operations reject, naming it.
+ * (stdin closed) exits, and under mpirun a rank whose parent is gone (mpirun SIGKILLed, which
+ * Open MPI cannot clean up after); a rank that exits makes every other rank's operations
+ * reject, naming it.
  *
  * @example
  * ```ts
@@ -28,12 +30,14 @@
 import {
   Communicator,
   envAll,
+  exit,
   flushAndExit,
   homeDir,
   joinPath,
   loadConfig,
   newCookie,
   notifyGone,
+  onParentGone,
   readOrCreatePrivateFile,
   readStdinLine,
   releaseStdin,
@@ -76,10 +80,17 @@ export async function spmdInit(options: SpmdInitOptions = {}): Promise<Communica
   // `distributed spmd` writes the cookie on stdin, and closes it when it goes away.
   const cookie = launch.launcher === "distributed spmd"
     ? (await readStdinLine(() => {
-      writeStderr(`spmdInit: rank ${plan.rank}: the launcher (distributed spmd) is gone; exiting\n`);
+      say(`spmdInit: rank ${plan.rank}: the launcher (distributed spmd) is gone; exiting\n`);
       flushAndExit(1);
     })).trim()
     : sharedCookie(env);
+  // mpirun killed with SIGKILL cannot stop its ranks: each notices that its parent is gone.
+  if (launch.launcher === "mpirun") {
+    onParentGone(() => {
+      say(`spmdInit: rank ${plan.rank}: mpirun (this rank's parent) is gone; exiting\n`);
+      exit(1); // not flushAndExit: stdout's reader is gone, a flush may never end
+    });
+  }
   const pids = Array.from({ length: plan.size }, (_, r) => r + 1);
   // After finalize the launcher's stdin no longer keeps the rank alive: it ends with its script.
   const lifeline = launch.launcher === "distributed spmd" ? releaseStdin : (): void => {};
@@ -103,13 +114,13 @@ export async function spmdInit(options: SpmdInitOptions = {}): Promise<Communica
       // goodbye says so. If finalize has not ended well soon after, this rank is stuck: say so.
       const timer = setTimeout(() => {
         if (comm?.finalized === true) return;
-        writeStderr(`spmdInit: rank ${plan.rank}: rank 0 is gone (${detail}) and finalize() did not end; exiting\n`);
+        say(`spmdInit: rank ${plan.rank}: rank 0 is gone (${detail}) and finalize() did not end; exiting\n`);
         flushAndExit(1);
       }, 5000);
       (timer as { unref?: () => void }).unref?.();
       return;
     }
-    writeStderr(`spmdInit: rank ${plan.rank}: rank 0 is gone (${detail}); exiting\n`);
+    say(`spmdInit: rank ${plan.rank}: rank 0 is gone (${detail}); exiting\n`);
     flushAndExit(1);
   };
   listener = await becomeTask(plan, cookie, timeout, leave);
@@ -125,4 +136,13 @@ function sharedCookie(env: Record<string, string>): string {
   const fromEnv = env.DISTRIBUTED_COOKIE;
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv.trim();
   return readOrCreatePrivateFile(joinPath(homeDir(), ".distributed", "cookie"), () => `${newCookie()}\n`).trim();
+}
+
+/** Says why this rank leaves; its launcher, which reads stderr, may be gone (a write then fails: leave anyway). */
+function say(text: string): void {
+  try {
+    writeStderr(text);
+  } catch {
+    // The reader of stderr is gone with the launcher: there is nobody left to tell.
+  }
 }
