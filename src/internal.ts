@@ -35,4 +35,4 @@ export { pickSshOptions, type SshOptions } from "./config/ssh-options.ts";
 export { readStdinLine, releaseStdin } from "./runtime/stdin.ts";
 export { exit, onParentGone } from "./runtime/host.ts";
 export { Communicator } from "./spmd/comm.ts";
-export { notifyGone } from "./spmd/wire.ts";
+export { notifyGone, releaseLink } from "./spmd/wire.ts";

@@ -40,6 +40,7 @@ import {
   onParentGone,
   readOrCreatePrivateFile,
   readStdinLine,
+  releaseLink,
   releaseStdin,
   resolveSetting,
   writeStderr,
@@ -125,7 +126,10 @@ export async function spmdInit(options: SpmdInitOptions = {}): Promise<Communica
   };
   listener = await becomeTask(plan, cookie, timeout, leave);
   comm = new Communicator("world", pids, plan.rank + 1, () => {
+    // Nothing of the cluster keeps this rank alive now: it ends with its script, before or
+    // after rank 0 (whose process waits for its workers' connections to close as it exits).
     listener?.close();
+    releaseLink(1);
     lifeline();
   });
   await comm.started();

@@ -31,7 +31,7 @@ import { type SpmdCode } from "../errors/spmd.ts";
 import * as algo from "./collectives.ts";
 import { type Envelope, Mailbox, type Status } from "./mailbox.ts";
 import { checkOp, isTypedArray, type OpArg, type SpmdOp } from "./ops.ts";
-import { attach, detach, type Endpoint, post } from "./wire.ts";
+import { attach, detach, type Endpoint, post, postIfConnected } from "./wire.ts";
 
 /** How long a rank in finalize waits for a gone rank's goodbye before calling it dead (it may come after the news). */
 const BYE_GRACE_MS = 2000;
@@ -194,7 +194,7 @@ export class Communicator implements Endpoint {
     for (let r = 0; r < this.size; r++) {
       if (r === this.rank) continue;
       try {
-        post(this.pids[r]!, { c: this.id, s: this.rank, k: "~", q: 0, i: 0, t: 0, v: null });
+        postIfConnected(this.pids[r]!, { c: this.id, s: this.rank, k: "~", q: 0, i: 0, t: 0, v: null });
       } catch {
         // Gone already: it finished before us.
       }

@@ -56,12 +56,30 @@ export function post(pid: number, env: Envelope): void {
   peers.connectionTo(pid).send(MSG.SPMD, 0, env);
 }
 
+/**
+ * Sends only over a connection that is already up (no new link for it): a goodbye after
+ * finalize must not open links, whose set-up would keep an ending process alive.
+ */
+export function postIfConnected(pid: number, env: Envelope): void {
+  const peer = peers.get(pid);
+  if (peer !== undefined && !peer.conn.closed) peer.conn.send(MSG.SPMD, 0, env);
+}
+
 function receive(env: Envelope): void {
   const endpoint = endpoints.get(env.c);
   if (endpoint !== undefined) return endpoint.deliver(env);
   const list = early.get(env.c) ?? [];
   if (list.length < EARLY_LIMIT) list.push(env);
   early.set(env.c, list);
+}
+
+/**
+ * Lets the connection to `pid` stop keeping this process alive (a launcher's rank after
+ * finalize: its link to rank 0, the master, was held while it served).
+ */
+export function releaseLink(pid: number): void {
+  const peer = peers.get(pid);
+  if (peer !== undefined && !peer.conn.closed) peer.conn.release();
 }
 
 /** Tells every communicator here that `pid` is gone (the peers' removal, or a launcher that lost rank 0). */
