@@ -14,7 +14,7 @@ export const FLOORS = [
   ["src/remote/"],
   ["src/parallel/"],
   ["src/threads/"],
-  ["src/arrays/"],
+  ["src/arrays/", "src/spmd/"],
   // The doors and the entries: what a program, a manager or a runtime starts from.
   ["src/worker/", "src/cli/", "src/internal.ts", "src/mod.ts", "managers/", "bin/"],
 ];

@@ -4,6 +4,7 @@
 #   - builds, runs the repository checks, then every tap test with workers under node, bun
 #     and deno
 #   - fails if any process started by the tests is still running afterwards
+#   - installs Open MPI and mpi4py (scripts/test-hosts/mpi.sh) for the SPMD tests' mpirun
 #   - starts real daemons for the cluster managers' tests and stops them on every exit, after
 #     the leak check: SSH test hosts (scripts/test-hosts/ssh.sh: sshd on 127.0.0.1 and in two
 #     network namespaces), then a Slurm test cluster (scripts/test-hosts/slurm.sh: slurmctld,
@@ -90,6 +91,12 @@ start_test_hosts() {
   fi
   return 1
 }
+# Open MPI and mpi4py (Debian packages, no daemon) for the SPMD tests' mpirun launches, on this
+# machine and inside the Slurm test cluster's allocations: installed when missing.
+if ! bash scripts/test-hosts/mpi.sh install; then
+  echo "test: installing Open MPI (scripts/test-hosts/mpi.sh) FAILED: the mpirun tests will fail; counted as one failure"
+  extra_failed=$((extra_failed + 1))
+fi
 if start_test_hosts ssh "SSH test hosts"; then
   export DISTRIBUTED_SSH_HOSTS=$hosts_out
 fi

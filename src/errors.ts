@@ -32,3 +32,4 @@ export { DArrayError } from "./errors/arrays.ts";
 export { type SharedMemoryCode, SharedMemoryError } from "./errors/shared-memory.ts";
 export { type LockCode, LockError } from "./errors/lock.ts";
 export { ScriptNotFoundError, UsageError } from "./errors/cli.ts";
+export { type SpmdCode, SpmdError } from "./errors/spmd.ts";

@@ -32,3 +32,7 @@ export { currentRuntime } from "./runtime/detect.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { resolveSetting } from "./config/resolve.ts";
 export { pickSshOptions, type SshOptions } from "./config/ssh-options.ts";
+export { readStdinLine, releaseStdin } from "./runtime/stdin.ts";
+export { exit, onParentGone } from "./runtime/host.ts";
+export { Communicator } from "./spmd/comm.ts";
+export { notifyGone, releaseLink } from "./spmd/wire.ts";

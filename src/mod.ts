@@ -45,6 +45,11 @@ export { currentRuntime, type RuntimeName } from "./runtime/detect.ts";
 export { hostname as gethostname } from "./runtime/host.ts";
 export { init, type InitOptions, type InitResult } from "../managers/slurm/spmd.ts";
 export { threads } from "./threads/threads.ts";
+export { Communicator } from "./spmd/comm.ts";
+export { spmd, type SpmdOptions } from "./spmd/spmd.ts";
+export { spmdInit, type SpmdInitOptions } from "../managers/spmd/init.ts";
+export type { SpmdOp } from "./spmd/ops.ts";
+export type { Status as SpmdStatus } from "./spmd/mailbox.ts";
 export type { DistributedConfig } from "./config/schema.ts";
 export { loadConfig, type LoadedConfig } from "./config/load.ts";
 export { Atomic, type AtomicKind, type AtomicValue } from "./threads/atomic.ts";
@@ -82,6 +87,8 @@ export {
   SerializationError,
   type SharedMemoryCode,
   SharedMemoryError,
+  type SpmdCode,
+  SpmdError,
   ThreadError,
   TopologyError,
   UndefinedNameError,

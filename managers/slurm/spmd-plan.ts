@@ -26,6 +26,12 @@ export interface SpmdPlan {
   port: number;
   /** Where the port came from: Slurm's reserved ports, DISTRIBUTED_SPMD_PORT, or derived from the job and step ids. */
   portFrom: "slurm" | "env" | "derived";
+  /** Task 0's address when the launcher gives it (mpirun, `distributed spmd`); else `rootNode`'s NodeAddr. */
+  rootAddress?: string;
+  /** The address every task listens on (default "0.0.0.0"; "127.0.0.1" for `distributed spmd` on one machine). */
+  bind?: string;
+  /** Who started the tasks, for messages and worker labels (default "srun"). */
+  launcher?: string;
 }
 
 /**

@@ -119,7 +119,8 @@ function fingerprint(cookie: string): string {
   return [...mac.slice(0, 6)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Promise<InitResult> {
+/** @internal Task 0's half: collects every task's registration and connects to each as a worker. */
+export async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Promise<InitResult> {
   clusterCookie(cookie);
   const mine = fingerprint(cookie);
   const registered = new Map<number, Registration>();
@@ -149,7 +150,7 @@ async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Pr
       if (registered.size === plan.size - 1) allIn();
     });
   };
-  const listener = await listen("0.0.0.0", plan.port, onSocket).catch((err: Error) => {
+  const listener = await listen(plan.bind ?? "0.0.0.0", plan.port, onSocket).catch((err: Error) => {
     throw new DistributedError(
       "ERR_SPMD_LISTEN",
       `init: task 0 cannot listen on port ${plan.port} (${
@@ -185,15 +186,30 @@ async function becomeMaster(plan: SpmdPlan, cookie: string, timeout: number): Pr
 }
 
 async function becomeWorker(plan: SpmdPlan, cookie: string, timeout: number): Promise<never> {
+  await becomeTask(plan, cookie, timeout, flushAndExit);
+  return new Promise<never>(() => {}); // serve until the master is gone
+}
+
+/**
+ * @internal Every other task's half: serves as a worker, registers with task 0, and resolves
+ * once task 0 took the registration (`close` stops listening). `leave` runs when the master
+ * is gone. A task that cannot register, or that task 0 refuses, says why and exits.
+ */
+export async function becomeTask(
+  plan: SpmdPlan,
+  cookie: string,
+  timeout: number,
+  leave: (code: number) => void,
+): Promise<{ close: () => void }> {
   const deadline = Date.now() + timeout * 1000;
-  const address = await serve({ cookie, timeout, bind: "0.0.0.0", port: 0, leave: flushAndExit });
-  const root = await nodeAddress(plan.rootNode);
+  const address = await serve({ cookie, timeout, bind: plan.bind ?? "0.0.0.0", port: 0, leave });
+  const root = plan.rootAddress ?? await nodeAddress(plan.rootNode);
   const line = `${formatRegistration({ rank: plan.rank, host: address.host, port: address.port, fingerprint: fingerprint(cookie) })}\n`;
   let lastError = "";
   for (let delay = 20; Date.now() < deadline; delay = Math.min(delay * 2, 500)) {
     try {
       const answer = await register(root, plan.port, line, Math.max(1, deadline - Date.now()));
-      if (answer === "ok") return new Promise<never>(() => {}); // serve until the master is gone
+      if (answer === "ok") return { close: address.close };
       writeStderr(`init: task 0 refused task ${plan.rank}: ${answer}\n`);
       flushAndExit(1);
       return new Promise<never>(() => {});
@@ -251,7 +267,9 @@ class SpmdManager implements ClusterManager {
       launched({
         host: r.host,
         port: r.port,
-        command: `srun task ${r.rank} of job ${this.plan.jobId} step ${this.plan.stepId}`,
+        command: this.plan.launcher === undefined
+          ? `srun task ${r.rank} of job ${this.plan.jobId} step ${this.plan.stepId}`
+          : `${this.plan.launcher} rank ${r.rank}`,
         hostLabel: `task ${r.rank} (${r.host})`,
       });
     }

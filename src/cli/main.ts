@@ -24,6 +24,7 @@ import { PACKAGE_VERSION } from "../version.ts";
 import { runScriptAsMaster } from "./run.ts";
 import { infoCommand } from "./info.ts";
 import { slurmSubmitCommand } from "./slurm-submit.ts";
+import { spmdLaunch } from "./spmd.ts";
 import { UsageError } from "../errors.ts";
 
 const TOPOLOGIES = ["all_to_all", "master_worker", "custom"] as const;
@@ -42,6 +43,8 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
   // The script's own arguments are not ours: everything after the script goes to it untouched.
   const { ours, scriptArgsGiven } = splitAtScript(argv);
   let verbose = ours.includes("--verbose");
+  /** A command's own exit code (`spmd` exits as its ranks did). */
+  let commandCode = 0;
   const parser = yargs([...ours])
     .scriptName("distributed")
     .version(PACKAGE_VERSION)
@@ -78,6 +81,27 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
           threads: a.threads,
           runtime: a.runtime as (typeof RUNTIMES)[number] | undefined,
           topology: a.topology as (typeof TOPOLOGIES)[number] | undefined,
+          timeout: a.timeout,
+        });
+      },
+    )
+    .command(
+      "spmd <script> [args..]",
+      "Run a script on N ranks of this machine, each with a communicator from spmdInit() (like `mpiexec -n N`)",
+      (y) =>
+        y
+          .positional("script", { type: "string", demandOption: true, describe: "The script (.ts or .js)" })
+          .positional("args", { type: "string", array: true, describe: "Arguments for the script" })
+          .option("n", { alias: "np", type: "number", demandOption: true, describe: "Ranks to start" })
+          .option("runtime", { type: "string", choices: RUNTIMES, describe: "Runtime of the ranks (default: this one's)" })
+          .option("timeout", { type: "number", describe: "Seconds for the ranks to find each other" })
+          .example("distributed spmd -n 4 rank-sum.ts", "4 ranks; the script calls spmdInit()"),
+      async (a) => {
+        commandCode = await spmdLaunch({
+          script: a.script as string,
+          args: scriptArgsGiven,
+          n: a.n as number,
+          runtime: a.runtime as (typeof RUNTIMES)[number] | undefined,
           timeout: a.timeout,
         });
       },
@@ -155,7 +179,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
       "Start a worker by hand: it reads the cookie from stdin and prints its address (like `julia --worker`)",
       (y) => y.option("timeout", { type: "number" }).option("bind", { type: "string" }).option("port", { type: "number" }).strict(false),
     )
-    .demandCommand(1, "Give a command: run, info, slurm submit or worker")
+    .demandCommand(1, "Give a command: run, spmd, info, slurm submit or worker")
     .strict()
     .help()
     .alias("help", "h")
@@ -167,7 +191,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
   try {
     const parsed = await parser.parseAsync();
     verbose = parsed.verbose === true;
-    return 0;
+    return commandCode;
   } catch (err) {
     const e = err as Error;
     if (e instanceof UsageError || e.name === "YError") {
@@ -185,6 +209,7 @@ export async function main(argv: readonly string[] = scriptArgs()): Promise<numb
 const VALUE_OPTIONS = new Set([
   "-p",
   "--procs",
+  "--np",
   "--machine-file",
   "--machineFile",
   "-t",
@@ -228,7 +253,7 @@ export function splitAtScript(argv: readonly string[]): { ours: string[]; script
     const dash = argv.indexOf("--");
     return dash < 0 ? { ours: [...argv], scriptArgsGiven: [] } : { ours: argv.slice(0, dash), scriptArgsGiven: argv.slice(dash + 1) };
   }
-  if (argv[0] !== "run") return { ours: [...argv], scriptArgsGiven: [] };
+  if (argv[0] !== "run" && argv[0] !== "spmd") return { ours: [...argv], scriptArgsGiven: [] };
   let i = 1;
   for (; i < argv.length; i++) {
     const word = argv[i]!;

@@ -80,6 +80,13 @@ export const ERROR_CODES = Object.freeze(
     ERR_SLURM_ENV: "DistributedError",
     ERR_SPMD_LISTEN: "DistributedError",
     ERR_SPMD_TIMEOUT: "DistributedError",
+    // SPMD communicators (src/spmd/).
+    ERR_SPMD_RANK_EXITED: "SpmdError",
+    ERR_SPMD_MISMATCH: "SpmdError",
+    ERR_SPMD_PENDING: "SpmdError",
+    ERR_SPMD_FINALIZED: "SpmdError",
+    ERR_SPMD_ABORTED: "SpmdError",
+    ERR_SPMD_LAUNCH: "DistributedError",
   } as const,
 );
 

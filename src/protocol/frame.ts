@@ -107,6 +107,8 @@ export function encodeFrame(type: number, id: number, body: Uint8Array, segments
 export class FrameReader {
   #maxFrameBytes: number;
   #pending: Uint8Array | null = null;
+  /** Stopped before a frame over the limit that frames before it in the same read may lift (see push). */
+  #deferred = false;
   #large: { buf: Uint8Array; filled: number } | null = null;
   /** The start of a large frame, kept as it arrived until enough of it has to trust its length. */
   #held: { chunks: Uint8Array[]; bytes: number; total: number } | null = null;
@@ -126,10 +128,24 @@ export class FrameReader {
     return (this.#pending?.byteLength ?? 0) + (this.#large?.filled ?? 0) + (this.#held?.bytes ?? 0);
   }
 
+  /**
+   * Whether the last push stopped before a frame over the limit that came after complete ones:
+   * those may lift the limit (a handshake's last message), so the caller handles them first,
+   * then pushes an empty chunk to go on (that frame is refused then if the limit still stands).
+   */
+  get deferred(): boolean {
+    return this.#deferred;
+  }
+
   /** Feeds bytes; returns the frames completed by them. */
   push(chunk: Uint8Array): Frame[] {
     const out: Frame[] = [];
     let data = chunk;
+    if (this.#deferred) {
+      this.#deferred = false;
+      data = this.#pending !== null ? concat(this.#pending, chunk) : chunk;
+      this.#pending = null;
+    }
     while (data.byteLength > 0) {
       const held = this.#held;
       if (held) {
@@ -166,6 +182,11 @@ export class FrameReader {
         throw new ProtocolError(`Malformed frame: declared length ${length} is shorter than a header`, "ERR_BAD_FRAME");
       }
       if (total > this.#maxFrameBytes) {
+        if (out.length > 0) {
+          this.#pending = data;
+          this.#deferred = true;
+          break;
+        }
         throw new ProtocolError(
           `Refused a frame of ${total} bytes: the limit is ${this.#maxFrameBytes} bytes (option maxFrameBytes, env DISTRIBUTED_MAX_FRAME_BYTES)`,
           "ERR_FRAME_TOO_LARGE",

@@ -70,6 +70,8 @@ export const MSG = {
   RESULT_ERR: 31,
   /** to a WorkerPool's owner: `[refId, op, pid]`; a request for take/wait/status, a notification (id 0) for put/push */
   POOL_OP: 32,
+  /** notify rank -> rank of an SPMD communicator: an envelope `{ c, s, k, q, i, t, v }` (src/spmd/mailbox.ts) */
+  SPMD: 34,
 } as const;
 
 /** A message type tag. */

@@ -171,3 +171,18 @@ export function stderrColumns(): number {
 export function stdoutColumns(): number | undefined {
   return process.stdout.columns || undefined;
 }
+
+/**
+ * Calls `fn` once this process's parent is gone (it has been re-parented), checked every `ms`
+ * without keeping the process alive: how a rank notices that a launcher killed with SIGKILL
+ * (mpirun) can no longer stop it.
+ */
+export function onParentGone(fn: () => void, ms = 500): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    fn();
+  }, ms);
+  (timer as { unref?: () => void }).unref?.();
+}

@@ -56,3 +56,9 @@ export function readStdinLines(onLine: (line: string) => void, onEnd: () => void
   stdin.on("end", end);
   stdin.on("error", end);
 }
+
+/** Stops reading stdin and lets it no longer keep the process alive (an SPMD rank after finalize). */
+export function releaseStdin(): void {
+  process.stdin.pause();
+  (process.stdin as unknown as { unref?: () => void }).unref?.();
+}

@@ -46,6 +46,7 @@ const EMPTY: Encoded = { body: new Uint8Array([0xc0]), segments: [], handles: []
 
 /** Frames accepted before authentication are small: nobody unauthenticated can make us allocate. */
 export const PREAUTH_MAX_FRAME_BYTES = 4096;
+const NO_BYTES = new Uint8Array(0);
 
 /** A framed, request/response connection over a socket. */
 export class Connection {
@@ -297,19 +298,25 @@ export class Connection {
 
   #onData(chunk: Uint8Array): void {
     this.#heartbeat.heard();
-    let frames: Frame[];
-    try {
-      frames = this.#reader.push(chunk);
-    } catch (err) {
-      this.close(err as Error);
-      return;
-    }
-    for (const frame of frames) {
-      if (this.#closed) return;
-      if (frame.type === MSG.RESULT_OK || frame.type === MSG.RESULT_ERR) this.#onResponse(frame);
-      else if (frame.type === MSG.PING) continue;
-      else if (this.#handler !== null) this.#handler(frame);
-      else this.#backlog.push(frame);
+    // A read may hold the handshake's last message and, behind it, a frame larger than the
+    // pre-authentication limit (a worker that sends a large message as soon as a new link is
+    // up): the reader stops before it, and goes on once the handshake has lifted the limit.
+    for (let next = chunk; !this.#closed; next = NO_BYTES) {
+      let frames: Frame[];
+      try {
+        frames = this.#reader.push(next);
+      } catch (err) {
+        this.close(err as Error);
+        return;
+      }
+      for (const frame of frames) {
+        if (this.#closed) return;
+        if (frame.type === MSG.RESULT_OK || frame.type === MSG.RESULT_ERR) this.#onResponse(frame);
+        else if (frame.type === MSG.PING) continue;
+        else if (this.#handler !== null) this.#handler(frame);
+        else this.#backlog.push(frame);
+      }
+      if (!this.#reader.deferred) return;
     }
   }
 

@@ -53,7 +53,8 @@ export interface ServeOptions {
 
 /**
  * Turns this process into a worker: listens, waits for the master and serves it until it is
- * gone. Resolves, once listening, with the address the master should connect to. Used by the
+ * gone. Resolves, once listening, with the address the master should connect to (and `close`,
+ * which stops listening: an SPMD rank after finalize lets its process end). Used by the
  * worker entry and by SPMD start-up (init), where every task of a job runs the same script.
  *
  * @example
@@ -61,7 +62,7 @@ export interface ServeOptions {
  * const { host, port } = await serve({ cookie, timeout: 60, bind: "0.0.0.0", port: 0, leave: flushAndExit });
  * ```
  */
-export async function serve(options: ServeOptions): Promise<{ host: string; port: number }> {
+export async function serve(options: ServeOptions): Promise<{ host: string; port: number; close: () => void }> {
   const { cookie, leave } = options;
   state.isWorker = true;
   state.myid = 0;
@@ -157,7 +158,7 @@ export async function serve(options: ServeOptions): Promise<{ host: string; port
   const host = options.bind === "0.0.0.0" || options.bind === "::" ? primaryAddress() : options.bind;
   options.onListening?.({ host, port: listener.port });
   if (options.masterStream !== undefined) onSocket(options.masterStream);
-  return { host, port: listener.port };
+  return { host, port: listener.port, close: () => listener.close() };
 }
 
 let interruptsHandled = false;

@@ -219,7 +219,7 @@ t.test("--help, run --help, slurm submit --help: exit 0 and list their options; 
 });
 
 t.test("usage errors: exit 2, one line, no stack", async (t) => {
-  usageError(t, await cli("node", []), "Give a command: run, info, slurm submit or worker", "no command");
+  usageError(t, await cli("node", []), "Give a command: run, spmd, info, slurm submit or worker", "no command");
   usageError(t, await cli("node", ["bogus"]), "Unknown argument: bogus", "an unknown command");
   usageError(t, await cli("node", ["run"]), "Not enough non-option arguments: got 0, need at least 1", "run without a script");
   usageError(

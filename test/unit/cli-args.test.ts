@@ -124,6 +124,11 @@ t.test("slurm submit: the script's arguments follow `--`", async (t) => {
   t.same(split("slurm", "submit", "--help"), [["slurm", "submit", "--help"], []]);
 });
 
+t.test("spmd <script> args: everything after the script is the script's, as for run", async (t) => {
+  t.same(split("spmd", "-n", "4", "job.ts", "-n", "2"), [["spmd", "-n", "4", "job.ts"], ["-n", "2"]]);
+  t.same(split("spmd", "--np", "4", "--runtime", "bun", "job.ts", "x"), [["spmd", "--np", "4", "--runtime", "bun", "job.ts"], ["x"]]);
+});
+
 t.test("other commands: every word is ours", async (t) => {
   t.same(split(), [[], []], "nothing");
   t.same(split("info", "--json"), [["info", "--json"], []]);

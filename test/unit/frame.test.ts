@@ -377,6 +377,29 @@ t.test("setMaxFrameBytes raises and lowers the limit", (t) => {
   t.end();
 });
 
+t.test("a frame over the limit behind complete frames in one read waits until they are handled", (t) => {
+  // A handshake's last message and, in the same read, a large frame sent as soon as the link is
+  // up: the reader stops before the large one, the handshake lifts the limit, then it goes on.
+  const small = frameBytes(1, 1, bytesOf(10, 1));
+  const large = frameBytes(2, 2, bytesOf(500, 2));
+  const reader = new FrameReader(100);
+  const first = reader.push(concat([small, large.subarray(0, 300)]));
+  t.equal(first.length, 1, "the frame before it");
+  t.ok(reader.deferred, "stopped before the large frame");
+  reader.setMaxFrameBytes(1000);
+  t.same(reader.push(new Uint8Array(0)), [], "not complete yet");
+  t.notOk(reader.deferred);
+  const rest = reader.push(large.subarray(300));
+  t.equal(rest.length, 1);
+  t.equal(rest[0]!.type, 2);
+  t.equal(rest[0]!.body.byteLength, 500);
+  // when the limit still stands, the frame is refused on the next push
+  const strict = new FrameReader(100);
+  t.equal(strict.push(concat([small, large])).length, 1);
+  t.equal((caught(() => strict.push(new Uint8Array(0))) as ProtocolError).code, "ERR_FRAME_TOO_LARGE");
+  t.end();
+});
+
 t.test("a declared length shorter than a header is ERR_BAD_FRAME", (t) => {
   for (const length of [0, 1, 8]) {
     const err = caught(() => new FrameReader(1 << 20).push(new Uint8Array([0, 0, 0, length, 0, 0, 0, 0, 0, 0, 0, 0, 0])));
