@@ -81,30 +81,7 @@ export function writeStdout(text: string): void {
   process.stdout.write(text);
 }
 
-/** Writes text to stderr. */
-export function writeStderr(text: string): void {
-  if (stderrGone) return;
-  watchStderr();
-  try {
-    process.stderr.write(text);
-  } catch {
-    // Nowhere to report it: stderr's reader is gone (EPIPE: a launcher killed with SIGKILL).
-    // Deno throws here; reporting the failure on stderr again from the uncaught-exception
-    // handler would throw again, a busy loop that kept such a process alive forever.
-    stderrGone = true;
-  }
-}
-
-let stderrGone = false;
-let stderrWatched = false;
-/** A failed write to stderr arrives as an 'error' event under Node and Bun: stop writing there. */
-function watchStderr(): void {
-  if (stderrWatched) return;
-  stderrWatched = true;
-  process.stderr.on?.("error", () => {
-    stderrGone = true;
-  });
-}
+export { writeStderr } from "./stderr.ts";
 
 /** Ends the process. */
 export function exit(code: number): never {
