@@ -41,14 +41,10 @@ import { advectionSerialSweeps, advectionSweeps, type SweepReport } from "./adve
 import { currentRuntime, type Runtime, RUNTIMES, runtimeVersion, scriptCommand } from "./runtimes.ts";
 import { type AdvectionResult, formatAdvection, processEfficiency, TARGET, WORKERS } from "./advection-table.ts";
 import { median, now } from "./stats.ts";
+import { positiveIntOption } from "./options.ts";
 
 const argv = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const raw = argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`--${name} must be a positive integer, got ${raw}`);
-  return n;
-}
+const option = positiveIntOption;
 const N = option("n", 200);
 const NT = option("nt", 100);
 const SWEEPS = option("sweeps", 100);

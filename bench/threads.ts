@@ -39,15 +39,11 @@ import { decode, encode } from "../src/protocol/codec.ts";
 import { mapBatch } from "../src/parallel/map-batch.ts";
 import { currentRuntime, runtimeVersion, sibling } from "./runtimes.ts";
 import { median, now } from "./stats.ts";
+import { positiveIntOption } from "./options.ts";
 import { inc, partialPi, type RawMessage } from "./threads-task.ts";
 
 const argv = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const raw = argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!(Number.isInteger(n) && n > 0)) throw new RangeError(`--${name} must be a positive integer, got ${raw}`);
-  return n;
-}
+const option = positiveIntOption;
 const rounds = option("rounds", 5);
 const TERMS = option("terms", 6e8);
 const TASKS = option("tasks", 10_000);
